@@ -1,0 +1,44 @@
+//! The run file (`configs/*.ron`): which model, how long, which seed, where
+//! the output goes, and overrides.
+
+use serde::{Deserialize, Serialize};
+
+/// A run of one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Path of the scenario file, relative to this file's folder.
+    pub model: String,
+    /// Weeks to simulate. Default 104.
+    #[serde(default = "default_weeks")]
+    pub weeks: u32,
+    /// Date of week 0, ISO 8601. Default "2025-04-04".
+    #[serde(default = "default_start")]
+    pub start_date: String,
+    /// Seed of every random stream. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Output folder. Default `out/<config file name>` (relative to the
+    /// working directory).
+    #[serde(default)]
+    pub out: Option<String>,
+    /// Worker threads for the firm systems; 0 = one per core. Default 1.
+    #[serde(default = "default_threads")]
+    pub threads: usize,
+    /// Overrides applied to the scenario, `dotted.path=RON value`, same as `--set`.
+    #[serde(default)]
+    pub set: Vec<String>,
+}
+
+fn default_weeks() -> u32 {
+    104
+}
+pub(crate) fn default_start() -> String {
+    "2025-04-04".into()
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_threads() -> usize {
+    1
+}

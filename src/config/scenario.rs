@@ -1,0 +1,641 @@
+//! The scenario file (`models/*.ron`): the world a run starts from.
+//!
+//! Every struct and enum denies unknown fields, so a typo is an error, not a
+//! silently ignored default. Units and defaults are in each field's doc
+//! comment; `check.rs` holds the ranges.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario: states with their policies, materials, firms and
+/// generated firm populations, negotiation settings and the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used in output and manifests.
+    pub name: String,
+    /// Free text: what the scenario represents and where its figures come from.
+    #[serde(default)]
+    pub description: String,
+    /// Traded materials. Each has one supplier state whose export controls apply.
+    pub materials: Vec<Material>,
+    /// State agents (any number).
+    pub states: Vec<StateDef>,
+    /// Named firms (GM, Lockheed Martin, ...).
+    #[serde(default)]
+    pub firms: Vec<FirmDef>,
+    /// Generated firm populations, drawn from distributions at build time.
+    #[serde(default)]
+    pub populations: Vec<PopulationDef>,
+    /// Multiplies every population's `count` (rounded). Default 1.0; use it
+    /// to scale the world: `--set population_scale=100`.
+    #[serde(default = "one")]
+    pub population_scale: f64,
+    /// Supply-side settings shared by all firms.
+    #[serde(default)]
+    pub supply: SupplyParams,
+    /// Negotiation protocol and its settings.
+    #[serde(default)]
+    pub negotiation: NegotiationParams,
+    /// Scheduled events (exogenous inputs), by week.
+    #[serde(default)]
+    pub timeline: Vec<ScheduledEvent>,
+}
+
+pub(crate) fn one() -> f64 {
+    1.0
+}
+
+/// A traded material, e.g. NdFeB magnets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    /// Identifier used in firm and policy definitions.
+    pub id: String,
+    /// Unit of quantity (documentation only). Default "kg".
+    #[serde(default = "kg")]
+    pub unit: String,
+    /// Code of the state that supplies the bulk of it and may control its export.
+    pub supplier: String,
+    /// Price, USD per unit, used for supplier revenue. Default 60.
+    #[serde(default = "default_price")]
+    pub price_per_unit: f64,
+}
+
+fn kg() -> String {
+    "kg".into()
+}
+fn default_price() -> f64 {
+    60.0
+}
+
+/// End use of a firm's output: decides licensing and supply priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub enum EndUse {
+    Civilian,
+    DualUse,
+    Military,
+}
+
+impl EndUse {
+    pub const ALL: [EndUse; 3] = [EndUse::Civilian, EndUse::DualUse, EndUse::Military];
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A value per end use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerEndUse<T> {
+    pub civilian: T,
+    pub dual_use: T,
+    pub military: T,
+}
+
+impl<T: Copy> PerEndUse<T> {
+    pub fn get(&self, e: EndUse) -> T {
+        match e {
+            EndUse::Civilian => self.civilian,
+            EndUse::DualUse => self.dual_use,
+            EndUse::Military => self.military,
+        }
+    }
+    pub fn set(&mut self, e: EndUse, v: T) {
+        match e {
+            EndUse::Civilian => self.civilian = v,
+            EndUse::DualUse => self.dual_use = v,
+            EndUse::Military => self.military = v,
+        }
+    }
+}
+
+/// A state agent with its preferences and policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "State")]
+pub struct StateDef {
+    /// Short code, e.g. "US", "CN".
+    pub code: String,
+    /// Negotiation preferences.
+    #[serde(default)]
+    pub preferences: Preferences,
+    /// How domestic pressure forms.
+    #[serde(default)]
+    pub pressure: PressureParams,
+    /// Initial trust in every other state, 0..1. Default 0.5.
+    #[serde(default = "half")]
+    pub initial_trust: f64,
+    /// Export controls this state holds, one per material it supplies.
+    #[serde(default)]
+    pub export_controls: Vec<ExportControlDef>,
+    /// The state's tracking system for controlled exports, if any.
+    #[serde(default)]
+    pub tracking: Option<TrackingDef>,
+    /// Restrictions this state imposes on other states' access to its technology.
+    #[serde(default)]
+    pub tech_restrictions: Vec<TechRestrictionDef>,
+    /// Programs that build non-supplier capacity for this state.
+    #[serde(default)]
+    pub substitution: Vec<SubstitutionDef>,
+    /// Strategic stockpiles held by this state.
+    #[serde(default)]
+    pub stockpiles: Vec<StockpileDef>,
+    /// Supply from third countries (allies), per material, kg/week.
+    #[serde(default)]
+    pub other_supply: Vec<OtherSupplyDef>,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+/// How a state bargains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Preferences {
+    /// Concession strategy (Faratin et al. 1998). Default `Boulware(e: 0.5)`.
+    pub concession: Concession,
+    /// Weekly discount factor, 0..1: an offer is accepted when it is worth at
+    /// least this times the side's own next target. Default 0.98.
+    pub discount: f64,
+    /// Smoothed pressure at which this state opens talks, 0..1. Default 0.3.
+    pub open_threshold: f64,
+    /// How strongly pressure raises the weight of what the state asks for:
+    /// weight = salience x (1 + pressure_gain x pressure). Default 2.0.
+    pub pressure_gain: f64,
+    /// Utility a defection must gain (0..1 scale) before the state defects. Default 0.25.
+    pub reputation_cost: f64,
+    /// Salience of the supply issues (to a consumer: what it gains; to a
+    /// supplier: what it gives up). Each >= 0.
+    pub salience: SupplySalience,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            concession: Concession::Boulware { e: 0.5 },
+            discount: 0.98,
+            open_threshold: 0.3,
+            pressure_gain: 2.0,
+            reputation_cost: 0.25,
+            salience: SupplySalience::default(),
+        }
+    }
+}
+
+/// Salience of the issues a supplier controls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupplySalience {
+    /// Civilian approval rate. Default 1.0.
+    pub civilian_approval: f64,
+    /// Licence validity. Default 0.3.
+    pub licence_validity: f64,
+    /// General licences for civilian users. Default 0.4.
+    pub general_licence: f64,
+    /// Suspension of expanded (extraterritorial) controls. Default 0.3.
+    pub suspend_expanded: f64,
+}
+
+impl Default for SupplySalience {
+    fn default() -> Self {
+        SupplySalience {
+            civilian_approval: 1.0,
+            licence_validity: 0.3,
+            general_licence: 0.4,
+            suspend_expanded: 0.3,
+        }
+    }
+}
+
+/// Time-dependent concession: target utility
+/// u(t) = 1 - (1 - u_res) t^(1/e), t the share of the deadline used.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Concession {
+    /// e < 1: holds out, concedes late.
+    Boulware { e: f64 },
+    /// e = 1.
+    Linear,
+    /// e > 1: concedes early.
+    Conceder { e: f64 },
+}
+
+impl Concession {
+    pub fn exponent(self) -> f64 {
+        match self {
+            Concession::Boulware { e } | Concession::Conceder { e } => e,
+            Concession::Linear => 1.0,
+        }
+    }
+}
+
+/// Weights of the terms of a state's domestic pressure (each term is 0..1;
+/// pressure = min(1, weighted sum)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PressureParams {
+    /// Lost civilian output share, weighted by jobs x political weight. Default 1.0.
+    pub lost_output: f64,
+    /// Readiness gap: share of military capacity idle. Default 0.6.
+    pub readiness: f64,
+    /// Material shortage share (stands for price). Default 0.3.
+    pub price: f64,
+    /// Lost export revenue share (as a supplier). Default 0.6.
+    pub lost_revenue: f64,
+    /// Restrictions faced, value-weighted level (as a target). Default 0.3.
+    pub restrictions: f64,
+    /// Erosion of leverage: consumers' substitution share (as a supplier). Default 0.5.
+    pub leverage_erosion: f64,
+    /// Exponential smoothing weight of the newest week, 0..1. Default 0.3.
+    pub smoothing: f64,
+}
+
+impl Default for PressureParams {
+    fn default() -> Self {
+        PressureParams {
+            lost_output: 1.0,
+            readiness: 0.6,
+            price: 0.3,
+            lost_revenue: 0.6,
+            restrictions: 0.3,
+            leverage_erosion: 0.5,
+            smoothing: 0.3,
+        }
+    }
+}
+
+/// A state's export control on one material.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "ExportControl")]
+pub struct ExportControlDef {
+    /// Material id.
+    pub material: String,
+    /// Whether the control is in force at week 0 (a timeline event can switch it on).
+    #[serde(default)]
+    pub active: bool,
+    /// Whether a licence is required, per end use.
+    pub licence_required: PerEndUse<bool>,
+    /// Weeks from application to decision.
+    pub review_lag: Dist,
+    /// Weeks a granted licence is valid. Default 26.
+    #[serde(default = "default_validity")]
+    pub validity_weeks: f64,
+    /// Range of validity a negotiation may agree, weeks. Default (4, 52).
+    #[serde(default = "default_validity_range")]
+    pub validity_range: (f64, f64),
+    /// Probability that a decided application is approved, per end use, 0..1.
+    pub approval: PerEndUse<f64>,
+    /// Military end users denied outright.
+    #[serde(default)]
+    pub military_ban: bool,
+    /// General licence: civilian users approved at once, no review.
+    #[serde(default)]
+    pub general_licence: bool,
+    /// Extraterritorial reach: third-country supply with controlled content needs licences.
+    #[serde(default)]
+    pub extraterritorial: bool,
+    /// Share of third-country (ally) supply cut while extraterritorial reach is on, 0..1. Default 0.3.
+    #[serde(default = "default_reach_share")]
+    pub extraterritorial_share: f64,
+    /// Weeks a denied firm waits before it may apply again. Default 4.
+    #[serde(default = "default_reapply")]
+    pub reapply_weeks: f64,
+    /// Licensed kg/week as a multiple of the firm's supplier-sourced demand. Default 1.5.
+    #[serde(default = "default_headroom")]
+    pub licence_headroom: f64,
+    /// How much trust in the applicant's home state counts: approval x
+    /// (1 - trust_weight + trust_weight x trust). 0..1. Default 0.5.
+    #[serde(default = "half")]
+    pub trust_weight: f64,
+    /// Approval multiplier cut while talks with the applicant's state are broken down, 0..1. Default 0.5.
+    #[serde(default = "half")]
+    pub breakdown_penalty: f64,
+}
+
+fn default_validity() -> f64 {
+    26.0
+}
+fn default_validity_range() -> (f64, f64) {
+    (4.0, 52.0)
+}
+fn default_reach_share() -> f64 {
+    0.3
+}
+fn default_reapply() -> f64 {
+    4.0
+}
+fn default_headroom() -> f64 {
+    1.5
+}
+
+/// Tracking of controlled exports (the "panopticon").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Tracking")]
+pub struct TrackingDef {
+    /// In force at week 0 (a timeline event can switch it on).
+    #[serde(default)]
+    pub active: bool,
+    /// Probability a diverting firm is detected in a week, 0..1.
+    pub detection_probability: f64,
+    /// Weeks a detected firm is blacklisted.
+    pub blacklist_weeks: f64,
+    /// Fall in the state's trust in the firm's home state per detection, 0..1.
+    pub trust_penalty: f64,
+}
+
+/// A restriction on a target state's access to one technology sector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "TechRestriction")]
+pub struct TechRestrictionDef {
+    /// Sector name, e.g. "eda_software".
+    pub sector: String,
+    /// Code of the target state.
+    pub target: String,
+    /// Restriction level at week 0, 0..1.
+    pub level: f64,
+    /// Value of full access to the target (its salience in talks), >= 0.
+    pub value_to_target: f64,
+    /// Security cost to the restricting state of lifting it fully, >= 0.
+    pub security_cost: f64,
+}
+
+/// A program building non-supplier capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Substitution")]
+pub struct SubstitutionDef {
+    pub name: String,
+    pub material: String,
+    /// Capacity at full ramp, kg/week.
+    pub capacity: f64,
+    /// Weeks from start until the first output.
+    pub lead_weeks: f64,
+    /// Weeks from first output to full capacity (linear ramp).
+    pub ramp_weeks: f64,
+    /// Cost, USD (reported, not yet used in decisions).
+    #[serde(default)]
+    pub cost: f64,
+    /// Political cost 0..1: a triggered program starts only when pressure
+    /// exceeds both its trigger and this cost.
+    #[serde(default)]
+    pub political_cost: f64,
+    pub start: StartRule,
+}
+
+/// When a substitution program starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum StartRule {
+    /// In the given week.
+    Scheduled { week: f64 },
+    /// In the first week the owner's smoothed pressure reaches the threshold.
+    Pressure { threshold: f64 },
+}
+
+/// A strategic stockpile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Stockpile")]
+pub struct StockpileDef {
+    pub material: String,
+    /// Quantity at week 0, kg.
+    pub quantity: f64,
+    /// Most it releases in a week, kg.
+    pub max_release_per_week: f64,
+    /// Who may draw on it. Default MilitaryOnly.
+    #[serde(default)]
+    pub release: ReleaseRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ReleaseRule {
+    /// Only military firms' shortfall.
+    #[default]
+    MilitaryOnly,
+    /// Military shortfall first, then everyone's, pro rata.
+    MilitaryFirst,
+}
+
+/// Supply from third countries to a state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "OtherSupply")]
+pub struct OtherSupplyDef {
+    pub material: String,
+    /// kg/week available to this state's firms from non-supplier sources.
+    pub capacity: f64,
+}
+
+/// Supply settings shared by all firms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupplyParams {
+    /// Weeks over which a firm closes the gap to its target inventory. Default 4.
+    pub restock_weeks: f64,
+    /// How non-supplier capacity is shared. Default MilitaryFirst.
+    pub priority: PriorityRule,
+    /// Share of a diverting firm's supplier receipts it diverts, 0..1. Default 0.3.
+    pub diversion_share: f64,
+}
+
+impl Default for SupplyParams {
+    fn default() -> Self {
+        SupplyParams {
+            restock_weeks: 4.0,
+            priority: PriorityRule::MilitaryFirst,
+            diversion_share: 0.3,
+        }
+    }
+}
+
+/// Allocation of scarce non-supplier capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PriorityRule {
+    /// Military requests are met in full first, then the rest pro rata.
+    MilitaryFirst,
+    /// Everyone pro rata to request.
+    ProRata,
+}
+
+/// A named firm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Firm")]
+pub struct FirmDef {
+    pub name: String,
+    /// Home state code.
+    pub home: String,
+    /// Sector (free name; output is reported per home state and sector).
+    pub sector: String,
+    pub end_use: EndUse,
+    pub material: String,
+    /// Units of output per week at full capacity.
+    pub capacity: f64,
+    /// Material per unit of output, kg.
+    pub intensity: f64,
+    /// Share of material bought from the material's supplier state, 0..1.
+    pub supplier_share: f64,
+    /// Inventory at week 0 and target, in weeks of full-capacity use.
+    pub inventory_weeks: f64,
+    /// Jobs at full capacity.
+    #[serde(default)]
+    pub jobs: f64,
+    /// Political weight of the firm's jobs (swing states, unions). Default 1.
+    #[serde(default = "one")]
+    pub political_weight: f64,
+    /// Weekly probability of diverting receipts to military buyers (dual-use only), 0..1.
+    #[serde(default)]
+    pub diversion_propensity: f64,
+    /// Names of named tier-1 suppliers whose output limits this firm's (Leontief).
+    #[serde(default)]
+    pub tier1: Vec<String>,
+}
+
+/// A generated population of firms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Population")]
+pub struct PopulationDef {
+    pub name: String,
+    pub home: String,
+    pub sector: String,
+    pub end_use: EndUse,
+    pub material: String,
+    /// Number of firms (times `population_scale`).
+    pub count: u64,
+    /// Units/week.
+    pub capacity: Dist,
+    /// kg/unit.
+    pub intensity: Dist,
+    /// 0..1.
+    pub supplier_share: Dist,
+    /// Weeks of full-capacity use held at week 0.
+    pub inventory_weeks: Dist,
+    /// Jobs per firm.
+    pub jobs: Dist,
+    #[serde(default = "fixed_one")]
+    pub political_weight: Dist,
+    /// 0..1 (dual-use only).
+    #[serde(default = "fixed_zero")]
+    pub diversion_propensity: Dist,
+    /// Tier-1 links: each generated firm supplies one firm of the named
+    /// sector in the same home state, chosen with probability proportional
+    /// to capacity, for one of `parts` distinct parts.
+    #[serde(default)]
+    pub supplies: Option<SupplyLink>,
+}
+
+fn fixed_one() -> Dist {
+    Dist::Fixed { value: 1.0 }
+}
+fn fixed_zero() -> Dist {
+    Dist::Fixed { value: 0.0 }
+}
+
+/// Tier-1 link rule of a population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplyLink {
+    /// Sector of the customers (OEMs).
+    pub sector: String,
+    /// Distinct parts per customer; suppliers of one part substitute for
+    /// each other, parts do not (Leontief across parts). Default 10.
+    #[serde(default = "default_parts")]
+    pub parts: u32,
+}
+
+fn default_parts() -> u32 {
+    10
+}
+
+/// A distribution for drawing firm attributes (statrs).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Dist {
+    Fixed { value: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// Parametrised by the mean and standard deviation of the variable itself.
+    LogNormal { mean: f64, sd: f64 },
+    /// Parametrised by mean and standard deviation.
+    Gamma { mean: f64, sd: f64 },
+    /// On 0..1, parametrised by mean and standard deviation.
+    Beta { mean: f64, sd: f64 },
+}
+
+/// Negotiation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NegotiationParams {
+    /// Protocol. Default AlternatingOffers.
+    pub protocol: ProtocolKind,
+    /// Rounds (weeks) after opening by which talks must conclude. Default 26.
+    pub deadline_weeks: f64,
+    /// Probability talks break down after a rejection, 0..1. Default 0.05.
+    pub breakdown_probability: f64,
+    /// Weeks after a breakdown before talks may reopen. Default 8.
+    pub cooldown_weeks: f64,
+    /// Weeks an agreement lasts. Default 52.
+    pub term_weeks: f64,
+    /// Reopen talks at once when an agreement expires. Default true.
+    pub reopen_on_expiry: bool,
+    /// Trust gained by both sides on agreement, 0..1. Default 0.1.
+    pub trust_gain: f64,
+    /// Trust lost by the victim of a defection in the defector, 0..1. Default 0.3.
+    pub defection_trust_loss: f64,
+    /// Trust lost by both sides on a breakdown, 0..1. Default 0.05.
+    pub breakdown_trust_loss: f64,
+}
+
+impl Default for NegotiationParams {
+    fn default() -> Self {
+        NegotiationParams {
+            protocol: ProtocolKind::AlternatingOffers,
+            deadline_weeks: 26.0,
+            breakdown_probability: 0.05,
+            cooldown_weeks: 8.0,
+            term_weeks: 52.0,
+            reopen_on_expiry: true,
+            trust_gain: 0.1,
+            defection_trust_loss: 0.3,
+            breakdown_trust_loss: 0.05,
+        }
+    }
+}
+
+/// Which bargaining protocol runs the tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ProtocolKind {
+    AlternatingOffers,
+}
+
+/// An exogenous event at a given week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledEvent {
+    /// Week (tick) at which it happens, from 0.
+    pub week: u32,
+    /// Free label for the output.
+    #[serde(default)]
+    pub label: String,
+    pub action: EventAction,
+}
+
+/// What a scheduled event does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum EventAction {
+    /// Switch an export control on or off.
+    SetControlActive { state: String, material: String, active: bool },
+    /// Set the approval probability for one end use.
+    SetApproval { state: String, material: String, end_use: EndUse, probability: f64 },
+    /// Military end-user ban on or off.
+    SetMilitaryBan { state: String, material: String, on: bool },
+    /// Extraterritorial reach on or off.
+    SetExtraterritorial { state: String, material: String, on: bool },
+    /// General-licence mode on or off.
+    SetGeneralLicence { state: String, material: String, on: bool },
+    /// Tracking system on or off.
+    SetTracking { state: String, active: bool },
+    /// Set a restriction's level (raising or easing it).
+    SetRestriction { state: String, target: String, sector: String, level: f64 },
+}

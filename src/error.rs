@@ -1,0 +1,85 @@
+//! The crate's error type. The library returns these; only `main.rs` turns
+//! them into messages and exit codes.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in an input, with the file and the field it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted path of the field, e.g. `states[CN].export_controls[0].approval.civilian`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "field `{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A RON file is malformed or does not fit the expected type.
+    #[error("{}:{line}:{column}: {}{message}", path.display(), field_prefix(field))]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
+    /// The file parsed but its values are invalid; every problem is listed.
+    #[error("{}: {} problem(s):\n{}", path.display(), problems.len(), list(problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+    /// A `--set PATH=VALUE` override could not be applied.
+    #[error("--set {assignment}: {message}")]
+    Override { assignment: String, message: String },
+    /// A command-line argument is invalid.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing output failed for a reason other than IO.
+    #[error("output: {0}")]
+    Output(String),
+}
+
+impl Error {
+    /// Whether the error comes from the user's input (exit code 2) rather
+    /// than from the environment (exit code 1).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::Parse { .. } | Error::Invalid { .. } | Error::Override { .. } | Error::Usage(_) => true,
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Error::Output(_) => false,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+fn field_prefix(field: &str) -> String {
+    if field.is_empty() || field == "." {
+        String::new()
+    } else {
+        format!("field `{field}`: ")
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

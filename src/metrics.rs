@@ -1,0 +1,423 @@
+//! Named metrics: this week's aggregates (`WeekStats`), run totals
+//! (`RunTotals`), and the recorders that turn them into output rows.
+//! Every aggregate is a sequential sum in query order, which is fixed by
+//! the spawn order (FirmId order), so thread count never changes a figure.
+
+use crate::config::EndUse;
+use crate::model::*;
+use bevy_ecs::prelude::*;
+
+/// Per (home state, sector) group, this week.
+#[derive(Debug, Clone, Default)]
+pub struct GroupStats {
+    pub capacity: f64,
+    pub output: f64,
+    pub lost: f64,
+    pub inventory: f64,
+    /// kg/week at full capacity.
+    pub demand: f64,
+    pub pending: u32,
+    pub granted: u32,
+    pub denied: u32,
+    pub blacklisted: u32,
+    pub military_capacity: f64,
+    pub military_lost: f64,
+}
+
+/// Per state, this week (as a consumer).
+#[derive(Debug, Clone, Default)]
+pub struct StateStats {
+    /// Sum of jobs x political weight x lost share, civilian and dual-use firms.
+    pub weighted_lost: f64,
+    pub weight: f64,
+    pub military_lost: f64,
+    pub military_capacity: f64,
+    /// kg needed at full capacity and kg received.
+    pub demand: f64,
+    pub received: f64,
+}
+
+/// Material flows of the week, kg, summed over all firms: the ledger the
+/// conservation test checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ledger {
+    pub supplier_shipments: f64,
+    pub other_supply: f64,
+    pub stockpile_release: f64,
+    pub consumption: f64,
+    pub diverted_out: f64,
+    pub diverted_in: f64,
+    /// Firm inventories at the end of the week.
+    pub firm_inventory: f64,
+    /// Stockpiles at the end of the week.
+    pub stockpiles: f64,
+}
+
+#[derive(Resource, Debug, Clone, Default)]
+pub struct WeekStats {
+    pub groups: Vec<GroupStats>,
+    pub states: Vec<StateStats>,
+    /// [material][destination] kg shipped by the material's supplier.
+    pub exports: Vec<Vec<f64>>,
+    /// [state][material] non-supplier capacity this week, kg/week.
+    pub pool_capacity: Vec<Vec<f64>>,
+    /// [state][material] substitution capacity, kg/week.
+    pub substitution: Vec<Vec<f64>>,
+    /// [state][material] substitution capacity over pre-control imports, 0..1.
+    pub substitution_share: Vec<Vec<f64>>,
+    pub ledger: Ledger,
+    pub detections: u32,
+    pub diverting_firms: u32,
+    pub civilian_grants: u32,
+    pub military_grants: u32,
+}
+
+impl WeekStats {
+    pub fn new(r: &Registry) -> Self {
+        let (ns, nm) = (r.states.len(), r.materials.len());
+        WeekStats {
+            groups: vec![GroupStats::default(); r.groups.len()],
+            states: vec![StateStats::default(); ns],
+            exports: vec![vec![0.0; ns]; nm],
+            pool_capacity: vec![vec![0.0; nm]; ns],
+            substitution: vec![vec![0.0; nm]; ns],
+            substitution_share: vec![vec![0.0; nm]; ns],
+            ..Default::default()
+        }
+    }
+
+    pub fn begin_week(&mut self) {
+        self.groups.iter_mut().for_each(|g| *g = GroupStats::default());
+        self.states.iter_mut().for_each(|s| *s = StateStats::default());
+        self.exports.iter_mut().for_each(|row| row.fill(0.0));
+        self.ledger = Ledger::default();
+        self.detections = 0;
+        self.diverting_firms = 0;
+        self.civilian_grants = 0;
+        self.military_grants = 0;
+    }
+}
+
+/// Totals over the whole run, for the summary.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct RunTotals {
+    pub first_civilian_licence_week: Option<u32>,
+    pub first_agreement_week: Option<u32>,
+    pub talks_opened: u32,
+    pub agreements: u32,
+    pub breakdowns: u32,
+    pub defections: u32,
+    pub expiries: u32,
+    pub civilian_licences_granted: u64,
+    pub military_licences_granted: u64,
+    pub detections: u64,
+    /// Per group, units of output lost.
+    pub lost_output: Vec<f64>,
+    /// Largest share of a state's military capacity idle in any week.
+    pub peak_readiness_gap: f64,
+    /// Net revenue lost by suppliers against pre-control exports, USD.
+    pub supplier_revenue_lost: f64,
+    /// (week, label) of scheduled events applied.
+    pub events: Vec<(u32, String)>,
+    pub transcript: Vec<TranscriptRow>,
+}
+
+impl RunTotals {
+    pub fn new(r: &Registry) -> Self {
+        RunTotals { lost_output: vec![0.0; r.groups.len()], ..Default::default() }
+    }
+}
+
+/// One line of the negotiation transcript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptRow {
+    pub week: u32,
+    pub track: String,
+    pub round: u32,
+    pub event: &'static str,
+    pub actor: String,
+    pub terms: String,
+    pub u_consumer: Option<f64>,
+    pub u_supplier: Option<f64>,
+    pub note: String,
+}
+
+/// Sums this week's firm figures into `WeekStats` and `RunTotals`.
+#[allow(clippy::type_complexity)]
+pub fn aggregate(
+    clock: Res<Clock>,
+    registry: Res<Registry>,
+    mut stats: ResMut<WeekStats>,
+    mut totals: ResMut<RunTotals>,
+    stockpiles: Query<&Stockpile>,
+    firms: Query<(&FirmKind, &FirmParams, &Stock, &Licence, &Flow, &Production)>,
+) {
+    let week = clock.week;
+    let stats = &mut *stats;
+    for (kind, params, stock, lic, flow, prod) in &firms {
+        let g = &mut stats.groups[kind.group as usize];
+        let capacity = params.capacity as f64;
+        g.capacity += capacity;
+        g.output += prod.output;
+        g.lost += prod.lost;
+        g.inventory += stock.inventory;
+        g.demand += params.demand();
+        match lic {
+            Licence::Pending { .. } => g.pending += 1,
+            Licence::Granted { since, .. } => {
+                g.granted += 1;
+                if *since == week {
+                    match kind.end_use {
+                        EndUse::Military => stats.military_grants += 1,
+                        EndUse::Civilian => stats.civilian_grants += 1,
+                        EndUse::DualUse => {}
+                    }
+                }
+            }
+            Licence::Denied { .. } => g.denied += 1,
+            Licence::Blacklisted { .. } => g.blacklisted += 1,
+            Licence::None => {}
+        }
+        let s = &mut stats.states[kind.home as usize];
+        s.demand += params.demand();
+        s.received += flow.received() - flow.diverted_out;
+        let lost_share = if capacity > 0.0 { prod.lost / capacity } else { 0.0 };
+        if kind.end_use == EndUse::Military {
+            g.military_capacity += capacity;
+            g.military_lost += prod.lost;
+            s.military_capacity += capacity;
+            s.military_lost += prod.lost;
+        } else {
+            let w = params.jobs as f64 * params.political_weight as f64;
+            s.weighted_lost += w * lost_share;
+            s.weight += w;
+        }
+        if kind.home != kind.supplier {
+            stats.exports[kind.material as usize][kind.home as usize] += flow.from_supplier;
+        }
+        let l = &mut stats.ledger;
+        l.supplier_shipments += flow.from_supplier;
+        l.other_supply += flow.from_pool;
+        l.stockpile_release += flow.from_stockpile;
+        l.diverted_out += flow.diverted_out;
+        l.diverted_in += flow.diverted_in;
+        l.consumption += prod.used;
+        l.firm_inventory += stock.inventory;
+    }
+    stats.ledger.stockpiles = stockpiles.iter().map(|s| s.quantity).sum();
+
+    if stats.civilian_grants > 0 && totals.first_civilian_licence_week.is_none() {
+        totals.first_civilian_licence_week = Some(week);
+    }
+    totals.civilian_licences_granted += stats.civilian_grants as u64;
+    totals.military_licences_granted += stats.military_grants as u64;
+    for (total, g) in totals.lost_output.iter_mut().zip(&stats.groups) {
+        *total += g.lost;
+    }
+    for s in &stats.states {
+        if s.military_capacity > 0.0 {
+            totals.peak_readiness_gap = totals.peak_readiness_gap.max(s.military_lost / s.military_capacity);
+        }
+    }
+    for (m, info) in registry.materials.iter().enumerate() {
+        for dest in 0..registry.states.len() {
+            totals.supplier_revenue_lost += (registry.baseline_imports[m][dest] - stats.exports[m][dest]) * info.price;
+        }
+    }
+}
+
+/// A cell of an output table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Num(f64),
+    Int(i64),
+    Text(String),
+    Empty,
+}
+
+impl From<f64> for Cell {
+    fn from(v: f64) -> Self {
+        Cell::Num(v)
+    }
+}
+impl From<u32> for Cell {
+    fn from(v: u32) -> Self {
+        Cell::Int(v as i64)
+    }
+}
+impl From<u64> for Cell {
+    fn from(v: u64) -> Self {
+        Cell::Int(v as i64)
+    }
+}
+impl From<Option<u32>> for Cell {
+    fn from(v: Option<u32>) -> Self {
+        v.map_or(Cell::Empty, Cell::from)
+    }
+}
+impl From<String> for Cell {
+    fn from(v: String) -> Self {
+        Cell::Text(v)
+    }
+}
+impl From<&str> for Cell {
+    fn from(v: &str) -> Self {
+        Cell::Text(v.to_string())
+    }
+}
+
+/// A table: column names and rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// Adds a row given as (column, value) pairs; the first row fixes the columns.
+    pub fn push(&mut self, row: Vec<(String, Cell)>) {
+        if self.columns.is_empty() {
+            self.columns = row.iter().map(|(c, _)| c.clone()).collect();
+        }
+        debug_assert_eq!(self.columns.len(), row.len(), "every row has the same columns");
+        self.rows.push(row.into_iter().map(|(_, v)| v).collect());
+    }
+
+    /// The values of one column.
+    pub fn column(&self, name: &str) -> Option<Vec<&Cell>> {
+        let i = self.columns.iter().position(|c| c == name)?;
+        Some(self.rows.iter().map(|r| &r[i]).collect())
+    }
+}
+
+/// The weekly time series.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Recorder(pub Table);
+
+/// Records this week's row.
+#[allow(clippy::too_many_arguments)]
+pub fn record(
+    clock: Res<Clock>,
+    registry: Res<Registry>,
+    stats: Res<WeekStats>,
+    mut recorder: ResMut<Recorder>,
+    states: Query<(&StateAgent, &Pressure, &Trust)>,
+    restrictions: Query<&TechRestriction>,
+    controls: Query<&ExportControl>,
+    tracks: Query<&Track>,
+) {
+    let r = &*registry;
+    let mut row: Vec<(String, Cell)> = vec![("week".into(), clock.week.into()), ("date".into(), clock.date().to_string().into())];
+    let mut agents: Vec<_> = states.iter().collect();
+    agents.sort_by_key(|(a, _, _)| a.ix);
+    for (agent, pressure, trust) in agents {
+        let code = &agent.code;
+        row.push((format!("{code}_pressure"), pressure.now.into()));
+        row.push((format!("{code}_pressure_smoothed"), pressure.smoothed.into()));
+        for (j, other) in r.states.iter().enumerate() {
+            if j != agent.ix as usize {
+                row.push((format!("{code}_trust_in_{other}"), trust.0[j].into()));
+            }
+        }
+        for (m, info) in r.materials.iter().enumerate() {
+            let s = agent.ix as usize;
+            row.push((format!("{code}_substitution_kg_{}", info.id), stats.substitution[s][m].into()));
+            row.push((format!("{code}_substitution_share_{}", info.id), stats.substitution_share[s][m].into()));
+            row.push((format!("{code}_other_supply_kg_{}", info.id), stats.pool_capacity[s][m].into()));
+        }
+    }
+    for c in &controls {
+        let (code, m) = (&r.states[c.owner as usize], &r.materials[c.material as usize].id);
+        row.push((format!("{code}_control_active_{m}"), u32::from(c.active).into()));
+        row.push((format!("{code}_civilian_approval_{m}"), c.approval[0].into()));
+        row.push((format!("{code}_general_licence_{m}"), u32::from(c.general_licence).into()));
+        row.push((format!("{code}_extraterritorial_{m}"), u32::from(c.extraterritorial).into()));
+    }
+    for x in &restrictions {
+        row.push((
+            format!("{}_restriction_{}_on_{}", r.states[x.owner as usize], x.sector, r.states[x.target as usize]),
+            x.level.into(),
+        ));
+    }
+    for (g, gs) in r.groups.iter().zip(&stats.groups) {
+        let name = format!("{}_{}", r.states[g.home as usize], g.sector);
+        let inventory_weeks = if gs.demand > 0.0 { gs.inventory / gs.demand } else { 0.0 };
+        let readiness = if gs.military_capacity > 0.0 { gs.military_lost / gs.military_capacity } else { 0.0 };
+        row.push((format!("{name}_capacity"), gs.capacity.into()));
+        row.push((format!("{name}_output"), gs.output.into()));
+        row.push((format!("{name}_lost_output"), gs.lost.into()));
+        row.push((format!("{name}_inventory_weeks"), inventory_weeks.into()));
+        row.push((format!("{name}_licences_pending"), gs.pending.into()));
+        row.push((format!("{name}_licences_granted"), gs.granted.into()));
+        row.push((format!("{name}_licences_denied"), (gs.denied + gs.blacklisted).into()));
+        row.push((format!("{name}_readiness_gap"), readiness.into()));
+    }
+    for (m, info) in r.materials.iter().enumerate() {
+        for (dest, code) in r.states.iter().enumerate() {
+            if dest != info.supplier as usize && r.baseline_imports[m][dest] > 0.0 {
+                let supplier = &r.states[info.supplier as usize];
+                row.push((format!("exports_{}_{supplier}_to_{code}_kg", info.id), stats.exports[m][dest].into()));
+            }
+        }
+    }
+    row.push(("detections".into(), stats.detections.into()));
+    row.push(("diverting_firms".into(), stats.diverting_firms.into()));
+    for t in &tracks {
+        row.push((format!("talks_{}", track_name(r, t)), t.status.label().into()));
+    }
+    recorder.0.push(row);
+}
+
+/// `CN-US-ndfeb_magnets`.
+pub fn track_name(r: &Registry, t: &Track) -> String {
+    format!("{}-{}-{}", r.states[t.supplier as usize], r.states[t.consumer as usize], r.materials[t.material as usize].id)
+}
+
+/// Advances the clock: the last system of the tick.
+pub fn advance_clock(mut clock: ResMut<Clock>) {
+    clock.week += 1;
+}
+
+/// The one-row summary of a run.
+pub fn summary(world: &mut World, seed: u64, weeks: u32) -> Table {
+    let registry = world.resource::<Registry>().clone();
+    let stats = world.resource::<WeekStats>().clone();
+    let totals = world.resource::<RunTotals>().clone();
+    let mut row: Vec<(String, Cell)> = vec![
+        ("seed".into(), seed.into()),
+        ("weeks".into(), weeks.into()),
+        ("firms".into(), (registry.firm_count as u64).into()),
+        ("first_civilian_licence_week".into(), totals.first_civilian_licence_week.into()),
+        ("first_agreement_week".into(), totals.first_agreement_week.into()),
+        ("talks_opened".into(), totals.talks_opened.into()),
+        ("agreements".into(), totals.agreements.into()),
+        ("breakdowns".into(), totals.breakdowns.into()),
+        ("defections".into(), totals.defections.into()),
+        ("expiries".into(), totals.expiries.into()),
+        ("civilian_licences_granted".into(), totals.civilian_licences_granted.into()),
+        ("military_licences_granted".into(), totals.military_licences_granted.into()),
+        ("detections".into(), totals.detections.into()),
+        ("peak_readiness_gap".into(), totals.peak_readiness_gap.into()),
+        ("supplier_revenue_lost_usd".into(), totals.supplier_revenue_lost.into()),
+    ];
+    for (g, lost) in registry.groups.iter().zip(&totals.lost_output) {
+        row.push((format!("lost_output_{}_{}", registry.states[g.home as usize], g.sector), (*lost).into()));
+    }
+    let mut q = world.query::<&TechRestriction>();
+    for x in q.iter(world) {
+        row.push((
+            format!("conceded_{}_{}_on_{}", registry.states[x.owner as usize], x.sector, registry.states[x.target as usize]),
+            x.conceded.into(),
+        ));
+    }
+    for (st, code) in registry.states.iter().enumerate() {
+        for (m, info) in registry.materials.iter().enumerate() {
+            if registry.baseline_imports[m][st] > 0.0 {
+                row.push((format!("substitution_share_end_{code}_{}", info.id), stats.substitution_share[st][m].into()));
+            }
+        }
+    }
+    let mut table = Table::default();
+    table.push(row);
+    table
+}

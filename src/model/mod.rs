@@ -1,0 +1,402 @@
+//! The nouns of the model: components of firms, states and policies, and
+//! the resources systems share.
+
+pub mod dist;
+
+use crate::config::{EndUse, NegotiationParams, ReleaseRule, SupplyParams};
+use crate::negotiation::{IssueSpace, Offer, Protocol, Talks};
+use bevy_ecs::prelude::*;
+use dist::Sampler;
+
+/// Index of a state in `Registry::states`.
+pub type StateIx = u8;
+/// Index of a material in `Registry::materials`.
+pub type MaterialIx = u8;
+/// Index of a (home state, sector) group in `Registry::groups`.
+pub type GroupIx = u16;
+
+// ----------------------------------------------------------------- firms
+
+/// Stable firm id, dense from 0 in build order. Random streams and every
+/// order-dependent reduction use it, never `Entity`.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FirmId(pub u32);
+
+/// What a firm is: fixed for the run.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct FirmKind {
+    pub home: StateIx,
+    pub material: MaterialIx,
+    /// The material's supplier state.
+    pub supplier: StateIx,
+    pub end_use: EndUse,
+    pub group: GroupIx,
+}
+
+/// A firm's fixed parameters.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct FirmParams {
+    /// Units/week at full capacity.
+    pub capacity: f32,
+    /// kg per unit.
+    pub intensity: f32,
+    /// Share bought from the supplier state, 0..1.
+    pub supplier_share: f32,
+    /// Target inventory, weeks of full-capacity use.
+    pub target_weeks: f32,
+    pub jobs: f32,
+    pub political_weight: f32,
+    /// Weekly probability of diverting (dual-use only).
+    pub diversion: f32,
+}
+
+impl FirmParams {
+    /// Material needed per week at full capacity, kg.
+    #[inline]
+    pub fn demand(&self) -> f64 {
+        self.capacity as f64 * self.intensity as f64
+    }
+}
+
+/// Material on hand, kg.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Stock {
+    pub inventory: f64,
+}
+
+/// Licence status of a firm with its material's supplier. Weeks are ticks.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Default)]
+pub enum Licence {
+    #[default]
+    None,
+    Pending {
+        since: u32,
+        decide_at: u32,
+    },
+    Granted {
+        since: u32,
+        until: u32,
+        kg_per_week: f32,
+    },
+    Denied {
+        until: u32,
+    },
+    Blacklisted {
+        until: u32,
+    },
+}
+
+/// This week's material flows of a firm, kg.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Flow {
+    /// Received from the supplier state (after diversion).
+    pub from_supplier: f64,
+    /// Requested from non-supplier sources.
+    pub pool_request: f64,
+    pub from_pool: f64,
+    pub from_stockpile: f64,
+    /// Sent to military buyers (dual-use diverters).
+    pub diverted_out: f64,
+    /// Received from diverters (military firms).
+    pub diverted_in: f64,
+    /// Whether the firm diverted this week and whether it was detected.
+    pub diverted: bool,
+    pub detected: bool,
+}
+
+impl Flow {
+    pub fn received(&self) -> f64 {
+        self.from_supplier + self.from_pool + self.from_stockpile + self.diverted_in
+    }
+}
+
+/// This week's production.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Production {
+    pub output: f64,
+    pub lost: f64,
+    /// kg consumed.
+    pub used: f64,
+    /// output / capacity (1 for a firm with no capacity).
+    pub utilization: f32,
+}
+
+/// Tier-1 suppliers: a range in `Links`. Empty for most firms.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Tier1 {
+    pub start: u32,
+    pub len: u32,
+}
+
+// ----------------------------------------------------------------- states
+
+/// A state agent.
+#[derive(Component, Debug, Clone)]
+pub struct StateAgent {
+    pub ix: StateIx,
+    pub code: String,
+}
+
+/// Negotiation preferences (validated copy of the config's).
+#[derive(Component, Debug, Clone)]
+pub struct Prefs(pub crate::config::Preferences);
+
+/// Weights of the pressure terms.
+#[derive(Component, Debug, Clone)]
+pub struct PressureWeights(pub crate::config::PressureParams);
+
+/// Domestic pressure, 0..1.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Pressure {
+    pub now: f64,
+    pub smoothed: f64,
+}
+
+/// Trust in each state, by state index, 0..1.
+#[derive(Component, Debug, Clone)]
+pub struct Trust(pub Vec<f64>);
+
+// ----------------------------------------------------------------- policies
+
+/// Export control of one material, held by its supplier state.
+#[derive(Component, Debug, Clone)]
+pub struct ExportControl {
+    pub owner: StateIx,
+    pub material: MaterialIx,
+    pub active: bool,
+    pub licence_required: [bool; 3],
+    pub review_lag: Sampler,
+    pub validity_weeks: f64,
+    pub validity_range: (f64, f64),
+    pub approval: [f64; 3],
+    pub military_ban: bool,
+    pub general_licence: bool,
+    pub extraterritorial: bool,
+    pub extraterritorial_share: f64,
+    pub reapply_weeks: f64,
+    pub headroom: f64,
+    pub trust_weight: f64,
+    pub breakdown_penalty: f64,
+}
+
+/// A state's tracking system.
+#[derive(Component, Debug, Clone)]
+pub struct TrackingSystem {
+    pub owner: StateIx,
+    pub active: bool,
+    pub detection_probability: f64,
+    pub blacklist_weeks: f64,
+    pub trust_penalty: f64,
+}
+
+/// A restriction on a target's access to one technology sector.
+#[derive(Component, Debug, Clone)]
+pub struct TechRestriction {
+    pub owner: StateIx,
+    pub target: StateIx,
+    pub sector: String,
+    pub level: f64,
+    pub value_to_target: f64,
+    pub security_cost: f64,
+    /// Total level lifted by agreements so far.
+    pub conceded: f64,
+}
+
+/// A program building non-supplier capacity.
+#[derive(Component, Debug, Clone)]
+pub struct SubstitutionProgram {
+    pub owner: StateIx,
+    pub material: MaterialIx,
+    pub name: String,
+    pub capacity_target: f64,
+    pub lead_weeks: f64,
+    pub ramp_weeks: f64,
+    pub political_cost: f64,
+    pub start: crate::config::StartRule,
+    pub started_at: Option<u32>,
+    /// kg/week available this week.
+    pub capacity_now: f64,
+}
+
+/// A strategic stockpile.
+#[derive(Component, Debug, Clone)]
+pub struct Stockpile {
+    pub owner: StateIx,
+    pub material: MaterialIx,
+    pub quantity: f64,
+    pub max_release: f64,
+    pub rule: ReleaseRule,
+}
+
+// ----------------------------------------------------------------- negotiation
+
+/// Where a negotiation track stands.
+#[derive(Debug, Clone)]
+pub enum TrackStatus {
+    Idle,
+    Open(Talks),
+    Agreed(Agreement),
+    BrokenDown { until: u32 },
+}
+
+impl TrackStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            TrackStatus::Idle => "idle",
+            TrackStatus::Open(_) => "open",
+            TrackStatus::Agreed(_) => "agreed",
+            TrackStatus::BrokenDown { .. } => "broken_down",
+        }
+    }
+}
+
+/// An agreement in force and what it replaced.
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    pub space: IssueSpace,
+    pub offer: Offer,
+    pub since: u32,
+    pub until: u32,
+    /// Policy values before the agreement, restored on expiry or defection.
+    pub saved: SavedPolicy,
+}
+
+/// Policy values an agreement changed.
+#[derive(Debug, Clone, Default)]
+pub struct SavedPolicy {
+    /// (restriction entity, level before).
+    pub restrictions: Vec<(Entity, f64)>,
+    pub approval_civilian: f64,
+    pub validity_weeks: f64,
+    pub general_licence: bool,
+    pub extraterritorial: bool,
+}
+
+/// A negotiation track between a supplier and a consumer over one material.
+#[derive(Component, Debug, Clone)]
+pub struct Track {
+    pub id: u32,
+    pub supplier: StateIx,
+    pub consumer: StateIx,
+    pub material: MaterialIx,
+    pub status: TrackStatus,
+}
+
+// ----------------------------------------------------------------- resources
+
+/// The current tick.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Clock {
+    pub week: u32,
+    pub start: chrono::NaiveDate,
+}
+
+impl Clock {
+    pub fn date(&self) -> chrono::NaiveDate {
+        self.start + chrono::Days::new(7 * self.week as u64)
+    }
+}
+
+/// The run's seed.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Seed(pub u64);
+
+/// Per material.
+#[derive(Debug, Clone)]
+pub struct MaterialInfo {
+    pub id: String,
+    pub supplier: StateIx,
+    pub price: f64,
+}
+
+/// A (home state, sector) group of firms: the unit of sector output.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub home: StateIx,
+    pub sector: String,
+}
+
+/// Names and fixed per-state data.
+#[derive(Resource, Debug, Clone)]
+pub struct Registry {
+    pub states: Vec<String>,
+    pub materials: Vec<MaterialInfo>,
+    pub groups: Vec<Group>,
+    /// [state][material] kg/week from third countries.
+    pub other_supply: Vec<Vec<f64>>,
+    /// [material][state] pre-control weekly purchases from the supplier, kg.
+    pub baseline_imports: Vec<Vec<f64>>,
+    /// [state][material]: whether the state has military firms on it.
+    pub has_military: Vec<Vec<bool>>,
+    pub firm_count: usize,
+}
+
+impl Registry {
+    pub fn state_ix(&self, code: &str) -> Option<StateIx> {
+        self.states.iter().position(|s| s == code).map(|i| i as StateIx)
+    }
+    pub fn material_ix(&self, id: &str) -> Option<MaterialIx> {
+        self.materials.iter().position(|m| m.id == id).map(|i| i as MaterialIx)
+    }
+}
+
+/// Shared settings.
+#[derive(Resource, Debug, Clone)]
+pub struct Settings {
+    pub supply: SupplyParams,
+    pub negotiation: NegotiationParams,
+}
+
+/// The protocol that runs every track.
+#[derive(Resource)]
+pub struct ActiveProtocol(pub Box<dyn Protocol>);
+
+/// Tier-1 links: for each OEM a contiguous range, ordered by part.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Links {
+    pub supplier: Vec<u32>,
+    pub part: Vec<u32>,
+}
+
+/// Last week's utilization of every firm, by `FirmId`.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Utilization(pub Vec<f32>);
+
+/// Licensing terms a firm of `home` faces for `material` this week.
+#[derive(Debug, Clone)]
+pub struct LicenceTerms {
+    /// A licence is needed at all (control active, foreign firm).
+    pub controlled: bool,
+    pub required: [bool; 3],
+    /// Effective approval probability, after trust and talks.
+    pub approval: [f64; 3],
+    pub military_ban: bool,
+    pub general_licence: bool,
+    pub validity: u32,
+    pub reapply: u32,
+    pub headroom: f64,
+    pub review_lag: Sampler,
+    /// Tracking by the supplier: detection probability, blacklist weeks (0 = off).
+    pub detection: f64,
+    pub blacklist: u32,
+}
+
+/// [material][home] licensing terms, rebuilt at the start of each licensing phase.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LicensingView(pub Vec<Vec<LicenceTerms>>);
+
+/// Per (state, material) non-supplier supply this week.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolState {
+    pub capacity: f64,
+    /// Share of requests met, [other, military].
+    pub fill: [f64; 2],
+    /// Share of the remaining shortfall met by the stockpile, [other, military].
+    pub stock_fill: [f64; 2],
+    /// Diverted kg arriving, per kg of military demand.
+    pub grey_per_demand: f64,
+}
+
+/// [state][material] pools.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Pools(pub Vec<Vec<PoolState>>);

@@ -1,0 +1,93 @@
+//! `Simulation { world, schedule }`: the only loop.
+
+use crate::build::build_world;
+use crate::config::Scenario;
+use crate::metrics::{self, Cell, Recorder, RunTotals, Table};
+use crate::model::Clock;
+use crate::schedule::tick_schedule;
+use crate::systems::Parallel;
+use bevy_ecs::prelude::*;
+
+/// A run in progress.
+pub struct Simulation {
+    pub world: World,
+    schedule: Schedule,
+    seed: u64,
+}
+
+/// The three tables of a finished run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTables {
+    pub timeseries: Table,
+    pub transcript: Table,
+    pub summary: Table,
+}
+
+/// Sets up the shared worker pool once per process. `threads` = 0 means one
+/// per core. Returns whether per-firm systems should iterate in parallel.
+pub fn init_threads(threads: usize) -> bool {
+    let wanted = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    if wanted > 1 {
+        bevy_tasks::ComputeTaskPool::get_or_init(|| bevy_tasks::TaskPoolBuilder::new().num_threads(wanted).build());
+    }
+    wanted > 1
+}
+
+impl Simulation {
+    /// Builds the world for a checked scenario.
+    pub fn new(scenario: &Scenario, seed: u64, start: chrono::NaiveDate, threads: usize) -> Self {
+        let parallel = init_threads(threads);
+        let mut world = build_world(scenario, seed, start);
+        world.insert_resource(Parallel(parallel));
+        Simulation { world, schedule: tick_schedule(), seed }
+    }
+
+    /// The week the next step will simulate.
+    pub fn week(&self) -> u32 {
+        self.world.resource::<Clock>().week
+    }
+
+    /// One tick.
+    pub fn step(&mut self) {
+        self.schedule.run(&mut self.world);
+    }
+
+    /// `weeks` ticks.
+    pub fn run(&mut self, weeks: u32) {
+        for _ in 0..weeks {
+            self.step();
+        }
+    }
+
+    /// The output tables so far.
+    pub fn tables(&mut self) -> RunTables {
+        let weeks = self.week();
+        let start = self.world.resource::<Clock>().start;
+        let summary = metrics::summary(&mut self.world, self.seed, weeks);
+        let timeseries = self.world.resource::<Recorder>().0.clone();
+        let totals = self.world.resource::<RunTotals>();
+        let mut transcript = Table::default();
+        let date = |w: u32| (start + chrono::Days::new(7 * w as u64)).to_string();
+        for r in &totals.transcript {
+            let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
+            transcript.push(vec![
+                ("week".into(), r.week.into()),
+                ("date".into(), date(r.week).into()),
+                ("track".into(), r.track.as_str().into()),
+                ("round".into(), r.round.into()),
+                ("event".into(), r.event.into()),
+                ("actor".into(), r.actor.as_str().into()),
+                ("terms".into(), r.terms.as_str().into()),
+                ("u_consumer".into(), u(r.u_consumer)),
+                ("u_supplier".into(), u(r.u_supplier)),
+                ("note".into(), r.note.as_str().into()),
+            ]);
+        }
+        if transcript.columns.is_empty() {
+            transcript.columns = ["week", "date", "track", "round", "event", "actor", "terms", "u_consumer", "u_supplier", "note"]
+                .map(String::from)
+                .to_vec();
+        }
+        RunTables { timeseries, transcript, summary }
+    }
+}

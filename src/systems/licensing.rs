@@ -1,0 +1,230 @@
+//! Phase 2: licensing. Firms without a valid licence apply; the supplier
+//! decides each application once its review lag has passed.
+
+use crate::config::EndUse;
+use crate::model::dist::Sampler;
+use crate::model::*;
+use crate::rng::{self, Stream};
+use bevy_ecs::prelude::*;
+
+use super::Parallel;
+
+/// Rebuilds the terms each (material, home state) faces this week from the
+/// export controls, the supplier's trust and the state of the talks.
+pub fn build_view(
+    registry: Res<Registry>,
+    mut view: ResMut<LicensingView>,
+    controls: Query<&ExportControl>,
+    tracking: Query<&TrackingSystem>,
+    states: Query<(&StateAgent, &Trust)>,
+    tracks: Query<&Track>,
+) {
+    let ns = registry.states.len();
+    view.0 = registry
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(m, info)| {
+            let control = controls.iter().find(|c| c.material as usize == m && c.owner == info.supplier);
+            let trust = states.iter().find(|(a, _)| a.ix == info.supplier).map(|(_, t)| t.0.clone());
+            let (detection, blacklist) = tracking
+                .iter()
+                .find(|t| t.owner == info.supplier && t.active)
+                .map_or((0.0, 0), |t| (t.detection_probability, t.blacklist_weeks.round() as u32));
+            (0..ns)
+                .map(|home| match control {
+                    Some(c) if c.active && home != info.supplier as usize => {
+                        let trust = trust.as_ref().map_or(1.0, |t| t[home]);
+                        let broken = tracks.iter().any(|t| {
+                            t.material as usize == m
+                                && t.consumer as usize == home
+                                && matches!(t.status, TrackStatus::BrokenDown { .. })
+                        });
+                        let factor = (1.0 - c.trust_weight + c.trust_weight * trust)
+                            * if broken { 1.0 - c.breakdown_penalty } else { 1.0 };
+                        LicenceTerms {
+                            controlled: true,
+                            required: c.licence_required,
+                            approval: c.approval.map(|p| (p * factor).clamp(0.0, 1.0)),
+                            military_ban: c.military_ban,
+                            general_licence: c.general_licence,
+                            validity: c.validity_weeks.round().max(1.0) as u32,
+                            reapply: c.reapply_weeks.round() as u32,
+                            headroom: c.headroom,
+                            review_lag: c.review_lag.clone(),
+                            detection,
+                            blacklist,
+                        }
+                    }
+                    _ => LicenceTerms::uncontrolled(),
+                })
+                .collect()
+        })
+        .collect();
+}
+
+impl LicenceTerms {
+    /// No licence needed.
+    pub fn uncontrolled() -> Self {
+        LicenceTerms {
+            controlled: false,
+            required: [false; 3],
+            approval: [1.0; 3],
+            military_ban: false,
+            general_licence: false,
+            validity: 1,
+            reapply: 0,
+            headroom: 1.0,
+            review_lag: Sampler::Fixed(0.0),
+            detection: 0.0,
+            blacklist: 0,
+        }
+    }
+
+    /// Whether a firm of this end use needs a licence.
+    pub fn needs_licence(&self, end_use: EndUse) -> bool {
+        self.controlled && self.required[end_use.index()]
+    }
+}
+
+/// One firm's licensing step for week `week`.
+pub fn licence_step(week: u32, seed: u64, terms: &LicenceTerms, id: FirmId, kind: &FirmKind, params: &FirmParams, lic: &mut Licence) {
+    let eu = kind.end_use;
+    if !terms.needs_licence(eu) || params.demand() <= 0.0 {
+        *lic = Licence::None;
+        return;
+    }
+    // Lapsed statuses.
+    match *lic {
+        Licence::Granted { until, .. } | Licence::Denied { until } | Licence::Blacklisted { until } if week >= until => {
+            *lic = Licence::None
+        }
+        _ => {}
+    }
+    let grant = || Licence::Granted {
+        since: week,
+        until: week + terms.validity,
+        kg_per_week: (terms.headroom * params.supplier_share as f64 * params.demand()) as f32,
+    };
+    let deny = || Licence::Denied { until: week + terms.reapply.max(1) };
+    let banned = eu == EndUse::Military && terms.military_ban;
+    let general = eu == EndUse::Civilian && terms.general_licence;
+    match *lic {
+        Licence::None if banned => *lic = deny(),
+        Licence::None if general => *lic = grant(),
+        Licence::None => {
+            let u = rng::uniform(seed, Stream::ReviewLag, id.0 as u64, week as u64);
+            let lag = terms.review_lag.quantile(u).round().max(1.0) as u32;
+            *lic = Licence::Pending { since: week, decide_at: week + lag };
+        }
+        Licence::Pending { .. } if banned => *lic = deny(),
+        Licence::Pending { .. } if general => *lic = grant(),
+        Licence::Pending { decide_at, .. } if week >= decide_at => {
+            let u = rng::uniform(seed, Stream::Approval, id.0 as u64, week as u64);
+            *lic = if u < terms.approval[eu.index()] { grant() } else { deny() };
+        }
+        _ => {}
+    }
+}
+
+type LicenceQuery<'w, 's> = Query<'w, 's, (&'static FirmId, &'static FirmKind, &'static FirmParams, &'static mut Licence)>;
+
+/// Applies `licence_step` to every firm.
+pub fn licensing(clock: Res<Clock>, seed: Res<Seed>, view: Res<LicensingView>, par: Res<Parallel>, mut firms: LicenceQuery) {
+    let (week, seed, view) = (clock.week, seed.0, &view.0);
+    let step = |(id, kind, params, mut lic): (&FirmId, &FirmKind, &FirmParams, Mut<Licence>)| {
+        let terms = &view[kind.material as usize][kind.home as usize];
+        licence_step(week, seed, terms, *id, kind, params, lic.bypass_change_detection());
+    };
+    if par.0 {
+        firms.par_iter_mut().for_each(step);
+    } else {
+        firms.iter_mut().for_each(step);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms() -> LicenceTerms {
+        LicenceTerms {
+            controlled: true,
+            required: [true; 3],
+            approval: [1.0, 1.0, 1.0],
+            military_ban: true,
+            general_licence: false,
+            validity: 26,
+            reapply: 4,
+            headroom: 1.5,
+            review_lag: Sampler::Fixed(9.0),
+            detection: 0.0,
+            blacklist: 0,
+        }
+    }
+
+    fn firm(end_use: EndUse) -> (FirmKind, FirmParams) {
+        (
+            FirmKind { home: 0, material: 0, supplier: 1, end_use, group: 0 },
+            FirmParams { capacity: 10.0, intensity: 1.0, supplier_share: 1.0, target_weeks: 4.0, jobs: 1.0, political_weight: 1.0, diversion: 0.0 },
+        )
+    }
+
+    #[test]
+    fn civilian_application_is_decided_after_the_review_lag() {
+        let (kind, params) = firm(EndUse::Civilian);
+        let mut lic = Licence::None;
+        licence_step(0, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
+        assert_eq!(lic, Licence::Pending { since: 0, decide_at: 9 });
+        licence_step(8, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
+        assert!(matches!(lic, Licence::Pending { .. }));
+        licence_step(9, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
+        assert_eq!(lic, Licence::Granted { since: 9, until: 35, kg_per_week: 15.0 });
+        licence_step(35, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
+        assert!(matches!(lic, Licence::Pending { since: 35, .. }), "expired licences are reapplied for");
+    }
+
+    #[test]
+    fn military_users_are_denied_while_the_ban_holds() {
+        let (kind, params) = firm(EndUse::Military);
+        let mut lic = Licence::None;
+        for week in 0..100 {
+            licence_step(week, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
+            assert!(!matches!(lic, Licence::Granted { .. }));
+        }
+    }
+
+    #[test]
+    fn general_licence_grants_civilians_at_once() {
+        let (kind, params) = firm(EndUse::Civilian);
+        let mut lic = Licence::None;
+        let t = LicenceTerms { general_licence: true, ..terms() };
+        licence_step(3, 1, &t, FirmId(0), &kind, &params, &mut lic);
+        assert!(matches!(lic, Licence::Granted { since: 3, .. }));
+    }
+
+    #[test]
+    fn uncontrolled_firms_hold_no_licence() {
+        let (kind, params) = firm(EndUse::Civilian);
+        let mut lic = Licence::Pending { since: 0, decide_at: 3 };
+        licence_step(1, 1, &LicenceTerms::uncontrolled(), FirmId(0), &kind, &params, &mut lic);
+        assert_eq!(lic, Licence::None);
+    }
+
+    #[test]
+    fn approval_rate_matches_the_probability() {
+        let (kind, params) = firm(EndUse::Civilian);
+        let t = LicenceTerms { approval: [0.25, 1.0, 1.0], review_lag: Sampler::Fixed(1.0), ..terms() };
+        let n = 20_000;
+        let granted = (0..n)
+            .filter(|&i| {
+                let mut lic = Licence::None;
+                licence_step(0, 5, &t, FirmId(i), &kind, &params, &mut lic);
+                licence_step(1, 5, &t, FirmId(i), &kind, &params, &mut lic);
+                matches!(lic, Licence::Granted { .. })
+            })
+            .count();
+        let share = granted as f64 / n as f64;
+        assert!((share - 0.25).abs() < 0.015, "share {share}");
+    }
+}

@@ -1,0 +1,345 @@
+//! Phase 8: negotiation. Opens talks when a side's pressure crosses its
+//! threshold, plays one round per tick through the active protocol, applies
+//! agreements to the policy components, and handles expiry and defection.
+
+use crate::config::Preferences;
+use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
+use crate::model::*;
+use crate::negotiation::*;
+use crate::rng::{self, Stream};
+use bevy_ecs::prelude::*;
+
+/// What the negotiation needs to know of a state this week.
+#[derive(Debug, Clone)]
+pub struct StateView {
+    pub prefs: Preferences,
+    pub pressure: f64,
+}
+
+/// The issues on the table between `consumer` and `supplier` over `material`,
+/// from the current policies: relief on every restriction the consumer holds
+/// on the supplier, and every supply lever the supplier can still move.
+pub fn build_space<'a>(
+    consumer: StateIx,
+    supplier: StateIx,
+    control: Option<&ExportControl>,
+    restrictions: impl Iterator<Item = &'a TechRestriction>,
+) -> IssueSpace {
+    let mut issues = Vec::new();
+    for r in restrictions {
+        if r.owner == consumer && r.target == supplier && r.level > 0.0 {
+            issues.push(Issue {
+                kind: IssueKind::Relief { sector: r.sector.clone() },
+                giver: Side::Consumer,
+                binary: false,
+                low: r.level,
+                high: 0.0,
+            });
+        }
+    }
+    if let Some(c) = control {
+        let lever = |kind, binary, low, high| Issue { kind, giver: Side::Supplier, binary, low, high };
+        if c.approval[0] < 1.0 {
+            issues.push(lever(IssueKind::CivilianApproval, false, c.approval[0], 1.0));
+        }
+        if c.validity_weeks < c.validity_range.1 {
+            issues.push(lever(IssueKind::LicenceValidity, false, c.validity_weeks, c.validity_range.1));
+        }
+        if !c.general_licence {
+            issues.push(lever(IssueKind::GeneralLicence, true, 0.0, 1.0));
+        }
+        if c.extraterritorial {
+            issues.push(lever(IssueKind::SuspendExpanded, true, 0.0, 1.0));
+        }
+    }
+    IssueSpace { issues }
+}
+
+/// Both sides' utilities, reservations and tactics for this week. Weights
+/// move with pressure: each side's weight on what it receives is its
+/// salience x (1 + pressure_gain x pressure). The consumer's no-deal outlook
+/// counts its substitution share as civilian approval it gets anyway.
+pub fn side_views<'a>(
+    space: &IssueSpace,
+    consumer: &StateView,
+    supplier: &StateView,
+    substitution_share: f64,
+    validity_span: f64,
+    restriction: impl Fn(&str) -> Option<&'a TechRestriction>,
+) -> [SideView; 2] {
+    let gain_c = 1.0 + consumer.prefs.pressure_gain * consumer.pressure;
+    let gain_s = 1.0 + supplier.prefs.pressure_gain * supplier.pressure;
+    let (sc, ss) = (&consumer.prefs.salience, &supplier.prefs.salience);
+    let mut wc = Vec::with_capacity(space.issues.len());
+    let mut ws = Vec::with_capacity(space.issues.len());
+    let mut no_deal = vec![0.0; space.issues.len()];
+    for (i, issue) in space.issues.iter().enumerate() {
+        let span = (issue.high - issue.low).abs();
+        let (c, s) = match &issue.kind {
+            IssueKind::Relief { sector } => {
+                let (value, cost) = restriction(sector).map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
+                (cost * span, value * span * gain_s)
+            }
+            IssueKind::CivilianApproval => {
+                no_deal[i] = substitution_share;
+                (sc.civilian_approval * span * gain_c, ss.civilian_approval * span)
+            }
+            IssueKind::LicenceValidity => {
+                let span = if validity_span > 0.0 { span / validity_span } else { 0.0 };
+                (sc.licence_validity * span * gain_c, ss.licence_validity * span)
+            }
+            IssueKind::GeneralLicence => (sc.general_licence * gain_c, ss.general_licence),
+            IssueKind::SuspendExpanded => (sc.suspend_expanded * gain_c, ss.suspend_expanded),
+        };
+        wc.push(c);
+        ws.push(s);
+    }
+    let uc = Utility { side: Side::Consumer, weights: wc };
+    let us = Utility { side: Side::Supplier, weights: ws };
+    let rc = uc.value(space, &Offer(no_deal));
+    let rs = us.value(space, &Offer(vec![0.0; space.issues.len()]));
+    let view = |utility, reservation, p: &Preferences| SideView {
+        utility,
+        reservation,
+        exponent: p.concession.exponent(),
+        discount: p.discount,
+    };
+    [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
+}
+
+/// Applies agreed terms to the policies and returns what they replaced.
+pub fn apply_terms(
+    space: &IssueSpace,
+    offer: &Offer,
+    track: &Track,
+    control: Option<&mut ExportControl>,
+    restrictions: &mut Query<(Entity, &mut TechRestriction)>,
+) -> SavedPolicy {
+    let mut saved = SavedPolicy::default();
+    let mut control = control;
+    if let Some(c) = control.as_deref() {
+        saved.approval_civilian = c.approval[0];
+        saved.validity_weeks = c.validity_weeks;
+        saved.general_licence = c.general_licence;
+        saved.extraterritorial = c.extraterritorial;
+    }
+    for (issue, &x) in space.issues.iter().zip(&offer.0) {
+        match (&issue.kind, control.as_deref_mut()) {
+            (IssueKind::Relief { sector }, _) => {
+                for (e, mut r) in restrictions.iter_mut() {
+                    if r.owner == track.consumer && r.target == track.supplier && &r.sector == sector {
+                        saved.restrictions.push((e, r.level));
+                        let new = r.level * (1.0 - x);
+                        r.conceded += r.level - new;
+                        r.level = new;
+                    }
+                }
+            }
+            (IssueKind::CivilianApproval, Some(c)) => c.approval[0] = c.approval[0].max(issue.value(x)),
+            (IssueKind::LicenceValidity, Some(c)) => c.validity_weeks = issue.value(x).round(),
+            (IssueKind::GeneralLicence, Some(c)) => c.general_licence |= x >= 0.5,
+            (IssueKind::SuspendExpanded, Some(c)) => c.extraterritorial &= x < 0.5,
+            (_, None) => {}
+        }
+    }
+    saved
+}
+
+/// Restores the policies an agreement replaced.
+pub fn restore(saved: &SavedPolicy, control: Option<&mut ExportControl>, restrictions: &mut Query<(Entity, &mut TechRestriction)>) {
+    if let Some(c) = control {
+        c.approval[0] = saved.approval_civilian;
+        c.validity_weeks = saved.validity_weeks;
+        c.general_licence = saved.general_licence;
+        c.extraterritorial = saved.extraterritorial;
+    }
+    for &(e, level) in &saved.restrictions {
+        if let Ok((_, mut r)) = restrictions.get_mut(e) {
+            r.level = level;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn negotiate(
+    clock: Res<Clock>,
+    seed: Res<Seed>,
+    settings: Res<Settings>,
+    registry: Res<Registry>,
+    protocol: Res<ActiveProtocol>,
+    stats: Res<WeekStats>,
+    mut totals: ResMut<RunTotals>,
+    mut tracks: Query<&mut Track>,
+    mut states: Query<(&StateAgent, &Prefs, &Pressure, &mut Trust)>,
+    mut controls: Query<&mut ExportControl>,
+    mut restrictions: Query<(Entity, &mut TechRestriction)>,
+) {
+    let week = clock.week;
+    let n = &settings.negotiation;
+    let mut views: Vec<Option<StateView>> = vec![None; registry.states.len()];
+    for (agent, prefs, pressure, _) in &states {
+        views[agent.ix as usize] = Some(StateView { prefs: prefs.0.clone(), pressure: pressure.smoothed });
+    }
+    let mut trust_changes: Vec<(StateIx, StateIx, f64)> = Vec::new();
+    let mut list: Vec<Mut<Track>> = tracks.iter_mut().collect();
+    list.sort_by_key(|t| t.id);
+    for mut track in list {
+        let name = track_name(&registry, &track);
+        let (c, s, m) = (track.consumer, track.supplier, track.material);
+        let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else { continue };
+        let code = |side: Side| registry.states[if side == Side::Consumer { c } else { s } as usize].clone();
+        let sub_share = stats.substitution_share[c as usize][m as usize];
+        let mut row = |round: u32, event: &'static str, actor: String, terms: String, u: Option<[f64; 2]>, note: String| {
+            totals.transcript.push(TranscriptRow {
+                week,
+                track: name.clone(),
+                round,
+                event,
+                actor,
+                terms,
+                u_consumer: u.map(|u| u[0]),
+                u_supplier: u.map(|u| u[1]),
+                note,
+            });
+        };
+        let mut agreements = 0;
+        let mut breakdowns = 0;
+        let mut defections = 0;
+        let mut expiries = 0;
+        let mut opened = 0;
+        let mut status = std::mem::replace(&mut track.status, TrackStatus::Idle);
+        let mut reopen = false;
+
+        // 1. An agreement in force expires or is defected from.
+        if let TrackStatus::Agreed(ag) = &status {
+            let mut control = controls.iter_mut().find(|x| x.owner == s && x.material == m);
+            if week >= ag.until {
+                restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
+                row(0, "expiry", String::new(), ag.offer.describe(&ag.space), None, format!("agreed in week {}", ag.since));
+                expiries += 1;
+                reopen = n.reopen_on_expiry;
+                status = TrackStatus::Idle;
+            } else {
+                let span = control.as_deref().map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
+                let lookup = |sector: &str| -> Option<&TechRestriction> {
+                    restrictions.iter().map(|(_, r)| r).find(|r| r.owner == c && r.target == s && r.sector == sector)
+                };
+                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, lookup);
+                let u = [sides[0].utility.value(&ag.space, &ag.offer), sides[1].utility.value(&ag.space, &ag.offer)];
+                let defector = [Side::Consumer, Side::Supplier].into_iter().find(|side| {
+                    let prefs = if *side == Side::Consumer { &cv.prefs } else { &sv.prefs };
+                    sides[side.ix()].reservation - u[side.ix()] > prefs.reputation_cost
+                });
+                if let Some(side) = defector {
+                    restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
+                    let gain = sides[side.ix()].reservation - u[side.ix()];
+                    row(0, "defection", code(side), ag.offer.describe(&ag.space), Some(u), format!("gain {gain:.3} over no deal"));
+                    let (defector, victim) = if side == Side::Consumer { (c, s) } else { (s, c) };
+                    trust_changes.push((victim, defector, -n.defection_trust_loss));
+                    defections += 1;
+                    status = TrackStatus::BrokenDown { until: week + n.cooldown_weeks.round() as u32 };
+                }
+            }
+        }
+
+        // 2. Talks open when a side's pressure crosses its threshold (or at once on expiry).
+        let may_open = match status {
+            TrackStatus::Idle => true,
+            TrackStatus::BrokenDown { until } => week >= until,
+            _ => false,
+        };
+        if may_open {
+            let margin_c = cv.pressure - cv.prefs.open_threshold;
+            let margin_s = sv.pressure - sv.prefs.open_threshold;
+            let opener = if reopen || margin_c >= 0.0 || margin_s >= 0.0 {
+                Some(if margin_s > margin_c { Side::Supplier } else { Side::Consumer })
+            } else {
+                None
+            };
+            if let Some(opener) = opener {
+                let control = controls.iter().find(|x| x.owner == s && x.material == m);
+                let space = build_space(c, s, control, restrictions.iter().map(|(_, r)| r));
+                if !space.issues.is_empty() {
+                    let note = format!("pressure {}={:.3}, {}={:.3}", code(Side::Consumer), cv.pressure, code(Side::Supplier), sv.pressure);
+                    row(0, "open", code(opener), String::new(), None, note);
+                    opened += 1;
+                    status = TrackStatus::Open(Talks {
+                        space,
+                        opened_at: week,
+                        opener,
+                        round: 0,
+                        deadline_rounds: n.deadline_weeks.round().max(1.0) as u32,
+                        breakdown_probability: n.breakdown_probability,
+                        standing: None,
+                    });
+                }
+            }
+        }
+
+        // 3. One round of talks.
+        if let TrackStatus::Open(talks) = &mut status {
+            let span = controls
+                .iter()
+                .find(|x| x.owner == s && x.material == m)
+                .map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
+            let lookup = |sector: &str| -> Option<&TechRestriction> {
+                restrictions.iter().map(|(_, r)| r).find(|r| r.owner == c && r.target == s && r.sector == sector)
+            };
+            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, lookup);
+            let draw = rng::uniform(seed.0, Stream::Breakdown, track.id as u64, week as u64);
+            let round = talks.round + 1;
+            let mut next = None;
+            for mv in protocol.0.round(talks, &sides, draw) {
+                match mv {
+                    Move::Offer { by, offer, utilities } => {
+                        row(round, "offer", code(by), offer.describe(&talks.space), Some(utilities), String::new())
+                    }
+                    Move::Reject { by, utilities } => row(round, "reject", code(by), String::new(), Some(utilities), String::new()),
+                    Move::Accept { by, offer, utilities } => {
+                        let terms = offer.describe(&talks.space);
+                        row(round, "accept", code(by), terms.clone(), Some(utilities), String::new());
+                        let mut control = controls.iter_mut().find(|x| x.owner == s && x.material == m);
+                        let saved = apply_terms(&talks.space, &offer, &track, control.as_deref_mut(), &mut restrictions);
+                        let until = week + n.term_weeks.round() as u32;
+                        row(round, "agreement", String::new(), terms, Some(utilities), format!("in force until week {until}"));
+                        agreements += 1;
+                        trust_changes.push((c, s, n.trust_gain));
+                        trust_changes.push((s, c, n.trust_gain));
+                        next = Some(TrackStatus::Agreed(Agreement { space: talks.space.clone(), offer, since: week, until, saved }));
+                    }
+                    Move::Breakdown { reason } => {
+                        let note = match reason {
+                            BreakdownReason::Walkout => "walkout after a rejection",
+                            BreakdownReason::Deadline => "deadline passed",
+                        };
+                        row(round, "breakdown", String::new(), String::new(), None, note.into());
+                        breakdowns += 1;
+                        trust_changes.push((c, s, -n.breakdown_trust_loss));
+                        trust_changes.push((s, c, -n.breakdown_trust_loss));
+                        next = Some(TrackStatus::BrokenDown { until: week + n.cooldown_weeks.round() as u32 });
+                    }
+                }
+            }
+            if let Some(next) = next {
+                status = next;
+            }
+        }
+        track.status = status;
+        if agreements > 0 && totals.first_agreement_week.is_none() {
+            totals.first_agreement_week = Some(week);
+        }
+        totals.agreements += agreements;
+        totals.breakdowns += breakdowns;
+        totals.defections += defections;
+        totals.expiries += expiries;
+        totals.talks_opened += opened;
+    }
+    for (agent, _, _, mut trust) in &mut states {
+        for &(from, to, delta) in &trust_changes {
+            if from == agent.ix {
+                let t = &mut trust.0[to as usize];
+                *t = (*t + delta).clamp(0.0, 1.0);
+            }
+        }
+    }
+}

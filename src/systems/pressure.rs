@@ -1,0 +1,85 @@
+//! Phase 7: domestic pressure. A consumer feels lost civilian output
+//! (weighted by jobs and political weight), the readiness gap and the
+//! shortage; a supplier feels lost export revenue, the restrictions it
+//! faces, and the erosion of its leverage as consumers substitute.
+
+use crate::config::PressureParams;
+use crate::metrics::WeekStats;
+use crate::model::*;
+use bevy_ecs::prelude::*;
+
+/// The terms of a state's pressure this week, each in 0..1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PressureTerms {
+    pub lost_output: f64,
+    pub readiness: f64,
+    pub price: f64,
+    pub lost_revenue: f64,
+    pub restrictions: f64,
+    pub leverage_erosion: f64,
+}
+
+impl PressureTerms {
+    /// min(1, weighted sum).
+    pub fn combine(&self, w: &PressureParams) -> f64 {
+        (w.lost_output * self.lost_output
+            + w.readiness * self.readiness
+            + w.price * self.price
+            + w.lost_revenue * self.lost_revenue
+            + w.restrictions * self.restrictions
+            + w.leverage_erosion * self.leverage_erosion)
+            .clamp(0.0, 1.0)
+    }
+}
+
+fn share(num: f64, den: f64) -> f64 {
+    if den > 0.0 { (num / den).clamp(0.0, 1.0) } else { 0.0 }
+}
+
+/// Computes the terms for state `st`.
+pub fn terms(st: usize, registry: &Registry, stats: &WeekStats, restrictions: &[(StateIx, f64, f64)]) -> PressureTerms {
+    let s = &stats.states[st];
+    let (mut baseline_value, mut exported_value, mut baseline_kg, mut substituted_kg) = (0.0, 0.0, 0.0, 0.0);
+    for (m, info) in registry.materials.iter().enumerate() {
+        if info.supplier as usize != st {
+            continue;
+        }
+        for dest in 0..registry.states.len() {
+            let base = registry.baseline_imports[m][dest];
+            baseline_value += base * info.price;
+            exported_value += stats.exports[m][dest].min(base) * info.price;
+            baseline_kg += base;
+            substituted_kg += base * stats.substitution_share[dest][m];
+        }
+    }
+    let (mut faced, mut possible) = (0.0, 0.0);
+    for &(target, level, value) in restrictions {
+        if target as usize == st {
+            faced += level * value;
+            possible += value;
+        }
+    }
+    PressureTerms {
+        lost_output: share(s.weighted_lost, s.weight),
+        readiness: share(s.military_lost, s.military_capacity),
+        price: if s.demand > 0.0 { 1.0 - share(s.received, s.demand) } else { 0.0 },
+        lost_revenue: 1.0 - if baseline_value > 0.0 { share(exported_value, baseline_value) } else { 1.0 },
+        restrictions: share(faced, possible),
+        leverage_erosion: share(substituted_kg, baseline_kg),
+    }
+}
+
+pub fn pressure(
+    registry: Res<Registry>,
+    stats: Res<WeekStats>,
+    restrictions: Query<&TechRestriction>,
+    mut states: Query<(&StateAgent, &PressureWeights, &mut Pressure)>,
+) {
+    let list: Vec<(StateIx, f64, f64)> = restrictions.iter().map(|r| (r.target, r.level, r.value_to_target)).collect();
+    for (agent, weights, mut p) in &mut states {
+        let now = terms(agent.ix as usize, &registry, &stats, &list).combine(&weights.0);
+        let a = weights.0.smoothing;
+        p.now = now;
+        p.smoothed = (p.smoothed + a * (now - p.smoothed)).clamp(0.0, 1.0);
+    }
+}

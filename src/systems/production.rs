@@ -1,0 +1,102 @@
+//! Phase 5: production. Output is Leontief in material and in the tier-1
+//! suppliers' output: min(capacity, material on hand / intensity, capacity x
+//! the worst-supplied part's share). A part's share is the mean utilization
+//! of its suppliers last week, so a shortage travels up the chain with a
+//! week's delay, suppliers first.
+
+use crate::model::*;
+use bevy_ecs::prelude::*;
+
+use super::Parallel;
+
+/// Share of full output the tier-1 suppliers allow, from last week's
+/// utilization: the minimum over parts of the mean over each part's suppliers.
+pub fn chain_limit(tier1: &Tier1, links: &Links, utilization: &[f32]) -> f64 {
+    let range = tier1.start as usize..(tier1.start + tier1.len) as usize;
+    let (suppliers, parts) = (&links.supplier[range.clone()], &links.part[range]);
+    let mut limit = 1.0f64;
+    let mut i = 0;
+    while i < suppliers.len() {
+        let part = parts[i];
+        let (mut sum, mut n) = (0.0f64, 0u32);
+        while i < suppliers.len() && parts[i] == part {
+            sum += utilization[suppliers[i] as usize] as f64;
+            n += 1;
+            i += 1;
+        }
+        limit = limit.min(sum / n as f64);
+    }
+    limit
+}
+
+/// One firm's production for the week: updates inventory and production.
+pub fn produce_step(params: &FirmParams, chain: f64, flow: &Flow, stock: &mut Stock, out: &mut Production) {
+    let available = stock.inventory + flow.received() - flow.diverted_out;
+    let capacity = params.capacity as f64;
+    let intensity = params.intensity as f64;
+    let by_material = if intensity > 0.0 { available / intensity } else { f64::INFINITY };
+    let output = capacity.min(by_material).min(capacity * chain).max(0.0);
+    let used = (output * intensity).min(available);
+    stock.inventory = (available - used).max(0.0);
+    *out = Production {
+        output,
+        lost: capacity - output,
+        used,
+        utilization: if capacity > 0.0 { (output / capacity) as f32 } else { 1.0 },
+    };
+}
+
+type ProduceQuery<'w, 's> = Query<
+    'w,
+    's,
+    (&'static FirmParams, &'static Tier1, &'static Flow, &'static mut Stock, &'static mut Production),
+>;
+
+pub fn produce(links: Res<Links>, utilization: Res<Utilization>, par: Res<Parallel>, mut firms: ProduceQuery) {
+    let (links, util) = (&*links, &utilization.0);
+    let step = |(params, tier1, flow, mut stock, mut out): (&FirmParams, &Tier1, &Flow, Mut<Stock>, Mut<Production>)| {
+        let chain = if tier1.len == 0 { 1.0 } else { chain_limit(tier1, links, util) };
+        produce_step(params, chain, flow, stock.bypass_change_detection(), out.bypass_change_detection());
+    };
+    if par.0 {
+        firms.par_iter_mut().for_each(step);
+    } else {
+        firms.iter_mut().for_each(step);
+    }
+}
+
+/// Publishes this week's utilization for next week's chain limits.
+pub fn publish(mut utilization: ResMut<Utilization>, firms: Query<(&FirmId, &Production)>) {
+    for (id, p) in &firms {
+        utilization.0[id.0 as usize] = p.utilization;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_part_limits_and_suppliers_of_one_part_substitute() {
+        // OEM with part 0 from firms 1,2 and part 1 from firm 3
+        let links = Links { supplier: vec![1, 2, 3], part: vec![0, 0, 1] };
+        let t = Tier1 { start: 0, len: 3 };
+        let util = [1.0, 0.0, 1.0, 0.8];
+        assert!((chain_limit(&t, &links, &util) - 0.5).abs() < 1e-12);
+        let util = [1.0, 1.0, 1.0, 0.3];
+        assert!((chain_limit(&t, &links, &util) - 0.3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn output_is_limited_by_material_and_conserves_it() {
+        let p = FirmParams { capacity: 10.0, intensity: 2.0, supplier_share: 1.0, target_weeks: 1.0, jobs: 0.0, political_weight: 1.0, diversion: 0.0 };
+        let flow = Flow { from_supplier: 6.0, from_pool: 2.0, diverted_out: 1.0, ..Flow::default() };
+        let mut stock = Stock { inventory: 3.0 };
+        let mut out = Production::default();
+        produce_step(&p, 1.0, &flow, &mut stock, &mut out);
+        assert!((out.output - 5.0).abs() < 1e-12);
+        assert!((out.used - 10.0).abs() < 1e-12);
+        assert!(stock.inventory.abs() < 1e-12);
+        assert!((out.lost - 5.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,79 @@
+//! Phase 6: substitution programs start (on schedule, or when the owner's
+//! pressure reaches both the trigger and the political cost), then ramp up
+//! linearly after their lead time.
+
+use crate::config::StartRule;
+use crate::metrics::WeekStats;
+use crate::model::*;
+use bevy_ecs::prelude::*;
+
+/// Capacity of a program `elapsed` weeks after its start, kg/week.
+pub fn capacity_at(p: &SubstitutionProgram, elapsed: f64) -> f64 {
+    if elapsed < p.lead_weeks {
+        0.0
+    } else if p.ramp_weeks <= 0.0 {
+        p.capacity_target
+    } else {
+        p.capacity_target * ((elapsed - p.lead_weeks) / p.ramp_weeks).min(1.0)
+    }
+}
+
+pub fn substitution(
+    clock: Res<Clock>,
+    registry: Res<Registry>,
+    mut stats: ResMut<WeekStats>,
+    states: Query<(&StateAgent, &Pressure)>,
+    mut programs: Query<&mut SubstitutionProgram>,
+) {
+    let week = clock.week;
+    for row in stats.substitution.iter_mut() {
+        row.fill(0.0);
+    }
+    for mut p in &mut programs {
+        if p.started_at.is_none() {
+            let start = match p.start {
+                StartRule::Scheduled { week: w } => week as f64 >= w,
+                StartRule::Pressure { threshold } => states
+                    .iter()
+                    .find(|(a, _)| a.ix == p.owner)
+                    .is_some_and(|(_, pr)| pr.smoothed >= threshold.max(p.political_cost)),
+            };
+            if start {
+                p.started_at = Some(week);
+            }
+        }
+        p.capacity_now = p.started_at.map_or(0.0, |s| capacity_at(&p, (week - s) as f64));
+        stats.substitution[p.owner as usize][p.material as usize] += p.capacity_now;
+    }
+    let stats = &mut *stats;
+    for (st, row) in stats.substitution_share.iter_mut().enumerate() {
+        for (m, share) in row.iter_mut().enumerate() {
+            let need = registry.baseline_imports[m][st];
+            *share = if need > 0.0 { (stats.substitution[st][m] / need).min(1.0) } else { 0.0 };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_before_the_lead_time_then_a_linear_ramp() {
+        let p = SubstitutionProgram {
+            owner: 0,
+            material: 0,
+            name: "x".into(),
+            capacity_target: 100.0,
+            lead_weeks: 10.0,
+            ramp_weeks: 20.0,
+            political_cost: 0.0,
+            start: StartRule::Scheduled { week: 0.0 },
+            started_at: Some(0),
+            capacity_now: 0.0,
+        };
+        assert_eq!(capacity_at(&p, 9.0), 0.0);
+        assert_eq!(capacity_at(&p, 20.0), 50.0);
+        assert_eq!(capacity_at(&p, 40.0), 100.0);
+    }
+}
