@@ -22,21 +22,41 @@ struct Proto {
 pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let mut world = World::new();
     let states: Vec<String> = s.states.iter().map(|st| st.code.clone()).collect();
-    let state_ix = |code: &str| states.iter().position(|c| c == code).expect("checked state") as StateIx;
+    let state_ix = |code: &str| {
+        states
+            .iter()
+            .position(|c| c == code)
+            .expect("checked state") as StateIx
+    };
     let materials: Vec<MaterialInfo> = s
         .materials
         .iter()
-        .map(|m| MaterialInfo { id: m.id.clone(), supplier: state_ix(&m.supplier), price: m.price_per_unit })
+        .map(|m| MaterialInfo {
+            id: m.id.clone(),
+            supplier: state_ix(&m.supplier),
+            price: m.price_per_unit,
+        })
         .collect();
-    let material_ix = |id: &str| materials.iter().position(|m| m.id == id).expect("checked material") as MaterialIx;
+    let material_ix = |id: &str| {
+        materials
+            .iter()
+            .position(|m| m.id == id)
+            .expect("checked material") as MaterialIx
+    };
 
     // ---- firms
     let mut groups: Vec<Group> = Vec::new();
     let mut group_ix = |home: StateIx, sector: &str| -> GroupIx {
-        if let Some(i) = groups.iter().position(|g| g.home == home && g.sector == sector) {
+        if let Some(i) = groups
+            .iter()
+            .position(|g| g.home == home && g.sector == sector)
+        {
             return i as GroupIx;
         }
-        groups.push(Group { home, sector: sector.to_string() });
+        groups.push(Group {
+            home,
+            sector: sector.to_string(),
+        });
         (groups.len() - 1) as GroupIx
     };
     let mut firms: Vec<Proto> = Vec::new();
@@ -49,7 +69,11 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
             target_weeks: f.inventory_weeks as f32,
             jobs: f.jobs as f32,
             political_weight: f.political_weight as f32,
-            diversion: if f.end_use == EndUse::DualUse { f.diversion_propensity as f32 } else { 0.0 },
+            diversion: if f.end_use == EndUse::DualUse {
+                f.diversion_propensity as f32
+            } else {
+                0.0
+            },
         };
         firms.push(Proto {
             kind: FirmKind {
@@ -67,7 +91,13 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     for (p_ix, p) in s.populations.iter().enumerate() {
         let (home, material) = (state_ix(&p.home), material_ix(&p.material));
         let group = group_ix(home, &p.sector);
-        let kind = FirmKind { home, material, supplier: materials[material as usize].supplier, end_use: p.end_use, group };
+        let kind = FirmKind {
+            home,
+            material,
+            supplier: materials[material as usize].supplier,
+            end_use: p.end_use,
+            group,
+        };
         let count = (p.count as f64 * s.population_scale).round() as usize;
         let [cap, int, share, inv, jobs, weight, div] = [
             &p.capacity,
@@ -91,8 +121,19 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
                 political_weight: weight.sample(&mut g).max(0.0) as f32,
                 diversion: div.sample(&mut g).clamp(0.0, 1.0) as f32,
             };
-            let params = FirmParams { diversion: if p.end_use == EndUse::DualUse { params.diversion } else { 0.0 }, ..params };
-            firms.push(Proto { kind, inventory: params.demand() * params.target_weeks as f64, params });
+            let params = FirmParams {
+                diversion: if p.end_use == EndUse::DualUse {
+                    params.diversion
+                } else {
+                    0.0
+                },
+                ..params
+            };
+            firms.push(Proto {
+                kind,
+                inventory: params.demand() * params.target_weeks as f64,
+                params,
+            });
         }
         population_ranges.push(first..firms.len());
     }
@@ -101,7 +142,11 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let mut links: Vec<(u32, u32, u32)> = Vec::new();
     for (i, f) in s.firms.iter().enumerate() {
         for (k, name) in f.tier1.iter().enumerate() {
-            let j = s.firms.iter().position(|x| &x.name == name).expect("checked tier1");
+            let j = s
+                .firms
+                .iter()
+                .position(|x| &x.name == name)
+                .expect("checked tier1");
             links.push((i as u32, k as u32, j as u32));
         }
     }
@@ -109,7 +154,10 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         let Some(link) = &p.supplies else { continue };
         let home = state_ix(&p.home);
         let customers: Vec<u32> = (0..firms.len())
-            .filter(|&i| firms[i].kind.home == home && groups[firms[i].kind.group as usize].sector == link.sector)
+            .filter(|&i| {
+                firms[i].kind.home == home
+                    && groups[firms[i].kind.group as usize].sector == link.sector
+            })
             .map(|i| i as u32)
             .collect();
         if customers.is_empty() {
@@ -124,7 +172,9 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         let mut g = rng::generator(seed, Stream::Links, p_ix as u64);
         for supplier in population_ranges[p_ix].clone() {
             let u: f64 = g.random::<f64>() * total;
-            let c = customers[cumulative.partition_point(|&x| x <= u).min(customers.len() - 1)];
+            let c = customers[cumulative
+                .partition_point(|&x| x <= u)
+                .min(customers.len() - 1)];
             let part = g.random_range(0..link.parts);
             links.push((c, ((p_ix as u32 + 1) << 16) | part, supplier as u32));
         }
@@ -169,18 +219,28 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
             FirmId(i as u32),
             f.kind,
             f.params,
-            Stock { inventory: f.inventory },
+            Stock {
+                inventory: f.inventory,
+            },
             Licence::None,
             Flow::default(),
-            Production { utilization: 1.0, ..Default::default() },
+            Production {
+                utilization: 1.0,
+                ..Default::default()
+            },
             t,
         )
     }));
     for (i, st) in s.states.iter().enumerate() {
         let ix = i as StateIx;
-        let trust = (0..ns).map(|j| if j == i { 1.0 } else { st.initial_trust }).collect();
+        let trust = (0..ns)
+            .map(|j| if j == i { 1.0 } else { st.initial_trust })
+            .collect();
         world.spawn((
-            StateAgent { ix, code: st.code.clone() },
+            StateAgent {
+                ix,
+                code: st.code.clone(),
+            },
             Prefs(st.preferences.clone()),
             PressureWeights(st.pressure.clone()),
             Pressure::default(),
@@ -196,7 +256,11 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
                 review_lag: Sampler::new(&ec.review_lag),
                 validity_weeks: ec.validity_weeks,
                 validity_range: ec.validity_range,
-                approval: [ec.approval.civilian, ec.approval.dual_use, ec.approval.military],
+                approval: [
+                    ec.approval.civilian,
+                    ec.approval.dual_use,
+                    ec.approval.military,
+                ],
                 military_ban: ec.military_ban,
                 general_licence: ec.general_licence,
                 extraterritorial: ec.extraterritorial,
@@ -255,15 +319,14 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let mut track_id = 0;
     for (m, info) in materials.iter().enumerate() {
         let supplier_code = &states[info.supplier as usize];
-        let controlled = s
-            .states
-            .iter()
-            .any(|st| &st.code == supplier_code && st.export_controls.iter().any(|ec| ec.material == info.id));
+        let controlled = s.states.iter().any(|st| {
+            &st.code == supplier_code && st.export_controls.iter().any(|ec| ec.material == info.id)
+        });
         if !controlled {
             continue;
         }
-        for c in 0..ns {
-            if c != info.supplier as usize && baseline_imports[m][c] > 0.0 {
+        for (c, &imports) in baseline_imports[m].iter().enumerate() {
+            if c != info.supplier as usize && imports > 0.0 {
                 world.spawn(Track {
                     id: track_id,
                     supplier: info.supplier,
@@ -291,7 +354,10 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     world.insert_resource(registry);
     world.insert_resource(Clock { week: 0, start });
     world.insert_resource(Seed(seed));
-    world.insert_resource(Settings { supply: s.supply.clone(), negotiation: s.negotiation.clone() });
+    world.insert_resource(Settings {
+        supply: s.supply.clone(),
+        negotiation: s.negotiation.clone(),
+    });
     world.insert_resource(crate::systems::events::Timeline(s.timeline.clone()));
     world.insert_resource(table);
     world.insert_resource(Utilization(vec![1.0; n]));

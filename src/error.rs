@@ -42,7 +42,10 @@ pub enum Error {
     },
     /// The file parsed but its values are invalid; every problem is listed.
     #[error("{}: {} problem(s):\n{}", path.display(), problems.len(), list(problems))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
     /// A `--set PATH=VALUE` override could not be applied.
     #[error("--set {assignment}: {message}")]
     Override { assignment: String, message: String },
@@ -59,14 +62,20 @@ impl Error {
     /// than from the environment (exit code 1).
     pub fn is_input_error(&self) -> bool {
         match self {
-            Error::Parse { .. } | Error::Invalid { .. } | Error::Override { .. } | Error::Usage(_) => true,
+            Error::Parse { .. }
+            | Error::Invalid { .. }
+            | Error::Override { .. }
+            | Error::Usage(_) => true,
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
             Error::Output(_) => false,
         }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -79,7 +88,11 @@ fn field_prefix(field: &str) -> String {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

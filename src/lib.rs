@@ -47,8 +47,13 @@ pub struct RunReport {
 /// Resolves a run file, runs it and writes its output folder.
 pub fn run_config(config_path: &Path, overrides: &config::RunOverrides) -> Result<RunReport> {
     let run = config::resolve_run(config_path, overrides)?;
-    let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").expect("checked date");
-    let out_dir = run.run.out.as_ref().map_or_else(|| Path::new("out").join(&run.name), PathBuf::from);
+    let start =
+        chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").expect("checked date");
+    let out_dir = run
+        .run
+        .out
+        .as_ref()
+        .map_or_else(|| Path::new("out").join(&run.name), PathBuf::from);
     let clock = std::time::Instant::now();
     let mut sim = sim::Simulation::new(&run.scenario, run.run.seed, start, run.run.threads);
     sim.run(run.run.weeks);
@@ -56,5 +61,10 @@ pub fn run_config(config_path: &Path, overrides: &config::RunOverrides) -> Resul
     let model_seconds = clock.elapsed().as_secs_f64();
     let manifest = output::Manifest::new(&run);
     output::write_run(&out_dir, &tables, &manifest)?;
-    Ok(RunReport { out_dir, tables, manifest, model_seconds })
+    Ok(RunReport {
+        out_dir,
+        tables,
+        manifest,
+        model_seconds,
+    })
 }

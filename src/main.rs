@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "chokepoint", version, about = "Agent-based model of negotiation under export controls")]
+#[command(
+    name = "chokepoint",
+    version,
+    about = "Agent-based model of negotiation under export controls"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,8 +60,24 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> chokepoint::Result<()> {
     match command {
-        Command::Run { config, seed, weeks, out, threads, set } => {
-            let report = chokepoint::run_config(&config, &RunOverrides { seed, weeks, out, threads, set })?;
+        Command::Run {
+            config,
+            seed,
+            weeks,
+            out,
+            threads,
+            set,
+        } => {
+            let report = chokepoint::run_config(
+                &config,
+                &RunOverrides {
+                    seed,
+                    weeks,
+                    out,
+                    threads,
+                    set,
+                },
+            )?;
             print_summary(&report);
             Ok(())
         }
@@ -84,9 +104,22 @@ fn print_summary(report: &chokepoint::RunReport) {
         }
     };
     let m = &report.manifest;
-    println!("{} weeks from {}, seed {}, {} firms ({:.3} s model time)", m.weeks, m.start_date, m.seed, get("firms"), report.model_seconds);
-    println!("  first civilian licence: week {}", get("first_civilian_licence_week"));
-    println!("  first agreement:        week {}", get("first_agreement_week"));
+    println!(
+        "{} weeks from {}, seed {}, {} firms ({:.3} s model time)",
+        m.weeks,
+        m.start_date,
+        m.seed,
+        get("firms"),
+        report.model_seconds
+    );
+    println!(
+        "  first civilian licence: week {}",
+        get("first_civilian_licence_week")
+    );
+    println!(
+        "  first agreement:        week {}",
+        get("first_agreement_week")
+    );
     println!(
         "  talks opened {}, agreements {}, breakdowns {}, defections {}, expiries {}",
         get("talks_opened"),
@@ -95,7 +128,11 @@ fn print_summary(report: &chokepoint::RunReport) {
         get("defections"),
         get("expiries")
     );
-    println!("  military licences granted {}, detections {}", get("military_licences_granted"), get("detections"));
+    println!(
+        "  military licences granted {}, detections {}",
+        get("military_licences_granted"),
+        get("detections")
+    );
     println!("  peak readiness gap {}", get("peak_readiness_gap"));
     println!("output: {}", report.out_dir.display());
 }

@@ -87,8 +87,12 @@ impl WeekStats {
     }
 
     pub fn begin_week(&mut self) {
-        self.groups.iter_mut().for_each(|g| *g = GroupStats::default());
-        self.states.iter_mut().for_each(|s| *s = StateStats::default());
+        self.groups
+            .iter_mut()
+            .for_each(|g| *g = GroupStats::default());
+        self.states
+            .iter_mut()
+            .for_each(|s| *s = StateStats::default());
         self.exports.iter_mut().for_each(|row| row.fill(0.0));
         self.ledger = Ledger::default();
         self.detections = 0;
@@ -124,7 +128,10 @@ pub struct RunTotals {
 
 impl RunTotals {
     pub fn new(r: &Registry) -> Self {
-        RunTotals { lost_output: vec![0.0; r.groups.len()], ..Default::default() }
+        RunTotals {
+            lost_output: vec![0.0; r.groups.len()],
+            ..Default::default()
+        }
     }
 }
 
@@ -181,7 +188,11 @@ pub fn aggregate(
         let s = &mut stats.states[kind.home as usize];
         s.demand += params.demand();
         s.received += flow.received() - flow.diverted_out;
-        let lost_share = if capacity > 0.0 { prod.lost / capacity } else { 0.0 };
+        let lost_share = if capacity > 0.0 {
+            prod.lost / capacity
+        } else {
+            0.0
+        };
         if kind.end_use == EndUse::Military {
             g.military_capacity += capacity;
             g.military_lost += prod.lost;
@@ -216,12 +227,15 @@ pub fn aggregate(
     }
     for s in &stats.states {
         if s.military_capacity > 0.0 {
-            totals.peak_readiness_gap = totals.peak_readiness_gap.max(s.military_lost / s.military_capacity);
+            totals.peak_readiness_gap = totals
+                .peak_readiness_gap
+                .max(s.military_lost / s.military_capacity);
         }
     }
     for (m, info) in registry.materials.iter().enumerate() {
         for dest in 0..registry.states.len() {
-            totals.supplier_revenue_lost += (registry.baseline_imports[m][dest] - stats.exports[m][dest]) * info.price;
+            totals.supplier_revenue_lost +=
+                (registry.baseline_imports[m][dest] - stats.exports[m][dest]) * info.price;
         }
     }
 }
@@ -279,7 +293,11 @@ impl Table {
         if self.columns.is_empty() {
             self.columns = row.iter().map(|(c, _)| c.clone()).collect();
         }
-        debug_assert_eq!(self.columns.len(), row.len(), "every row has the same columns");
+        debug_assert_eq!(
+            self.columns.len(),
+            row.len(),
+            "every row has the same columns"
+        );
         self.rows.push(row.into_iter().map(|(_, v)| v).collect());
     }
 
@@ -295,7 +313,6 @@ impl Table {
 pub struct Recorder(pub Table);
 
 /// Records this week's row.
-#[allow(clippy::too_many_arguments)]
 pub fn record(
     clock: Res<Clock>,
     registry: Res<Registry>,
@@ -307,13 +324,19 @@ pub fn record(
     tracks: Query<&Track>,
 ) {
     let r = &*registry;
-    let mut row: Vec<(String, Cell)> = vec![("week".into(), clock.week.into()), ("date".into(), clock.date().to_string().into())];
+    let mut row: Vec<(String, Cell)> = vec![
+        ("week".into(), clock.week.into()),
+        ("date".into(), clock.date().to_string().into()),
+    ];
     let mut agents: Vec<_> = states.iter().collect();
     agents.sort_by_key(|(a, _, _)| a.ix);
     for (agent, pressure, trust) in agents {
         let code = &agent.code;
         row.push((format!("{code}_pressure"), pressure.now.into()));
-        row.push((format!("{code}_pressure_smoothed"), pressure.smoothed.into()));
+        row.push((
+            format!("{code}_pressure_smoothed"),
+            pressure.smoothed.into(),
+        ));
         for (j, other) in r.states.iter().enumerate() {
             if j != agent.ix as usize {
                 row.push((format!("{code}_trust_in_{other}"), trust.0[j].into()));
@@ -321,56 +344,105 @@ pub fn record(
         }
         for (m, info) in r.materials.iter().enumerate() {
             let s = agent.ix as usize;
-            row.push((format!("{code}_substitution_kg_{}", info.id), stats.substitution[s][m].into()));
-            row.push((format!("{code}_substitution_share_{}", info.id), stats.substitution_share[s][m].into()));
-            row.push((format!("{code}_other_supply_kg_{}", info.id), stats.pool_capacity[s][m].into()));
+            row.push((
+                format!("{code}_substitution_kg_{}", info.id),
+                stats.substitution[s][m].into(),
+            ));
+            row.push((
+                format!("{code}_substitution_share_{}", info.id),
+                stats.substitution_share[s][m].into(),
+            ));
+            row.push((
+                format!("{code}_other_supply_kg_{}", info.id),
+                stats.pool_capacity[s][m].into(),
+            ));
         }
     }
     for c in &controls {
-        let (code, m) = (&r.states[c.owner as usize], &r.materials[c.material as usize].id);
-        row.push((format!("{code}_control_active_{m}"), u32::from(c.active).into()));
-        row.push((format!("{code}_civilian_approval_{m}"), c.approval[0].into()));
-        row.push((format!("{code}_general_licence_{m}"), u32::from(c.general_licence).into()));
-        row.push((format!("{code}_extraterritorial_{m}"), u32::from(c.extraterritorial).into()));
+        let (code, m) = (
+            &r.states[c.owner as usize],
+            &r.materials[c.material as usize].id,
+        );
+        row.push((
+            format!("{code}_control_active_{m}"),
+            u32::from(c.active).into(),
+        ));
+        row.push((
+            format!("{code}_civilian_approval_{m}"),
+            c.approval[0].into(),
+        ));
+        row.push((
+            format!("{code}_general_licence_{m}"),
+            u32::from(c.general_licence).into(),
+        ));
+        row.push((
+            format!("{code}_extraterritorial_{m}"),
+            u32::from(c.extraterritorial).into(),
+        ));
     }
     for x in &restrictions {
         row.push((
-            format!("{}_restriction_{}_on_{}", r.states[x.owner as usize], x.sector, r.states[x.target as usize]),
+            format!(
+                "{}_restriction_{}_on_{}",
+                r.states[x.owner as usize], x.sector, r.states[x.target as usize]
+            ),
             x.level.into(),
         ));
     }
     for (g, gs) in r.groups.iter().zip(&stats.groups) {
         let name = format!("{}_{}", r.states[g.home as usize], g.sector);
-        let inventory_weeks = if gs.demand > 0.0 { gs.inventory / gs.demand } else { 0.0 };
-        let readiness = if gs.military_capacity > 0.0 { gs.military_lost / gs.military_capacity } else { 0.0 };
+        let inventory_weeks = if gs.demand > 0.0 {
+            gs.inventory / gs.demand
+        } else {
+            0.0
+        };
+        let readiness = if gs.military_capacity > 0.0 {
+            gs.military_lost / gs.military_capacity
+        } else {
+            0.0
+        };
         row.push((format!("{name}_capacity"), gs.capacity.into()));
         row.push((format!("{name}_output"), gs.output.into()));
         row.push((format!("{name}_lost_output"), gs.lost.into()));
         row.push((format!("{name}_inventory_weeks"), inventory_weeks.into()));
         row.push((format!("{name}_licences_pending"), gs.pending.into()));
         row.push((format!("{name}_licences_granted"), gs.granted.into()));
-        row.push((format!("{name}_licences_denied"), (gs.denied + gs.blacklisted).into()));
+        row.push((
+            format!("{name}_licences_denied"),
+            (gs.denied + gs.blacklisted).into(),
+        ));
         row.push((format!("{name}_readiness_gap"), readiness.into()));
     }
     for (m, info) in r.materials.iter().enumerate() {
         for (dest, code) in r.states.iter().enumerate() {
             if dest != info.supplier as usize && r.baseline_imports[m][dest] > 0.0 {
                 let supplier = &r.states[info.supplier as usize];
-                row.push((format!("exports_{}_{supplier}_to_{code}_kg", info.id), stats.exports[m][dest].into()));
+                row.push((
+                    format!("exports_{}_{supplier}_to_{code}_kg", info.id),
+                    stats.exports[m][dest].into(),
+                ));
             }
         }
     }
     row.push(("detections".into(), stats.detections.into()));
     row.push(("diverting_firms".into(), stats.diverting_firms.into()));
     for t in &tracks {
-        row.push((format!("talks_{}", track_name(r, t)), t.status.label().into()));
+        row.push((
+            format!("talks_{}", track_name(r, t)),
+            t.status.label().into(),
+        ));
     }
     recorder.0.push(row);
 }
 
 /// `CN-US-ndfeb_magnets`.
 pub fn track_name(r: &Registry, t: &Track) -> String {
-    format!("{}-{}-{}", r.states[t.supplier as usize], r.states[t.consumer as usize], r.materials[t.material as usize].id)
+    format!(
+        "{}-{}-{}",
+        r.states[t.supplier as usize],
+        r.states[t.consumer as usize],
+        r.materials[t.material as usize].id
+    )
 }
 
 /// Advances the clock: the last system of the tick.
@@ -387,33 +459,77 @@ pub fn summary(world: &mut World, seed: u64, weeks: u32) -> Table {
         ("seed".into(), seed.into()),
         ("weeks".into(), weeks.into()),
         ("firms".into(), (registry.firm_count as u64).into()),
-        ("first_civilian_licence_week".into(), totals.first_civilian_licence_week.into()),
-        ("first_agreement_week".into(), totals.first_agreement_week.into()),
+        (
+            "first_civilian_licence_week".into(),
+            totals.first_civilian_licence_week.into(),
+        ),
+        (
+            "first_agreement_week".into(),
+            totals.first_agreement_week.into(),
+        ),
         ("talks_opened".into(), totals.talks_opened.into()),
         ("agreements".into(), totals.agreements.into()),
         ("breakdowns".into(), totals.breakdowns.into()),
         ("defections".into(), totals.defections.into()),
         ("expiries".into(), totals.expiries.into()),
-        ("civilian_licences_granted".into(), totals.civilian_licences_granted.into()),
-        ("military_licences_granted".into(), totals.military_licences_granted.into()),
+        (
+            "civilian_licences_granted".into(),
+            totals.civilian_licences_granted.into(),
+        ),
+        (
+            "military_licences_granted".into(),
+            totals.military_licences_granted.into(),
+        ),
         ("detections".into(), totals.detections.into()),
-        ("peak_readiness_gap".into(), totals.peak_readiness_gap.into()),
-        ("supplier_revenue_lost_usd".into(), totals.supplier_revenue_lost.into()),
+        (
+            "peak_readiness_gap".into(),
+            totals.peak_readiness_gap.into(),
+        ),
+        (
+            "supplier_revenue_lost_usd".into(),
+            totals.supplier_revenue_lost.into(),
+        ),
     ];
     for (g, lost) in registry.groups.iter().zip(&totals.lost_output) {
-        row.push((format!("lost_output_{}_{}", registry.states[g.home as usize], g.sector), (*lost).into()));
+        row.push((
+            format!(
+                "lost_output_{}_{}",
+                registry.states[g.home as usize], g.sector
+            ),
+            (*lost).into(),
+        ));
     }
     let mut q = world.query::<&TechRestriction>();
     for x in q.iter(world) {
         row.push((
-            format!("conceded_{}_{}_on_{}", registry.states[x.owner as usize], x.sector, registry.states[x.target as usize]),
+            format!(
+                "conceded_{}_{}_on_{}",
+                registry.states[x.owner as usize], x.sector, registry.states[x.target as usize]
+            ),
             x.conceded.into(),
         ));
     }
     for (st, code) in registry.states.iter().enumerate() {
         for (m, info) in registry.materials.iter().enumerate() {
             if registry.baseline_imports[m][st] > 0.0 {
-                row.push((format!("substitution_share_end_{code}_{}", info.id), stats.substitution_share[st][m].into()));
+                row.push((
+                    format!("substitution_share_end_{code}_{}", info.id),
+                    stats.substitution_share[st][m].into(),
+                ));
+            }
+        }
+    }
+    for (m, info) in registry.materials.iter().enumerate() {
+        for (dest, code) in registry.states.iter().enumerate() {
+            if dest != info.supplier as usize && registry.baseline_imports[m][dest] > 0.0 {
+                let supplier = &registry.states[info.supplier as usize];
+                row.push((
+                    format!(
+                        "exports_baseline_kg_per_week_{}_{supplier}_to_{code}",
+                        info.id
+                    ),
+                    registry.baseline_imports[m][dest].into(),
+                ));
             }
         }
     }

@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn uniform_mean_is_about_half() {
         let n = 100_000;
-        let mean: f64 = (0..n).map(|i| uniform(1, Stream::Approval, i, 0)).sum::<f64>() / n as f64;
+        let mean: f64 = (0..n)
+            .map(|i| uniform(1, Stream::Approval, i, 0))
+            .sum::<f64>()
+            / n as f64;
         assert!((mean - 0.5).abs() < 0.01, "mean {mean}");
     }
 }

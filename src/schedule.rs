@@ -39,14 +39,42 @@ pub fn tick_schedule() -> Schedule {
         )
             .chain(),
     );
-    s.add_systems((events::begin_week, events::apply_events).chain().in_set(Phase::Events));
-    s.add_systems((licensing::build_view, licensing::licensing).chain().in_set(Phase::Licensing));
-    s.add_systems((supply::orders, supply::pools, supply::deliver).chain().in_set(Phase::Supply));
-    s.add_systems((diversion::divert, diversion::settle, diversion::receive).chain().in_set(Phase::Diversion));
-    s.add_systems((production::produce, production::publish).chain().in_set(Phase::Production));
+    s.add_systems(
+        (events::begin_week, events::apply_events)
+            .chain()
+            .in_set(Phase::Events),
+    );
+    s.add_systems(
+        (licensing::build_view, licensing::licensing)
+            .chain()
+            .in_set(Phase::Licensing),
+    );
+    s.add_systems(
+        (supply::orders, supply::pools, supply::deliver)
+            .chain()
+            .in_set(Phase::Supply),
+    );
+    s.add_systems(
+        (diversion::divert, diversion::settle, diversion::receive)
+            .chain()
+            .in_set(Phase::Diversion),
+    );
+    s.add_systems(
+        (production::produce, production::publish)
+            .chain()
+            .in_set(Phase::Production),
+    );
     s.add_systems(substitution::substitution.in_set(Phase::Substitution));
-    s.add_systems((metrics::aggregate, pressure::pressure).chain().in_set(Phase::Pressure));
+    s.add_systems(
+        (metrics::aggregate, pressure::pressure)
+            .chain()
+            .in_set(Phase::Pressure),
+    );
     s.add_systems(negotiate::negotiate.in_set(Phase::Negotiation));
-    s.add_systems((metrics::record, metrics::advance_clock).chain().in_set(Phase::Metrics));
+    s.add_systems(
+        (metrics::record, metrics::advance_clock)
+            .chain()
+            .in_set(Phase::Metrics),
+    );
     s
 }

@@ -26,9 +26,17 @@ pub struct RunTables {
 /// Sets up the shared worker pool once per process. `threads` = 0 means one
 /// per core. Returns whether per-firm systems should iterate in parallel.
 pub fn init_threads(threads: usize) -> bool {
-    let wanted = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let wanted = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
     if wanted > 1 {
-        bevy_tasks::ComputeTaskPool::get_or_init(|| bevy_tasks::TaskPoolBuilder::new().num_threads(wanted).build());
+        bevy_tasks::ComputeTaskPool::get_or_init(|| {
+            bevy_tasks::TaskPoolBuilder::new()
+                .num_threads(wanted)
+                .build()
+        });
     }
     wanted > 1
 }
@@ -39,7 +47,11 @@ impl Simulation {
         let parallel = init_threads(threads);
         let mut world = build_world(scenario, seed, start);
         world.insert_resource(Parallel(parallel));
-        Simulation { world, schedule: tick_schedule(), seed }
+        Simulation {
+            world,
+            schedule: tick_schedule(),
+            seed,
+        }
     }
 
     /// The week the next step will simulate.
@@ -84,10 +96,25 @@ impl Simulation {
             ]);
         }
         if transcript.columns.is_empty() {
-            transcript.columns = ["week", "date", "track", "round", "event", "actor", "terms", "u_consumer", "u_supplier", "note"]
-                .map(String::from)
-                .to_vec();
+            transcript.columns = [
+                "week",
+                "date",
+                "track",
+                "round",
+                "event",
+                "actor",
+                "terms",
+                "u_consumer",
+                "u_supplier",
+                "note",
+            ]
+            .map(String::from)
+            .to_vec();
         }
-        RunTables { timeseries, transcript, summary }
+        RunTables {
+            timeseries,
+            transcript,
+            summary,
+        }
     }
 }

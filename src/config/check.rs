@@ -16,7 +16,10 @@ struct Checker {
 
 impl Checker {
     fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { field: field.into(), message: message.into() });
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
     }
     fn finite(&mut self, field: &str, v: f64) -> bool {
         if v.is_finite() {
@@ -28,7 +31,10 @@ impl Checker {
     }
     fn probability(&mut self, field: &str, v: f64) {
         if self.finite(field, v) && !(0.0..=1.0).contains(&v) {
-            self.fail(field, format!("must be in 0..1 (a probability or share), got {v}"));
+            self.fail(
+                field,
+                format!("must be in 0..1 (a probability or share), got {v}"),
+            );
         }
     }
     fn non_negative(&mut self, field: &str, v: f64) {
@@ -45,7 +51,10 @@ impl Checker {
         if !known.contains(name) {
             let mut list: Vec<&str> = known.iter().copied().collect();
             list.sort_unstable();
-            self.fail(field, format!("unknown {what} `{name}`; known: {}", list.join(", ")));
+            self.fail(
+                field,
+                format!("unknown {what} `{name}`; known: {}", list.join(", ")),
+            );
         }
     }
     fn dist(&mut self, field: &str, d: &Dist, unit_interval: bool) {
@@ -70,11 +79,17 @@ impl Checker {
             }
             Dist::Beta { mean, sd } => {
                 if !(mean > 0.0 && mean < 1.0) {
-                    self.fail(format!("{field}.mean"), format!("Beta mean must be in (0, 1), got {mean}"));
+                    self.fail(
+                        format!("{field}.mean"),
+                        format!("Beta mean must be in (0, 1), got {mean}"),
+                    );
                 } else if !(sd > 0.0 && sd * sd < mean * (1.0 - mean)) {
                     self.fail(
                         format!("{field}.sd"),
-                        format!("Beta sd must be > 0 and below sqrt(mean (1 - mean)) = {:.4}, got {sd}", (mean * (1.0 - mean)).sqrt()),
+                        format!(
+                            "Beta sd must be > 0 and below sqrt(mean (1 - mean)) = {:.4}, got {sd}",
+                            (mean * (1.0 - mean)).sqrt()
+                        ),
                     );
                 }
                 (mean, mean)
@@ -83,9 +98,15 @@ impl Checker {
         if !(lo.is_finite() && hi.is_finite()) {
             self.fail(field, "parameters must be finite");
         } else if lo < 0.0 {
-            self.fail(field, format!("values must be >= 0, distribution reaches {lo}"));
+            self.fail(
+                field,
+                format!("values must be >= 0, distribution reaches {lo}"),
+            );
         } else if unit_interval && hi > 1.0 {
-            self.fail(field, format!("values must be in 0..1, distribution reaches {hi}"));
+            self.fail(
+                field,
+                format!("values must be in 0..1, distribution reaches {hi}"),
+            );
         }
     }
 }
@@ -97,10 +118,19 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
         c.fail("weeks", format!("must be in 1..=5200, got {}", run.weeks));
     }
     if chrono::NaiveDate::parse_from_str(&run.start_date, "%Y-%m-%d").is_err() {
-        c.fail("start_date", format!("must be an ISO date YYYY-MM-DD, got `{}`", run.start_date));
+        c.fail(
+            "start_date",
+            format!("must be an ISO date YYYY-MM-DD, got `{}`", run.start_date),
+        );
     }
     if run.threads > 1024 {
-        c.fail("threads", format!("must be in 0..=1024 (0 = one per core), got {}", run.threads));
+        c.fail(
+            "threads",
+            format!(
+                "must be in 0..=1024 (0 = one per core), got {}",
+                run.threads
+            ),
+        );
     }
     if run.model.is_empty() {
         c.fail("model", "must name a scenario file");
@@ -108,7 +138,12 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
     c.problems
 }
 
-fn unique<'a>(c: &mut Checker, field: &str, what: &str, names: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+fn unique<'a>(
+    c: &mut Checker,
+    field: &str,
+    what: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> HashSet<&'a str> {
     let mut seen = HashSet::new();
     for name in names {
         if name.is_empty() {
@@ -124,8 +159,18 @@ fn unique<'a>(c: &mut Checker, field: &str, what: &str, names: impl Iterator<Ite
 /// Checks a scenario: every range, reference and name.
 pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     let mut c = Checker::default();
-    let states = unique(&mut c, "states", "state code", s.states.iter().map(|x| x.code.as_str()));
-    let materials = unique(&mut c, "materials", "material id", s.materials.iter().map(|x| x.id.as_str()));
+    let states = unique(
+        &mut c,
+        "states",
+        "state code",
+        s.states.iter().map(|x| x.code.as_str()),
+    );
+    let materials = unique(
+        &mut c,
+        "materials",
+        "material id",
+        s.materials.iter().map(|x| x.id.as_str()),
+    );
     if s.states.is_empty() {
         c.fail("states", "a scenario needs at least one state");
     }
@@ -150,57 +195,108 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     let mut firm_names = HashSet::new();
     let mut total: u64 = 0;
     for (i, firm) in s.firms.iter().enumerate() {
-        let f = format!("firms[{}]", if firm.name.is_empty() { i.to_string() } else { firm.name.clone() });
+        let f = format!(
+            "firms[{}]",
+            if firm.name.is_empty() {
+                i.to_string()
+            } else {
+                firm.name.clone()
+            }
+        );
         if !firm_names.insert(firm.name.as_str()) {
             c.fail(&f, format!("duplicate firm name `{}`", firm.name));
         }
         c.known(&format!("{f}.home"), "state", &firm.home, &states);
-        c.known(&format!("{f}.material"), "material", &firm.material, &materials);
+        c.known(
+            &format!("{f}.material"),
+            "material",
+            &firm.material,
+            &materials,
+        );
         c.non_negative(&format!("{f}.capacity"), firm.capacity);
         c.non_negative(&format!("{f}.intensity"), firm.intensity);
         c.probability(&format!("{f}.supplier_share"), firm.supplier_share);
         c.non_negative(&format!("{f}.inventory_weeks"), firm.inventory_weeks);
         c.non_negative(&format!("{f}.jobs"), firm.jobs);
         c.non_negative(&format!("{f}.political_weight"), firm.political_weight);
-        c.probability(&format!("{f}.diversion_propensity"), firm.diversion_propensity);
+        c.probability(
+            &format!("{f}.diversion_propensity"),
+            firm.diversion_propensity,
+        );
         total += 1;
     }
     for (i, firm) in s.firms.iter().enumerate() {
         for t in &firm.tier1 {
             if !firm_names.contains(t.as_str()) {
-                c.fail(format!("firms[{}].tier1", firm.name), format!("unknown firm `{t}`"));
+                c.fail(
+                    format!("firms[{}].tier1", firm.name),
+                    format!("unknown firm `{t}`"),
+                );
             } else if t == &firm.name {
-                c.fail(format!("firms[{}].tier1", firm.name), "a firm cannot supply itself");
+                c.fail(
+                    format!("firms[{}].tier1", firm.name),
+                    "a firm cannot supply itself",
+                );
             }
         }
         let _ = i;
     }
-    let sectors: HashSet<&str> = s.firms.iter().map(|f| f.sector.as_str()).chain(s.populations.iter().map(|p| p.sector.as_str())).collect();
-    unique(&mut c, "populations", "population name", s.populations.iter().map(|p| p.name.as_str()));
+    let sectors: HashSet<&str> = s
+        .firms
+        .iter()
+        .map(|f| f.sector.as_str())
+        .chain(s.populations.iter().map(|p| p.sector.as_str()))
+        .collect();
+    unique(
+        &mut c,
+        "populations",
+        "population name",
+        s.populations.iter().map(|p| p.name.as_str()),
+    );
     for p in &s.populations {
         let f = format!("populations[{}]", p.name);
         c.known(&format!("{f}.home"), "state", &p.home, &states);
-        c.known(&format!("{f}.material"), "material", &p.material, &materials);
+        c.known(
+            &format!("{f}.material"),
+            "material",
+            &p.material,
+            &materials,
+        );
         c.dist(&format!("{f}.capacity"), &p.capacity, false);
         c.dist(&format!("{f}.intensity"), &p.intensity, false);
         c.dist(&format!("{f}.supplier_share"), &p.supplier_share, true);
         c.dist(&format!("{f}.inventory_weeks"), &p.inventory_weeks, false);
         c.dist(&format!("{f}.jobs"), &p.jobs, false);
         c.dist(&format!("{f}.political_weight"), &p.political_weight, false);
-        c.dist(&format!("{f}.diversion_propensity"), &p.diversion_propensity, true);
+        c.dist(
+            &format!("{f}.diversion_propensity"),
+            &p.diversion_propensity,
+            true,
+        );
         if let Some(link) = &p.supplies {
-            c.known(&format!("{f}.supplies.sector"), "sector", &link.sector, &sectors);
+            c.known(
+                &format!("{f}.supplies.sector"),
+                "sector",
+                &link.sector,
+                &sectors,
+            );
             if link.parts == 0 {
                 c.fail(format!("{f}.supplies.parts"), "must be >= 1");
             }
             if link.sector == p.sector {
-                c.fail(format!("{f}.supplies.sector"), "a population cannot supply its own sector");
+                c.fail(
+                    format!("{f}.supplies.sector"),
+                    "a population cannot supply its own sector",
+                );
             }
         }
         total = total.saturating_add((p.count as f64 * s.population_scale).round() as u64);
     }
     if total > MAX_FIRMS {
-        c.fail("populations", format!("{total} firms after population_scale; at most {MAX_FIRMS}"));
+        c.fail(
+            "populations",
+            format!("{total} firms after population_scale; at most {MAX_FIRMS}"),
+        );
     }
     check_negotiation(&mut c, &s.negotiation);
     let sp = &s.supply;
@@ -212,20 +308,35 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     c.problems
 }
 
-fn check_state(c: &mut Checker, st: &StateDef, states: &HashSet<&str>, materials: &HashSet<&str>, s: &Scenario) {
+fn check_state(
+    c: &mut Checker,
+    st: &StateDef,
+    states: &HashSet<&str>,
+    materials: &HashSet<&str>,
+    s: &Scenario,
+) {
     let f = format!("states[{}]", st.code);
     let p = &st.preferences;
     let e = p.concession.exponent();
     c.positive(&format!("{f}.preferences.concession.e"), e);
     match p.concession {
-        Concession::Boulware { e } if e >= 1.0 => c.fail(format!("{f}.preferences.concession"), format!("Boulware needs e < 1, got {e}")),
-        Concession::Conceder { e } if e <= 1.0 => c.fail(format!("{f}.preferences.concession"), format!("Conceder needs e > 1, got {e}")),
+        Concession::Boulware { e } if e >= 1.0 => c.fail(
+            format!("{f}.preferences.concession"),
+            format!("Boulware needs e < 1, got {e}"),
+        ),
+        Concession::Conceder { e } if e <= 1.0 => c.fail(
+            format!("{f}.preferences.concession"),
+            format!("Conceder needs e > 1, got {e}"),
+        ),
         _ => {}
     }
     c.probability(&format!("{f}.preferences.open_threshold"), p.open_threshold);
     c.probability(&format!("{f}.preferences.discount"), p.discount);
     c.non_negative(&format!("{f}.preferences.pressure_gain"), p.pressure_gain);
-    c.probability(&format!("{f}.preferences.reputation_cost"), p.reputation_cost);
+    c.probability(
+        &format!("{f}.preferences.reputation_cost"),
+        p.reputation_cost,
+    );
     let sal = &p.salience;
     for (name, v) in [
         ("civilian_approval", sal.civilian_approval),
@@ -251,7 +362,12 @@ fn check_state(c: &mut Checker, st: &StateDef, states: &HashSet<&str>, materials
     let mut controlled = HashSet::new();
     for ec in &st.export_controls {
         let g = format!("{f}.export_controls[{}]", ec.material);
-        c.known(&format!("{g}.material"), "material", &ec.material, materials);
+        c.known(
+            &format!("{g}.material"),
+            "material",
+            &ec.material,
+            materials,
+        );
         if !controlled.insert(ec.material.as_str()) {
             c.fail(&g, "duplicate export control for this material");
         }
@@ -264,20 +380,32 @@ fn check_state(c: &mut Checker, st: &StateDef, states: &HashSet<&str>, materials
         c.positive(&format!("{g}.validity_weeks"), ec.validity_weeks);
         let (lo, hi) = ec.validity_range;
         c.positive(&format!("{g}.validity_range.0"), lo);
-        if !(lo <= hi) {
-            c.fail(format!("{g}.validity_range"), format!("min {lo} > max {hi}"));
+        if lo > hi {
+            c.fail(
+                format!("{g}.validity_range"),
+                format!("min {lo} > max {hi}"),
+            );
         }
         for eu in EndUse::ALL {
-            c.probability(&format!("{g}.approval.{}", end_use_field(eu)), ec.approval.get(eu));
+            c.probability(
+                &format!("{g}.approval.{}", end_use_field(eu)),
+                ec.approval.get(eu),
+            );
         }
-        c.probability(&format!("{g}.extraterritorial_share"), ec.extraterritorial_share);
+        c.probability(
+            &format!("{g}.extraterritorial_share"),
+            ec.extraterritorial_share,
+        );
         c.non_negative(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
         c.positive(&format!("{g}.licence_headroom"), ec.licence_headroom);
         c.probability(&format!("{g}.trust_weight"), ec.trust_weight);
         c.probability(&format!("{g}.breakdown_penalty"), ec.breakdown_penalty);
     }
     if let Some(t) = &st.tracking {
-        c.probability(&format!("{f}.tracking.detection_probability"), t.detection_probability);
+        c.probability(
+            &format!("{f}.tracking.detection_probability"),
+            t.detection_probability,
+        );
         c.non_negative(&format!("{f}.tracking.blacklist_weeks"), t.blacklist_weeks);
         c.probability(&format!("{f}.tracking.trust_penalty"), t.trust_penalty);
     }
@@ -289,7 +417,13 @@ fn check_state(c: &mut Checker, st: &StateDef, states: &HashSet<&str>, materials
             c.fail(format!("{g}.target"), "a state cannot restrict itself");
         }
         if !seen.insert((r.sector.as_str(), r.target.as_str())) {
-            c.fail(&g, format!("duplicate restriction on `{}` for target `{}`", r.sector, r.target));
+            c.fail(
+                &g,
+                format!(
+                    "duplicate restriction on `{}` for target `{}`",
+                    r.sector, r.target
+                ),
+            );
         }
         c.probability(&format!("{g}.level"), r.level);
         c.non_negative(&format!("{g}.value_to_target"), r.value_to_target);
@@ -305,14 +439,24 @@ fn check_state(c: &mut Checker, st: &StateDef, states: &HashSet<&str>, materials
         c.probability(&format!("{g}.political_cost"), p.political_cost);
         match p.start {
             StartRule::Scheduled { week } => c.non_negative(&format!("{g}.start.week"), week),
-            StartRule::Pressure { threshold } => c.probability(&format!("{g}.start.threshold"), threshold),
+            StartRule::Pressure { threshold } => {
+                c.probability(&format!("{g}.start.threshold"), threshold)
+            }
         }
     }
     for (i, sp) in st.stockpiles.iter().enumerate() {
         let g = format!("{f}.stockpiles[{i}]");
-        c.known(&format!("{g}.material"), "material", &sp.material, materials);
+        c.known(
+            &format!("{g}.material"),
+            "material",
+            &sp.material,
+            materials,
+        );
         c.non_negative(&format!("{g}.quantity"), sp.quantity);
-        c.non_negative(&format!("{g}.max_release_per_week"), sp.max_release_per_week);
+        c.non_negative(
+            &format!("{g}.max_release_per_week"),
+            sp.max_release_per_week,
+        );
     }
     for (i, o) in st.other_supply.iter().enumerate() {
         let g = format!("{f}.other_supply[{i}]");
@@ -339,36 +483,81 @@ fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
     c.probability("negotiation.breakdown_trust_loss", n.breakdown_trust_loss);
 }
 
-fn check_event(c: &mut Checker, f: &str, e: &ScheduledEvent, s: &Scenario, states: &HashSet<&str>, materials: &HashSet<&str>) {
+fn check_event(
+    c: &mut Checker,
+    f: &str,
+    e: &ScheduledEvent,
+    s: &Scenario,
+    states: &HashSet<&str>,
+    materials: &HashSet<&str>,
+) {
     let control = |c: &mut Checker, state: &str, material: &str| {
         c.known(&format!("{f}.action.state"), "state", state, states);
-        c.known(&format!("{f}.action.material"), "material", material, materials);
-        let has = s.states.iter().any(|st| st.code == state && st.export_controls.iter().any(|ec| ec.material == material));
+        c.known(
+            &format!("{f}.action.material"),
+            "material",
+            material,
+            materials,
+        );
+        let has = s.states.iter().any(|st| {
+            st.code == state && st.export_controls.iter().any(|ec| ec.material == material)
+        });
         if states.contains(state) && materials.contains(material) && !has {
-            c.fail(format!("{f}.action"), format!("state `{state}` has no export control on `{material}` to change"));
+            c.fail(
+                format!("{f}.action"),
+                format!("state `{state}` has no export control on `{material}` to change"),
+            );
         }
     };
     match &e.action {
-        EventAction::SetControlActive { state, material, .. }
-        | EventAction::SetMilitaryBan { state, material, .. }
-        | EventAction::SetExtraterritorial { state, material, .. }
-        | EventAction::SetGeneralLicence { state, material, .. } => control(c, state, material),
-        EventAction::SetApproval { state, material, probability, .. } => {
+        EventAction::SetControlActive {
+            state, material, ..
+        }
+        | EventAction::SetMilitaryBan {
+            state, material, ..
+        }
+        | EventAction::SetExtraterritorial {
+            state, material, ..
+        }
+        | EventAction::SetGeneralLicence {
+            state, material, ..
+        } => control(c, state, material),
+        EventAction::SetApproval {
+            state,
+            material,
+            probability,
+            ..
+        } => {
             control(c, state, material);
             c.probability(&format!("{f}.action.probability"), *probability);
         }
         EventAction::SetTracking { state, .. } => {
             c.known(&format!("{f}.action.state"), "state", state, states);
-            if s.states.iter().any(|st| &st.code == state && st.tracking.is_none()) {
-                c.fail(format!("{f}.action"), format!("state `{state}` has no tracking system"));
+            if s.states
+                .iter()
+                .any(|st| &st.code == state && st.tracking.is_none())
+            {
+                c.fail(
+                    format!("{f}.action"),
+                    format!("state `{state}` has no tracking system"),
+                );
             }
         }
-        EventAction::SetRestriction { state, target, sector, level } => {
+        EventAction::SetRestriction {
+            state,
+            target,
+            sector,
+            level,
+        } => {
             c.known(&format!("{f}.action.state"), "state", state, states);
             c.known(&format!("{f}.action.target"), "state", target, states);
             c.probability(&format!("{f}.action.level"), *level);
             let has = s.states.iter().any(|st| {
-                &st.code == state && st.tech_restrictions.iter().any(|r| &r.target == target && &r.sector == sector)
+                &st.code == state
+                    && st
+                        .tech_restrictions
+                        .iter()
+                        .any(|r| &r.target == target && &r.sector == sector)
             });
             if states.contains(state.as_str()) && !has {
                 c.fail(

@@ -57,11 +57,17 @@ pub fn load_run_config(path: &Path) -> Result<RunConfig> {
     parse_ron(path, &read_file(path)?)
 }
 
-pub(crate) fn invalid_unless_empty(path: &Path, problems: Vec<crate::error::Problem>) -> Result<()> {
+pub(crate) fn invalid_unless_empty(
+    path: &Path,
+    problems: Vec<crate::error::Problem>,
+) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Error::Invalid { path: path.to_path_buf(), problems })
+        Err(Error::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        })
     }
 }
 
@@ -105,7 +111,10 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         run.threads = threads;
     }
     invalid_unless_empty(config_path, check_run(&run))?;
-    let model_path = config_path.parent().unwrap_or(Path::new(".")).join(&run.model);
+    let model_path = config_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&run.model);
     if !model_path.exists() {
         return Err(Error::Invalid {
             path: config_path.to_path_buf(),

@@ -550,15 +550,33 @@ fn default_parts() -> u32 {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Dist {
-    Fixed { value: f64 },
-    Uniform { min: f64, max: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
+    Fixed {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
     /// Parametrised by the mean and standard deviation of the variable itself.
-    LogNormal { mean: f64, sd: f64 },
+    LogNormal {
+        mean: f64,
+        sd: f64,
+    },
     /// Parametrised by mean and standard deviation.
-    Gamma { mean: f64, sd: f64 },
+    Gamma {
+        mean: f64,
+        sd: f64,
+    },
     /// On 0..1, parametrised by mean and standard deviation.
-    Beta { mean: f64, sd: f64 },
+    Beta {
+        mean: f64,
+        sd: f64,
+    },
 }
 
 /// Negotiation settings.
@@ -625,17 +643,43 @@ pub struct ScheduledEvent {
 #[serde(deny_unknown_fields)]
 pub enum EventAction {
     /// Switch an export control on or off.
-    SetControlActive { state: String, material: String, active: bool },
+    SetControlActive {
+        state: String,
+        material: String,
+        active: bool,
+    },
     /// Set the approval probability for one end use.
-    SetApproval { state: String, material: String, end_use: EndUse, probability: f64 },
+    SetApproval {
+        state: String,
+        material: String,
+        end_use: EndUse,
+        probability: f64,
+    },
     /// Military end-user ban on or off.
-    SetMilitaryBan { state: String, material: String, on: bool },
+    SetMilitaryBan {
+        state: String,
+        material: String,
+        on: bool,
+    },
     /// Extraterritorial reach on or off.
-    SetExtraterritorial { state: String, material: String, on: bool },
+    SetExtraterritorial {
+        state: String,
+        material: String,
+        on: bool,
+    },
     /// General-licence mode on or off.
-    SetGeneralLicence { state: String, material: String, on: bool },
+    SetGeneralLicence {
+        state: String,
+        material: String,
+        on: bool,
+    },
     /// Tracking system on or off.
     SetTracking { state: String, active: bool },
     /// Set a restriction's level (raising or easing it).
-    SetRestriction { state: String, target: String, sector: String, level: f64 },
+    SetRestriction {
+        state: String,
+        target: String,
+        sector: String,
+        level: f64,
+    },
 }

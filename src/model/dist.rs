@@ -26,7 +26,9 @@ impl Sampler {
             }
             Dist::LogNormal { mean, sd } => {
                 let s2 = (1.0 + (sd / mean).powi(2)).ln();
-                Sampler::LogNormal(LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).expect("checked lognormal"))
+                Sampler::LogNormal(
+                    LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).expect("checked lognormal"),
+                )
             }
             Dist::Gamma { mean, sd } => {
                 let shape = (mean / sd).powi(2);
@@ -84,20 +86,40 @@ mod tests {
     #[test]
     fn moment_parametrisations_give_the_stated_mean() {
         for (d, m) in [
-            (Dist::LogNormal { mean: 10.0, sd: 5.0 }, 10.0),
+            (
+                Dist::LogNormal {
+                    mean: 10.0,
+                    sd: 5.0,
+                },
+                10.0,
+            ),
             (Dist::Gamma { mean: 4.0, sd: 2.0 }, 4.0),
             (Dist::Beta { mean: 0.3, sd: 0.1 }, 0.3),
-            (Dist::Triangular { min: 6.0, mode: 9.0, max: 12.0 }, 9.0),
+            (
+                Dist::Triangular {
+                    min: 6.0,
+                    mode: 9.0,
+                    max: 12.0,
+                },
+                9.0,
+            ),
             (Dist::Uniform { min: 2.0, max: 4.0 }, 3.0),
         ] {
             let got = mean_of(d);
-            assert!((got - m).abs() < 0.03 * m, "{d:?}: mean {got}, expected {m}");
+            assert!(
+                (got - m).abs() < 0.03 * m,
+                "{d:?}: mean {got}, expected {m}"
+            );
         }
     }
 
     #[test]
     fn quantile_is_monotone() {
-        let s = Sampler::new(&Dist::Triangular { min: 6.0, mode: 9.0, max: 12.0 });
+        let s = Sampler::new(&Dist::Triangular {
+            min: 6.0,
+            mode: 9.0,
+            max: 12.0,
+        });
         assert!((s.quantile(0.0) - 6.0).abs() < 1e-9);
         assert!(s.quantile(0.2) < s.quantile(0.8));
     }

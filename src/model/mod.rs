@@ -333,10 +333,16 @@ pub struct Registry {
 
 impl Registry {
     pub fn state_ix(&self, code: &str) -> Option<StateIx> {
-        self.states.iter().position(|s| s == code).map(|i| i as StateIx)
+        self.states
+            .iter()
+            .position(|s| s == code)
+            .map(|i| i as StateIx)
     }
     pub fn material_ix(&self, id: &str) -> Option<MaterialIx> {
-        self.materials.iter().position(|m| m.id == id).map(|i| i as MaterialIx)
+        self.materials
+            .iter()
+            .position(|m| m.id == id)
+            .map(|i| i as MaterialIx)
     }
 }
 

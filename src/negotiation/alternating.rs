@@ -19,7 +19,10 @@ impl Protocol for AlternatingOffers {
         let mut moves = Vec::new();
         let t = talks.time();
         let utilities = |offer: &Offer| {
-            [sides[0].utility.value(&talks.space, offer), sides[1].utility.value(&talks.space, offer)]
+            [
+                sides[0].utility.value(&talks.space, offer),
+                sides[1].utility.value(&talks.space, offer),
+            ]
         };
         let proposer = match &talks.standing {
             None => talks.opener,
@@ -29,13 +32,22 @@ impl Protocol for AlternatingOffers {
                 let u = utilities(offer);
                 let own_target = view.target(t);
                 if u[responder.ix()] >= view.reservation.max(view.discount * own_target) {
-                    moves.push(Move::Accept { by: responder, offer: offer.clone(), utilities: u });
+                    moves.push(Move::Accept {
+                        by: responder,
+                        offer: offer.clone(),
+                        utilities: u,
+                    });
                     talks.round += 1;
                     return moves;
                 }
-                moves.push(Move::Reject { by: responder, utilities: u });
+                moves.push(Move::Reject {
+                    by: responder,
+                    utilities: u,
+                });
                 if draw < talks.breakdown_probability {
-                    moves.push(Move::Breakdown { reason: BreakdownReason::Walkout });
+                    moves.push(Move::Breakdown {
+                        reason: BreakdownReason::Walkout,
+                    });
                     talks.round += 1;
                     return moves;
                 }
@@ -43,12 +55,23 @@ impl Protocol for AlternatingOffers {
             }
         };
         let view = &sides[proposer.ix()];
-        let offer = propose(&talks.space, &view.utility, &sides[proposer.other().ix()].utility, view.target(t));
-        moves.push(Move::Offer { by: proposer, offer: offer.clone(), utilities: utilities(&offer) });
+        let offer = propose(
+            &talks.space,
+            &view.utility,
+            &sides[proposer.other().ix()].utility,
+            view.target(t),
+        );
+        moves.push(Move::Offer {
+            by: proposer,
+            offer: offer.clone(),
+            utilities: utilities(&offer),
+        });
         talks.standing = Some((proposer, offer));
         talks.round += 1;
         if talks.round > talks.deadline_rounds {
-            moves.push(Move::Breakdown { reason: BreakdownReason::Deadline });
+            moves.push(Move::Breakdown {
+                reason: BreakdownReason::Deadline,
+            });
         }
         moves
     }
@@ -72,7 +95,12 @@ mod tests {
     }
 
     fn view(side: Side, weights: Vec<f64>, res: f64) -> SideView {
-        SideView { utility: Utility { side, weights }, reservation: res, exponent: 1.0, discount: 1.0 }
+        SideView {
+            utility: Utility { side, weights },
+            reservation: res,
+            exponent: 1.0,
+            discount: 1.0,
+        }
     }
 
     #[test]
@@ -85,7 +113,10 @@ mod tests {
         let mut agreed = None;
         for _ in 0..30 {
             for m in AlternatingOffers.round(&mut t, &sides, 0.5) {
-                if let Move::Accept { offer, utilities, .. } = m {
+                if let Move::Accept {
+                    offer, utilities, ..
+                } = m
+                {
                     agreed = Some((offer, utilities));
                 }
             }
@@ -100,29 +131,54 @@ mod tests {
 
     #[test]
     fn no_zone_of_agreement_ends_at_the_deadline() {
-        // each side values only what it keeps: nothing to trade
-        let sides = [view(Side::Consumer, vec![1.0, 1.0, 0.0, 0.0], 0.9), view(Side::Supplier, vec![0.0, 0.0, 1.0, 1.0], 0.9)];
+        // equal weights make the game constant-sum (U_c + U_s = 1): both cannot reach 0.9
+        let sides = [
+            view(Side::Consumer, vec![1.0; 4], 0.9),
+            view(Side::Supplier, vec![1.0; 4], 0.9),
+        ];
         let mut t = talks(0.0);
         let mut last = vec![];
         for _ in 0..25 {
             last = AlternatingOffers.round(&mut t, &sides, 0.5);
-            if last.iter().any(|m| matches!(m, Move::Breakdown { .. } | Move::Accept { .. })) {
+            if last
+                .iter()
+                .any(|m| matches!(m, Move::Breakdown { .. } | Move::Accept { .. }))
+            {
                 break;
             }
         }
-        assert!(last.contains(&Move::Breakdown { reason: BreakdownReason::Deadline }), "{last:?}");
+        assert!(
+            last.contains(&Move::Breakdown {
+                reason: BreakdownReason::Deadline
+            }),
+            "{last:?}"
+        );
     }
 
     #[test]
     fn a_rejection_breaks_down_when_the_draw_is_below_the_probability() {
-        let sides = [view(Side::Consumer, vec![1.0, 1.0, 0.0, 0.0], 0.9), view(Side::Supplier, vec![0.0, 0.0, 1.0, 1.0], 0.9)];
+        let sides = [
+            view(Side::Consumer, vec![1.0; 4], 0.9),
+            view(Side::Supplier, vec![1.0; 4], 0.9),
+        ];
         let mut t = talks(0.5);
         AlternatingOffers.round(&mut t, &sides, 0.1); // opening offer
         let moves = AlternatingOffers.round(&mut t, &sides, 0.1);
-        assert!(matches!(moves.as_slice(), [Move::Reject { .. }, Move::Breakdown { reason: BreakdownReason::Walkout }]));
+        assert!(matches!(
+            moves.as_slice(),
+            [
+                Move::Reject { .. },
+                Move::Breakdown {
+                    reason: BreakdownReason::Walkout
+                }
+            ]
+        ));
         let mut t = talks(0.5);
         AlternatingOffers.round(&mut t, &sides, 0.9);
         let moves = AlternatingOffers.round(&mut t, &sides, 0.9);
-        assert!(matches!(moves.as_slice(), [Move::Reject { .. }, Move::Offer { .. }]));
+        assert!(matches!(
+            moves.as_slice(),
+            [Move::Reject { .. }, Move::Offer { .. }]
+        ));
     }
 }

@@ -39,7 +39,9 @@ impl Side {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueKind {
     /// Relief on the consumer's restriction (index into the track's list).
-    Relief { sector: String },
+    Relief {
+        sector: String,
+    },
     CivilianApproval,
     LicenceValidity,
     GeneralLicence,
@@ -114,7 +116,11 @@ impl Utility {
         }
         let mut u = 0.0;
         for ((issue, &w), &x) in space.issues.iter().zip(&self.weights).zip(&offer.0) {
-            u += if issue.giver == self.side { w * (1.0 - x) } else { w * x };
+            u += if issue.giver == self.side {
+                w * (1.0 - x)
+            } else {
+                w * x
+            };
         }
         (u / total).clamp(0.0, 1.0)
     }
@@ -175,10 +181,23 @@ pub enum BreakdownReason {
 /// What happened in a round, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Move {
-    Offer { by: Side, offer: Offer, utilities: [f64; 2] },
-    Reject { by: Side, utilities: [f64; 2] },
-    Accept { by: Side, offer: Offer, utilities: [f64; 2] },
-    Breakdown { reason: BreakdownReason },
+    Offer {
+        by: Side,
+        offer: Offer,
+        utilities: [f64; 2],
+    },
+    Reject {
+        by: Side,
+        utilities: [f64; 2],
+    },
+    Accept {
+        by: Side,
+        offer: Offer,
+        utilities: [f64; 2],
+    },
+    Breakdown {
+        reason: BreakdownReason,
+    },
 }
 
 /// A bargaining protocol: plays one round of talks per tick.
@@ -197,12 +216,20 @@ pub fn propose(space: &IssueSpace, me: &Utility, other: &Utility, target: f64) -
     let n = space.issues.len();
     let total: f64 = me.weights.iter().sum();
     // Start from the proposer's ideal point.
-    let mut x: Vec<f64> = space.issues.iter().map(|i| if i.giver == me.side { 0.0 } else { 1.0 }).collect();
+    let mut x: Vec<f64> = space
+        .issues
+        .iter()
+        .map(|i| if i.giver == me.side { 0.0 } else { 1.0 })
+        .collect();
     let mut budget = ((1.0 - target) * total).max(0.0);
     let mut order: Vec<usize> = (0..n).collect();
     let ratio = |i: usize| {
         let (mine, theirs) = (me.weights[i], other.weights[i]);
-        if mine <= 0.0 { f64::INFINITY } else { theirs / mine }
+        if mine <= 0.0 {
+            f64::INFINITY
+        } else {
+            theirs / mine
+        }
     };
     order.sort_by(|&a, &b| ratio(b).total_cmp(&ratio(a)).then(a.cmp(&b)));
     for i in order {
@@ -243,8 +270,20 @@ mod tests {
             issues: vec![
                 relief("chips"),
                 relief("ethane"),
-                Issue { kind: IssueKind::CivilianApproval, giver: Side::Supplier, binary: false, low: 0.25, high: 1.0 },
-                Issue { kind: IssueKind::GeneralLicence, giver: Side::Supplier, binary: true, low: 0.0, high: 1.0 },
+                Issue {
+                    kind: IssueKind::CivilianApproval,
+                    giver: Side::Supplier,
+                    binary: false,
+                    low: 0.25,
+                    high: 1.0,
+                },
+                Issue {
+                    kind: IssueKind::GeneralLicence,
+                    giver: Side::Supplier,
+                    binary: true,
+                    low: 0.0,
+                    high: 1.0,
+                },
             ],
         }
     }
@@ -252,7 +291,10 @@ mod tests {
     #[test]
     fn utility_is_one_at_own_ideal_and_zero_at_opponents() {
         let s = space();
-        let c = Utility { side: Side::Consumer, weights: vec![1.0, 0.1, 1.0, 0.5] };
+        let c = Utility {
+            side: Side::Consumer,
+            weights: vec![1.0, 0.1, 1.0, 0.5],
+        };
         assert_eq!(c.value(&s, &Offer(vec![0.0, 0.0, 1.0, 1.0])), 1.0);
         assert_eq!(c.value(&s, &Offer(vec![1.0, 1.0, 0.0, 0.0])), 0.0);
     }
@@ -260,8 +302,14 @@ mod tests {
     #[test]
     fn proposer_concedes_cheapest_issues_first_and_hits_its_target() {
         let s = space();
-        let consumer = Utility { side: Side::Consumer, weights: vec![1.0, 0.05, 1.0, 0.5] };
-        let supplier = Utility { side: Side::Supplier, weights: vec![1.0, 0.3, 1.0, 0.4] };
+        let consumer = Utility {
+            side: Side::Consumer,
+            weights: vec![1.0, 0.05, 1.0, 0.5],
+        };
+        let supplier = Utility {
+            side: Side::Supplier,
+            weights: vec![1.0, 0.3, 1.0, 0.4],
+        };
         let offer = propose(&s, &consumer, &supplier, 0.97);
         // ethane (ratio 6) goes first and whole; chips (ratio 1) only with what is left
         assert_eq!(offer.0[1], 1.0);
@@ -275,8 +323,14 @@ mod tests {
     #[test]
     fn binary_issues_are_whole() {
         let s = space();
-        let supplier = Utility { side: Side::Supplier, weights: vec![1.0, 0.3, 1.0, 0.4] };
-        let consumer = Utility { side: Side::Consumer, weights: vec![1.0, 0.05, 1.0, 0.5] };
+        let supplier = Utility {
+            side: Side::Supplier,
+            weights: vec![1.0, 0.3, 1.0, 0.4],
+        };
+        let consumer = Utility {
+            side: Side::Consumer,
+            weights: vec![1.0, 0.05, 1.0, 0.5],
+        };
         for t in [0.0, 0.3, 0.5, 0.7, 0.9, 1.0] {
             let o = propose(&s, &supplier, &consumer, t);
             assert!(o.0[3] == 0.0 || o.0[3] == 1.0);
@@ -287,12 +341,31 @@ mod tests {
     #[test]
     fn target_moves_from_one_to_reservation() {
         for e in [0.2, 1.0, 2.0] {
-            let v = SideView { utility: Utility { side: Side::Consumer, weights: vec![] }, reservation: 0.4, exponent: e, discount: 1.0 };
+            let v = SideView {
+                utility: Utility {
+                    side: Side::Consumer,
+                    weights: vec![],
+                },
+                reservation: 0.4,
+                exponent: e,
+                discount: 1.0,
+            };
             assert_eq!(v.target(0.0), 1.0);
             assert!((v.target(1.0) - 0.4).abs() < 1e-12);
         }
-        let boulware = SideView { utility: Utility { side: Side::Consumer, weights: vec![] }, reservation: 0.0, exponent: 0.2, discount: 1.0 };
-        let conceder = SideView { exponent: 2.0, ..boulware.clone() };
+        let boulware = SideView {
+            utility: Utility {
+                side: Side::Consumer,
+                weights: vec![],
+            },
+            reservation: 0.0,
+            exponent: 0.2,
+            discount: 1.0,
+        };
+        let conceder = SideView {
+            exponent: 2.0,
+            ..boulware.clone()
+        };
         assert!(boulware.target(0.5) > conceder.target(0.5));
     }
 }

@@ -79,10 +79,19 @@ pub fn write_csv(table: &Table, path: &Path) -> Result<()> {
 /// first, then renamed. An existing `dir` is replaced only once the new
 /// folder is complete.
 pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = dir.file_name().ok_or_else(|| Error::Usage(format!("output folder {} has no name", dir.display())))?;
-    let tmp = parent.join(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+    let name = dir
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("output folder {} has no name", dir.display())))?;
+    let tmp = parent.join(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
@@ -91,8 +100,11 @@ pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<
         write_csv(&tables.timeseries, &tmp.join("timeseries.csv"))?;
         write_csv(&tables.transcript, &tmp.join("transcript.csv"))?;
         write_csv(&tables.summary, &tmp.join("summary.csv"))?;
-        let pretty = ron::ser::PrettyConfig::new().depth_limit(8).struct_names(true);
-        let text = ron::ser::to_string_pretty(manifest, pretty).map_err(|e| Error::Output(e.to_string()))?;
+        let pretty = ron::ser::PrettyConfig::new()
+            .depth_limit(8)
+            .struct_names(true);
+        let text = ron::ser::to_string_pretty(manifest, pretty)
+            .map_err(|e| Error::Output(e.to_string()))?;
         let path = tmp.join("manifest.ron");
         std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
     })();
@@ -107,7 +119,9 @@ fn replace_dir(tmp: &Path, dir: &Path) -> Result<()> {
     let old: Option<PathBuf> = if dir.exists() {
         let old = dir.with_file_name(format!(
             ".{}.old-{}",
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;

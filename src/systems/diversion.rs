@@ -12,7 +12,6 @@ use bevy_ecs::prelude::*;
 use super::Parallel;
 
 /// One firm's diversion decision and detection.
-#[allow(clippy::too_many_arguments)]
 pub fn divert_step(
     week: u32,
     seed: u64,
@@ -29,7 +28,11 @@ pub fn divert_step(
     flow.diverted_in = 0.0;
     flow.diverted = false;
     flow.detected = false;
-    if kind.end_use != EndUse::DualUse || !grey_market || flow.from_supplier <= 0.0 || params.diversion <= 0.0 {
+    if kind.end_use != EndUse::DualUse
+        || !grey_market
+        || flow.from_supplier <= 0.0
+        || params.diversion <= 0.0
+    {
         return;
     }
     if !matches!(lic, Licence::Granted { .. }) {
@@ -40,14 +43,27 @@ pub fn divert_step(
     }
     flow.diverted = true;
     flow.diverted_out = share * flow.from_supplier;
-    if terms.detection > 0.0 && rng::uniform(seed, Stream::Detect, id.0 as u64, week as u64) < terms.detection {
+    if terms.detection > 0.0
+        && rng::uniform(seed, Stream::Detect, id.0 as u64, week as u64) < terms.detection
+    {
         flow.detected = true;
-        *lic = Licence::Blacklisted { until: week + terms.blacklist.max(1) };
+        *lic = Licence::Blacklisted {
+            until: week + terms.blacklist.max(1),
+        };
     }
 }
 
-type DivertQuery<'w, 's> =
-    Query<'w, 's, (&'static FirmId, &'static FirmKind, &'static FirmParams, &'static mut Licence, &'static mut Flow)>;
+type DivertQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static FirmId,
+        &'static FirmKind,
+        &'static FirmParams,
+        &'static mut Licence,
+        &'static mut Flow,
+    ),
+>;
 
 pub fn divert(
     clock: Res<Clock>,
@@ -60,10 +76,27 @@ pub fn divert(
 ) {
     let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
     let (view, military) = (&view.0, &registry.has_military);
-    let step = |(id, kind, params, mut lic, mut flow): (&FirmId, &FirmKind, &FirmParams, Mut<Licence>, Mut<Flow>)| {
+    let step = |(id, kind, params, mut lic, mut flow): (
+        &FirmId,
+        &FirmKind,
+        &FirmParams,
+        Mut<Licence>,
+        Mut<Flow>,
+    )| {
         let terms = &view[kind.material as usize][kind.home as usize];
         let grey = military[kind.home as usize][kind.material as usize];
-        divert_step(week, seed, share, grey, terms, *id, kind, params, lic.bypass_change_detection(), flow.bypass_change_detection());
+        divert_step(
+            week,
+            seed,
+            share,
+            grey,
+            terms,
+            *id,
+            kind,
+            params,
+            lic.bypass_change_detection(),
+            flow.bypass_change_detection(),
+        );
     };
     if par.0 {
         firms.par_iter_mut().for_each(step);
@@ -100,12 +133,18 @@ pub fn settle(
     }
     for (h, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
-            pool.grey_per_demand = if military_demand[h][m] > 0.0 { diverted[h][m] / military_demand[h][m] } else { 0.0 };
+            pool.grey_per_demand = if military_demand[h][m] > 0.0 {
+                diverted[h][m] / military_demand[h][m]
+            } else {
+                0.0
+            };
         }
     }
     for (agent, mut trust) in &mut states {
         let s = agent.ix as usize;
-        let Some(t) = tracking.iter().find(|t| t.owner as usize == s) else { continue };
+        let Some(t) = tracking.iter().find(|t| t.owner as usize == s) else {
+            continue;
+        };
         for (h, &count) in detections[s].iter().enumerate() {
             if count > 0 {
                 trust.0[h] = (trust.0[h] - t.trust_penalty * count as f64).clamp(0.0, 1.0);
@@ -117,7 +156,8 @@ pub fn settle(
     totals.detections += found as u64;
 }
 
-type ReceiveQuery<'w, 's> = Query<'w, 's, (&'static FirmKind, &'static FirmParams, &'static mut Flow)>;
+type ReceiveQuery<'w, 's> =
+    Query<'w, 's, (&'static FirmKind, &'static FirmParams, &'static mut Flow)>;
 
 /// Military firms receive the diverted material, pro rata to their demand.
 pub fn receive(pools: Res<Pools>, par: Res<Parallel>, mut firms: ReceiveQuery) {
@@ -142,12 +182,50 @@ mod tests {
 
     #[test]
     fn certain_detection_blacklists_every_diverter() {
-        let terms = LicenceTerms { detection: 1.0, blacklist: 12, controlled: true, required: [true; 3], ..LicenceTerms::uncontrolled() };
-        let kind = FirmKind { home: 0, material: 0, supplier: 1, end_use: EndUse::DualUse, group: 0 };
-        let params = FirmParams { capacity: 1.0, intensity: 1.0, supplier_share: 1.0, target_weeks: 1.0, jobs: 0.0, political_weight: 1.0, diversion: 1.0 };
-        let mut lic = Licence::Granted { since: 0, until: 26, kg_per_week: 2.0 };
-        let mut flow = Flow { from_supplier: 10.0, ..Flow::default() };
-        divert_step(3, 1, 0.3, true, &terms, FirmId(1), &kind, &params, &mut lic, &mut flow);
+        let terms = LicenceTerms {
+            detection: 1.0,
+            blacklist: 12,
+            controlled: true,
+            required: [true; 3],
+            ..LicenceTerms::uncontrolled()
+        };
+        let kind = FirmKind {
+            home: 0,
+            material: 0,
+            supplier: 1,
+            end_use: EndUse::DualUse,
+            group: 0,
+        };
+        let params = FirmParams {
+            capacity: 1.0,
+            intensity: 1.0,
+            supplier_share: 1.0,
+            target_weeks: 1.0,
+            jobs: 0.0,
+            political_weight: 1.0,
+            diversion: 1.0,
+        };
+        let mut lic = Licence::Granted {
+            since: 0,
+            until: 26,
+            kg_per_week: 2.0,
+        };
+        let mut flow = Flow {
+            from_supplier: 10.0,
+            ..Flow::default()
+        };
+        divert_step(
+            3,
+            1,
+            0.3,
+            true,
+            &terms,
+            FirmId(1),
+            &kind,
+            &params,
+            &mut lic,
+            &mut flow,
+        );
         assert!(flow.diverted && flow.detected);
         assert!((flow.diverted_out - 3.0).abs() < 1e-12);
         assert_eq!(lic, Licence::Blacklisted { until: 15 });
@@ -157,11 +235,43 @@ mod tests {
     #[test]
     fn no_military_buyer_no_diversion() {
         let terms = LicenceTerms::uncontrolled();
-        let kind = FirmKind { home: 0, material: 0, supplier: 1, end_use: EndUse::DualUse, group: 0 };
-        let params = FirmParams { capacity: 1.0, intensity: 1.0, supplier_share: 1.0, target_weeks: 1.0, jobs: 0.0, political_weight: 1.0, diversion: 1.0 };
-        let mut lic = Licence::Granted { since: 0, until: 26, kg_per_week: 2.0 };
-        let mut flow = Flow { from_supplier: 10.0, ..Flow::default() };
-        divert_step(3, 1, 0.3, false, &terms, FirmId(1), &kind, &params, &mut lic, &mut flow);
+        let kind = FirmKind {
+            home: 0,
+            material: 0,
+            supplier: 1,
+            end_use: EndUse::DualUse,
+            group: 0,
+        };
+        let params = FirmParams {
+            capacity: 1.0,
+            intensity: 1.0,
+            supplier_share: 1.0,
+            target_weeks: 1.0,
+            jobs: 0.0,
+            political_weight: 1.0,
+            diversion: 1.0,
+        };
+        let mut lic = Licence::Granted {
+            since: 0,
+            until: 26,
+            kg_per_week: 2.0,
+        };
+        let mut flow = Flow {
+            from_supplier: 10.0,
+            ..Flow::default()
+        };
+        divert_step(
+            3,
+            1,
+            0.3,
+            false,
+            &terms,
+            FirmId(1),
+            &kind,
+            &params,
+            &mut lic,
+            &mut flow,
+        );
         assert!(!flow.diverted);
         assert_eq!(flow.diverted_out, 0.0);
     }

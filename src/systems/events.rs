@@ -29,31 +29,59 @@ pub fn apply_events(
         let mat = |id: &str| registry.material_ix(id).expect("checked material");
         let mut control = |state: &str, material: &str, f: &mut dyn FnMut(&mut ExportControl)| {
             let (s, m) = (st(state), mat(material));
-            for mut c in controls.iter_mut().filter(|c| c.owner == s && c.material == m) {
+            for mut c in controls
+                .iter_mut()
+                .filter(|c| c.owner == s && c.material == m)
+            {
                 f(&mut c);
             }
         };
         match &event.action {
-            EventAction::SetControlActive { state, material, active } => control(state, material, &mut |c| c.active = *active),
-            EventAction::SetApproval { state, material, end_use, probability } => {
-                control(state, material, &mut |c| c.approval[end_use.index()] = *probability)
-            }
-            EventAction::SetMilitaryBan { state, material, on } => control(state, material, &mut |c| c.military_ban = *on),
-            EventAction::SetExtraterritorial { state, material, on } => {
-                control(state, material, &mut |c| c.extraterritorial = *on)
-            }
-            EventAction::SetGeneralLicence { state, material, on } => {
-                control(state, material, &mut |c| c.general_licence = *on)
-            }
+            EventAction::SetControlActive {
+                state,
+                material,
+                active,
+            } => control(state, material, &mut |c| c.active = *active),
+            EventAction::SetApproval {
+                state,
+                material,
+                end_use,
+                probability,
+            } => control(state, material, &mut |c| {
+                c.approval[end_use.index()] = *probability
+            }),
+            EventAction::SetMilitaryBan {
+                state,
+                material,
+                on,
+            } => control(state, material, &mut |c| c.military_ban = *on),
+            EventAction::SetExtraterritorial {
+                state,
+                material,
+                on,
+            } => control(state, material, &mut |c| c.extraterritorial = *on),
+            EventAction::SetGeneralLicence {
+                state,
+                material,
+                on,
+            } => control(state, material, &mut |c| c.general_licence = *on),
             EventAction::SetTracking { state, active } => {
                 let s = st(state);
                 for mut t in tracking.iter_mut().filter(|t| t.owner == s) {
                     t.active = *active;
                 }
             }
-            EventAction::SetRestriction { state, target, sector, level } => {
+            EventAction::SetRestriction {
+                state,
+                target,
+                sector,
+                level,
+            } => {
                 let (s, t) = (st(state), st(target));
-                for mut r in restrictions.iter_mut().filter(|r| r.owner == s && r.target == t && &r.sector == sector) {
+                for mut r in restrictions
+                    .iter_mut()
+                    .filter(|r| r.owner == s && r.target == t && &r.sector == sector)
+                {
                     r.level = *level;
                 }
             }

@@ -25,12 +25,19 @@ pub fn build_view(
         .iter()
         .enumerate()
         .map(|(m, info)| {
-            let control = controls.iter().find(|c| c.material as usize == m && c.owner == info.supplier);
-            let trust = states.iter().find(|(a, _)| a.ix == info.supplier).map(|(_, t)| t.0.clone());
+            let control = controls
+                .iter()
+                .find(|c| c.material as usize == m && c.owner == info.supplier);
+            let trust = states
+                .iter()
+                .find(|(a, _)| a.ix == info.supplier)
+                .map(|(_, t)| t.0.clone());
             let (detection, blacklist) = tracking
                 .iter()
                 .find(|t| t.owner == info.supplier && t.active)
-                .map_or((0.0, 0), |t| (t.detection_probability, t.blacklist_weeks.round() as u32));
+                .map_or((0.0, 0), |t| {
+                    (t.detection_probability, t.blacklist_weeks.round() as u32)
+                });
             (0..ns)
                 .map(|home| match control {
                     Some(c) if c.active && home != info.supplier as usize => {
@@ -41,7 +48,11 @@ pub fn build_view(
                                 && matches!(t.status, TrackStatus::BrokenDown { .. })
                         });
                         let factor = (1.0 - c.trust_weight + c.trust_weight * trust)
-                            * if broken { 1.0 - c.breakdown_penalty } else { 1.0 };
+                            * if broken {
+                                1.0 - c.breakdown_penalty
+                            } else {
+                                1.0
+                            };
                         LicenceTerms {
                             controlled: true,
                             required: c.licence_required,
@@ -88,7 +99,15 @@ impl LicenceTerms {
 }
 
 /// One firm's licensing step for week `week`.
-pub fn licence_step(week: u32, seed: u64, terms: &LicenceTerms, id: FirmId, kind: &FirmKind, params: &FirmParams, lic: &mut Licence) {
+pub fn licence_step(
+    week: u32,
+    seed: u64,
+    terms: &LicenceTerms,
+    id: FirmId,
+    kind: &FirmKind,
+    params: &FirmParams,
+    lic: &mut Licence,
+) {
     let eu = kind.end_use;
     if !terms.needs_licence(eu) || params.demand() <= 0.0 {
         *lic = Licence::None;
@@ -96,7 +115,11 @@ pub fn licence_step(week: u32, seed: u64, terms: &LicenceTerms, id: FirmId, kind
     }
     // Lapsed statuses.
     match *lic {
-        Licence::Granted { until, .. } | Licence::Denied { until } | Licence::Blacklisted { until } if week >= until => {
+        Licence::Granted { until, .. }
+        | Licence::Denied { until }
+        | Licence::Blacklisted { until }
+            if week >= until =>
+        {
             *lic = Licence::None
         }
         _ => {}
@@ -106,7 +129,9 @@ pub fn licence_step(week: u32, seed: u64, terms: &LicenceTerms, id: FirmId, kind
         until: week + terms.validity,
         kg_per_week: (terms.headroom * params.supplier_share as f64 * params.demand()) as f32,
     };
-    let deny = || Licence::Denied { until: week + terms.reapply.max(1) };
+    let deny = || Licence::Denied {
+        until: week + terms.reapply.max(1),
+    };
     let banned = eu == EndUse::Military && terms.military_ban;
     let general = eu == EndUse::Civilian && terms.general_licence;
     match *lic {
@@ -115,26 +140,56 @@ pub fn licence_step(week: u32, seed: u64, terms: &LicenceTerms, id: FirmId, kind
         Licence::None => {
             let u = rng::uniform(seed, Stream::ReviewLag, id.0 as u64, week as u64);
             let lag = terms.review_lag.quantile(u).round().max(1.0) as u32;
-            *lic = Licence::Pending { since: week, decide_at: week + lag };
+            *lic = Licence::Pending {
+                since: week,
+                decide_at: week + lag,
+            };
         }
         Licence::Pending { .. } if banned => *lic = deny(),
         Licence::Pending { .. } if general => *lic = grant(),
         Licence::Pending { decide_at, .. } if week >= decide_at => {
             let u = rng::uniform(seed, Stream::Approval, id.0 as u64, week as u64);
-            *lic = if u < terms.approval[eu.index()] { grant() } else { deny() };
+            *lic = if u < terms.approval[eu.index()] {
+                grant()
+            } else {
+                deny()
+            };
         }
         _ => {}
     }
 }
 
-type LicenceQuery<'w, 's> = Query<'w, 's, (&'static FirmId, &'static FirmKind, &'static FirmParams, &'static mut Licence)>;
+type LicenceQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static FirmId,
+        &'static FirmKind,
+        &'static FirmParams,
+        &'static mut Licence,
+    ),
+>;
 
 /// Applies `licence_step` to every firm.
-pub fn licensing(clock: Res<Clock>, seed: Res<Seed>, view: Res<LicensingView>, par: Res<Parallel>, mut firms: LicenceQuery) {
+pub fn licensing(
+    clock: Res<Clock>,
+    seed: Res<Seed>,
+    view: Res<LicensingView>,
+    par: Res<Parallel>,
+    mut firms: LicenceQuery,
+) {
     let (week, seed, view) = (clock.week, seed.0, &view.0);
     let step = |(id, kind, params, mut lic): (&FirmId, &FirmKind, &FirmParams, Mut<Licence>)| {
         let terms = &view[kind.material as usize][kind.home as usize];
-        licence_step(week, seed, terms, *id, kind, params, lic.bypass_change_detection());
+        licence_step(
+            week,
+            seed,
+            terms,
+            *id,
+            kind,
+            params,
+            lic.bypass_change_detection(),
+        );
     };
     if par.0 {
         firms.par_iter_mut().for_each(step);
@@ -165,8 +220,22 @@ mod tests {
 
     fn firm(end_use: EndUse) -> (FirmKind, FirmParams) {
         (
-            FirmKind { home: 0, material: 0, supplier: 1, end_use, group: 0 },
-            FirmParams { capacity: 10.0, intensity: 1.0, supplier_share: 1.0, target_weeks: 4.0, jobs: 1.0, political_weight: 1.0, diversion: 0.0 },
+            FirmKind {
+                home: 0,
+                material: 0,
+                supplier: 1,
+                end_use,
+                group: 0,
+            },
+            FirmParams {
+                capacity: 10.0,
+                intensity: 1.0,
+                supplier_share: 1.0,
+                target_weeks: 4.0,
+                jobs: 1.0,
+                political_weight: 1.0,
+                diversion: 0.0,
+            },
         )
     }
 
@@ -175,13 +244,29 @@ mod tests {
         let (kind, params) = firm(EndUse::Civilian);
         let mut lic = Licence::None;
         licence_step(0, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
-        assert_eq!(lic, Licence::Pending { since: 0, decide_at: 9 });
+        assert_eq!(
+            lic,
+            Licence::Pending {
+                since: 0,
+                decide_at: 9
+            }
+        );
         licence_step(8, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
         assert!(matches!(lic, Licence::Pending { .. }));
         licence_step(9, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
-        assert_eq!(lic, Licence::Granted { since: 9, until: 35, kg_per_week: 15.0 });
+        assert_eq!(
+            lic,
+            Licence::Granted {
+                since: 9,
+                until: 35,
+                kg_per_week: 15.0
+            }
+        );
         licence_step(35, 1, &terms(), FirmId(0), &kind, &params, &mut lic);
-        assert!(matches!(lic, Licence::Pending { since: 35, .. }), "expired licences are reapplied for");
+        assert!(
+            matches!(lic, Licence::Pending { since: 35, .. }),
+            "expired licences are reapplied for"
+        );
     }
 
     #[test]
@@ -198,7 +283,10 @@ mod tests {
     fn general_licence_grants_civilians_at_once() {
         let (kind, params) = firm(EndUse::Civilian);
         let mut lic = Licence::None;
-        let t = LicenceTerms { general_licence: true, ..terms() };
+        let t = LicenceTerms {
+            general_licence: true,
+            ..terms()
+        };
         licence_step(3, 1, &t, FirmId(0), &kind, &params, &mut lic);
         assert!(matches!(lic, Licence::Granted { since: 3, .. }));
     }
@@ -206,15 +294,30 @@ mod tests {
     #[test]
     fn uncontrolled_firms_hold_no_licence() {
         let (kind, params) = firm(EndUse::Civilian);
-        let mut lic = Licence::Pending { since: 0, decide_at: 3 };
-        licence_step(1, 1, &LicenceTerms::uncontrolled(), FirmId(0), &kind, &params, &mut lic);
+        let mut lic = Licence::Pending {
+            since: 0,
+            decide_at: 3,
+        };
+        licence_step(
+            1,
+            1,
+            &LicenceTerms::uncontrolled(),
+            FirmId(0),
+            &kind,
+            &params,
+            &mut lic,
+        );
         assert_eq!(lic, Licence::None);
     }
 
     #[test]
     fn approval_rate_matches_the_probability() {
         let (kind, params) = firm(EndUse::Civilian);
-        let t = LicenceTerms { approval: [0.25, 1.0, 1.0], review_lag: Sampler::Fixed(1.0), ..terms() };
+        let t = LicenceTerms {
+            approval: [0.25, 1.0, 1.0],
+            review_lag: Sampler::Fixed(1.0),
+            ..terms()
+        };
         let n = 20_000;
         let granted = (0..n)
             .filter(|&i| {

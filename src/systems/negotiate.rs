@@ -29,21 +29,39 @@ pub fn build_space<'a>(
     for r in restrictions {
         if r.owner == consumer && r.target == supplier && r.level > 0.0 {
             issues.push(Issue {
-                kind: IssueKind::Relief { sector: r.sector.clone() },
+                kind: IssueKind::Relief {
+                    sector: r.sector.clone(),
+                },
                 giver: Side::Consumer,
                 binary: false,
-                low: r.level,
-                high: 0.0,
+                low: 0.0,
+                high: r.level,
             });
         }
     }
     if let Some(c) = control {
-        let lever = |kind, binary, low, high| Issue { kind, giver: Side::Supplier, binary, low, high };
+        let lever = |kind, binary, low, high| Issue {
+            kind,
+            giver: Side::Supplier,
+            binary,
+            low,
+            high,
+        };
         if c.approval[0] < 1.0 {
-            issues.push(lever(IssueKind::CivilianApproval, false, c.approval[0], 1.0));
+            issues.push(lever(
+                IssueKind::CivilianApproval,
+                false,
+                c.approval[0],
+                1.0,
+            ));
         }
         if c.validity_weeks < c.validity_range.1 {
-            issues.push(lever(IssueKind::LicenceValidity, false, c.validity_weeks, c.validity_range.1));
+            issues.push(lever(
+                IssueKind::LicenceValidity,
+                false,
+                c.validity_weeks,
+                c.validity_range.1,
+            ));
         }
         if !c.general_licence {
             issues.push(lever(IssueKind::GeneralLicence, true, 0.0, 1.0));
@@ -77,16 +95,27 @@ pub fn side_views<'a>(
         let span = (issue.high - issue.low).abs();
         let (c, s) = match &issue.kind {
             IssueKind::Relief { sector } => {
-                let (value, cost) = restriction(sector).map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
+                let (value, cost) = restriction(sector)
+                    .map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
                 (cost * span, value * span * gain_s)
             }
             IssueKind::CivilianApproval => {
                 no_deal[i] = substitution_share;
-                (sc.civilian_approval * span * gain_c, ss.civilian_approval * span)
+                (
+                    sc.civilian_approval * span * gain_c,
+                    ss.civilian_approval * span,
+                )
             }
             IssueKind::LicenceValidity => {
-                let span = if validity_span > 0.0 { span / validity_span } else { 0.0 };
-                (sc.licence_validity * span * gain_c, ss.licence_validity * span)
+                let span = if validity_span > 0.0 {
+                    span / validity_span
+                } else {
+                    0.0
+                };
+                (
+                    sc.licence_validity * span * gain_c,
+                    ss.licence_validity * span,
+                )
             }
             IssueKind::GeneralLicence => (sc.general_licence * gain_c, ss.general_licence),
             IssueKind::SuspendExpanded => (sc.suspend_expanded * gain_c, ss.suspend_expanded),
@@ -94,8 +123,14 @@ pub fn side_views<'a>(
         wc.push(c);
         ws.push(s);
     }
-    let uc = Utility { side: Side::Consumer, weights: wc };
-    let us = Utility { side: Side::Supplier, weights: ws };
+    let uc = Utility {
+        side: Side::Consumer,
+        weights: wc,
+    };
+    let us = Utility {
+        side: Side::Supplier,
+        weights: ws,
+    };
     let rc = uc.value(space, &Offer(no_deal));
     let rs = us.value(space, &Offer(vec![0.0; space.issues.len()]));
     let view = |utility, reservation, p: &Preferences| SideView {
@@ -105,6 +140,22 @@ pub fn side_views<'a>(
         discount: p.discount,
     };
     [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
+}
+
+/// Carries an offer over to a changed issue space: issues present in both
+/// keep their concession level, new issues start at 0 (the status quo).
+pub fn remap(offer: &Offer, old: &IssueSpace, new: &IssueSpace) -> Offer {
+    Offer(
+        new.issues
+            .iter()
+            .map(|issue| {
+                old.issues
+                    .iter()
+                    .position(|o| o.kind == issue.kind)
+                    .map_or(0.0, |j| offer.0[j])
+            })
+            .collect(),
+    )
 }
 
 /// Applies agreed terms to the policies and returns what they replaced.
@@ -127,7 +178,10 @@ pub fn apply_terms(
         match (&issue.kind, control.as_deref_mut()) {
             (IssueKind::Relief { sector }, _) => {
                 for (e, mut r) in restrictions.iter_mut() {
-                    if r.owner == track.consumer && r.target == track.supplier && &r.sector == sector {
+                    if r.owner == track.consumer
+                        && r.target == track.supplier
+                        && &r.sector == sector
+                    {
                         saved.restrictions.push((e, r.level));
                         let new = r.level * (1.0 - x);
                         r.conceded += r.level - new;
@@ -135,7 +189,9 @@ pub fn apply_terms(
                     }
                 }
             }
-            (IssueKind::CivilianApproval, Some(c)) => c.approval[0] = c.approval[0].max(issue.value(x)),
+            (IssueKind::CivilianApproval, Some(c)) => {
+                c.approval[0] = c.approval[0].max(issue.value(x))
+            }
             (IssueKind::LicenceValidity, Some(c)) => c.validity_weeks = issue.value(x).round(),
             (IssueKind::GeneralLicence, Some(c)) => c.general_licence |= x >= 0.5,
             (IssueKind::SuspendExpanded, Some(c)) => c.extraterritorial &= x < 0.5,
@@ -146,7 +202,11 @@ pub fn apply_terms(
 }
 
 /// Restores the policies an agreement replaced.
-pub fn restore(saved: &SavedPolicy, control: Option<&mut ExportControl>, restrictions: &mut Query<(Entity, &mut TechRestriction)>) {
+pub fn restore(
+    saved: &SavedPolicy,
+    control: Option<&mut ExportControl>,
+    restrictions: &mut Query<(Entity, &mut TechRestriction)>,
+) {
     if let Some(c) = control {
         c.approval[0] = saved.approval_civilian;
         c.validity_weeks = saved.validity_weeks;
@@ -160,7 +220,6 @@ pub fn restore(saved: &SavedPolicy, control: Option<&mut ExportControl>, restric
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn negotiate(
     clock: Res<Clock>,
     seed: Res<Seed>,
@@ -178,7 +237,10 @@ pub fn negotiate(
     let n = &settings.negotiation;
     let mut views: Vec<Option<StateView>> = vec![None; registry.states.len()];
     for (agent, prefs, pressure, _) in &states {
-        views[agent.ix as usize] = Some(StateView { prefs: prefs.0.clone(), pressure: pressure.smoothed });
+        views[agent.ix as usize] = Some(StateView {
+            prefs: prefs.0.clone(),
+            pressure: pressure.smoothed,
+        });
     }
     let mut trust_changes: Vec<(StateIx, StateIx, f64)> = Vec::new();
     let mut list: Vec<Mut<Track>> = tracks.iter_mut().collect();
@@ -186,10 +248,19 @@ pub fn negotiate(
     for mut track in list {
         let name = track_name(&registry, &track);
         let (c, s, m) = (track.consumer, track.supplier, track.material);
-        let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else { continue };
-        let code = |side: Side| registry.states[if side == Side::Consumer { c } else { s } as usize].clone();
+        let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else {
+            continue;
+        };
+        let code = |side: Side| {
+            registry.states[if side == Side::Consumer { c } else { s } as usize].clone()
+        };
         let sub_share = stats.substitution_share[c as usize][m as usize];
-        let mut row = |round: u32, event: &'static str, actor: String, terms: String, u: Option<[f64; 2]>, note: String| {
+        let mut row = |round: u32,
+                       event: &'static str,
+                       actor: String,
+                       terms: String,
+                       u: Option<[f64; 2]>,
+                       note: String| {
             totals.transcript.push(TranscriptRow {
                 week,
                 track: name.clone(),
@@ -212,32 +283,66 @@ pub fn negotiate(
 
         // 1. An agreement in force expires or is defected from.
         if let TrackStatus::Agreed(ag) = &status {
-            let mut control = controls.iter_mut().find(|x| x.owner == s && x.material == m);
+            let mut control = controls
+                .iter_mut()
+                .find(|x| x.owner == s && x.material == m);
             if week >= ag.until {
                 restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
-                row(0, "expiry", String::new(), ag.offer.describe(&ag.space), None, format!("agreed in week {}", ag.since));
+                row(
+                    0,
+                    "expiry",
+                    String::new(),
+                    ag.offer.describe(&ag.space),
+                    None,
+                    format!("agreed in week {}", ag.since),
+                );
                 expiries += 1;
                 reopen = n.reopen_on_expiry;
                 status = TrackStatus::Idle;
             } else {
-                let span = control.as_deref().map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
+                let span = control
+                    .as_deref()
+                    .map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
                 let lookup = |sector: &str| -> Option<&TechRestriction> {
-                    restrictions.iter().map(|(_, r)| r).find(|r| r.owner == c && r.target == s && r.sector == sector)
+                    restrictions
+                        .iter()
+                        .map(|(_, r)| r)
+                        .find(|r| r.owner == c && r.target == s && r.sector == sector)
                 };
                 let sides = side_views(&ag.space, &cv, &sv, sub_share, span, lookup);
-                let u = [sides[0].utility.value(&ag.space, &ag.offer), sides[1].utility.value(&ag.space, &ag.offer)];
+                let u = [
+                    sides[0].utility.value(&ag.space, &ag.offer),
+                    sides[1].utility.value(&ag.space, &ag.offer),
+                ];
                 let defector = [Side::Consumer, Side::Supplier].into_iter().find(|side| {
-                    let prefs = if *side == Side::Consumer { &cv.prefs } else { &sv.prefs };
+                    let prefs = if *side == Side::Consumer {
+                        &cv.prefs
+                    } else {
+                        &sv.prefs
+                    };
                     sides[side.ix()].reservation - u[side.ix()] > prefs.reputation_cost
                 });
                 if let Some(side) = defector {
                     restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
                     let gain = sides[side.ix()].reservation - u[side.ix()];
-                    row(0, "defection", code(side), ag.offer.describe(&ag.space), Some(u), format!("gain {gain:.3} over no deal"));
-                    let (defector, victim) = if side == Side::Consumer { (c, s) } else { (s, c) };
+                    row(
+                        0,
+                        "defection",
+                        code(side),
+                        ag.offer.describe(&ag.space),
+                        Some(u),
+                        format!("gain {gain:.3} over no deal"),
+                    );
+                    let (defector, victim) = if side == Side::Consumer {
+                        (c, s)
+                    } else {
+                        (s, c)
+                    };
                     trust_changes.push((victim, defector, -n.defection_trust_loss));
                     defections += 1;
-                    status = TrackStatus::BrokenDown { until: week + n.cooldown_weeks.round() as u32 };
+                    status = TrackStatus::BrokenDown {
+                        until: week + n.cooldown_weeks.round() as u32,
+                    };
                 }
             }
         }
@@ -252,7 +357,11 @@ pub fn negotiate(
             let margin_c = cv.pressure - cv.prefs.open_threshold;
             let margin_s = sv.pressure - sv.prefs.open_threshold;
             let opener = if reopen || margin_c >= 0.0 || margin_s >= 0.0 {
-                Some(if margin_s > margin_c { Side::Supplier } else { Side::Consumer })
+                Some(if margin_s > margin_c {
+                    Side::Supplier
+                } else {
+                    Side::Consumer
+                })
             } else {
                 None
             };
@@ -260,7 +369,13 @@ pub fn negotiate(
                 let control = controls.iter().find(|x| x.owner == s && x.material == m);
                 let space = build_space(c, s, control, restrictions.iter().map(|(_, r)| r));
                 if !space.issues.is_empty() {
-                    let note = format!("pressure {}={:.3}, {}={:.3}", code(Side::Consumer), cv.pressure, code(Side::Supplier), sv.pressure);
+                    let note = format!(
+                        "pressure {}={:.3}, {}={:.3}",
+                        code(Side::Consumer),
+                        cv.pressure,
+                        code(Side::Supplier),
+                        sv.pressure
+                    );
                     row(0, "open", code(opener), String::new(), None, note);
                     opened += 1;
                     status = TrackStatus::Open(Talks {
@@ -276,14 +391,26 @@ pub fn negotiate(
             }
         }
 
-        // 3. One round of talks.
+        // 3. One round of talks, over the issues as the policies stand now
+        // (a restriction raised since talks opened joins the table).
         if let TrackStatus::Open(talks) = &mut status {
+            let control = controls.iter().find(|x| x.owner == s && x.material == m);
+            let fresh = build_space(c, s, control, restrictions.iter().map(|(_, r)| r));
+            if fresh != talks.space {
+                if let Some((_, offer)) = &mut talks.standing {
+                    *offer = remap(offer, &talks.space, &fresh);
+                }
+                talks.space = fresh;
+            }
             let span = controls
                 .iter()
                 .find(|x| x.owner == s && x.material == m)
                 .map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
             let lookup = |sector: &str| -> Option<&TechRestriction> {
-                restrictions.iter().map(|(_, r)| r).find(|r| r.owner == c && r.target == s && r.sector == sector)
+                restrictions
+                    .iter()
+                    .map(|(_, r)| r)
+                    .find(|r| r.owner == c && r.target == s && r.sector == sector)
             };
             let sides = side_views(&talks.space, &cv, &sv, sub_share, span, lookup);
             let draw = rng::uniform(seed.0, Stream::Breakdown, track.id as u64, week as u64);
@@ -291,32 +418,89 @@ pub fn negotiate(
             let mut next = None;
             for mv in protocol.0.round(talks, &sides, draw) {
                 match mv {
-                    Move::Offer { by, offer, utilities } => {
-                        row(round, "offer", code(by), offer.describe(&talks.space), Some(utilities), String::new())
-                    }
-                    Move::Reject { by, utilities } => row(round, "reject", code(by), String::new(), Some(utilities), String::new()),
-                    Move::Accept { by, offer, utilities } => {
+                    Move::Offer {
+                        by,
+                        offer,
+                        utilities,
+                    } => row(
+                        round,
+                        "offer",
+                        code(by),
+                        offer.describe(&talks.space),
+                        Some(utilities),
+                        String::new(),
+                    ),
+                    Move::Reject { by, utilities } => row(
+                        round,
+                        "reject",
+                        code(by),
+                        String::new(),
+                        Some(utilities),
+                        String::new(),
+                    ),
+                    Move::Accept {
+                        by,
+                        offer,
+                        utilities,
+                    } => {
                         let terms = offer.describe(&talks.space);
-                        row(round, "accept", code(by), terms.clone(), Some(utilities), String::new());
-                        let mut control = controls.iter_mut().find(|x| x.owner == s && x.material == m);
-                        let saved = apply_terms(&talks.space, &offer, &track, control.as_deref_mut(), &mut restrictions);
+                        row(
+                            round,
+                            "accept",
+                            code(by),
+                            terms.clone(),
+                            Some(utilities),
+                            String::new(),
+                        );
+                        let mut control = controls
+                            .iter_mut()
+                            .find(|x| x.owner == s && x.material == m);
+                        let saved = apply_terms(
+                            &talks.space,
+                            &offer,
+                            &track,
+                            control.as_deref_mut(),
+                            &mut restrictions,
+                        );
                         let until = week + n.term_weeks.round() as u32;
-                        row(round, "agreement", String::new(), terms, Some(utilities), format!("in force until week {until}"));
+                        row(
+                            round,
+                            "agreement",
+                            String::new(),
+                            terms,
+                            Some(utilities),
+                            format!("in force until week {until}"),
+                        );
                         agreements += 1;
                         trust_changes.push((c, s, n.trust_gain));
                         trust_changes.push((s, c, n.trust_gain));
-                        next = Some(TrackStatus::Agreed(Agreement { space: talks.space.clone(), offer, since: week, until, saved }));
+                        next = Some(TrackStatus::Agreed(Agreement {
+                            space: talks.space.clone(),
+                            offer,
+                            since: week,
+                            until,
+                            saved,
+                        }));
                     }
                     Move::Breakdown { reason } => {
                         let note = match reason {
                             BreakdownReason::Walkout => "walkout after a rejection",
                             BreakdownReason::Deadline => "deadline passed",
                         };
-                        row(round, "breakdown", String::new(), String::new(), None, note.into());
+                        row(
+                            round,
+                            "breakdown",
+                            String::new(),
+                            String::new(),
+                            None,
+                            note.into(),
+                        );
                         breakdowns += 1;
                         trust_changes.push((c, s, -n.breakdown_trust_loss));
                         trust_changes.push((s, c, -n.breakdown_trust_loss));
-                        next = Some(TrackStatus::BrokenDown { until: week + n.cooldown_weeks.round() as u32 });
+                        next = Some(TrackStatus::BrokenDown {
+                            until: week + n.cooldown_weeks.round() as u32,
+                        });
                     }
                 }
             }

@@ -33,13 +33,23 @@ impl PressureTerms {
 }
 
 fn share(num: f64, den: f64) -> f64 {
-    if den > 0.0 { (num / den).clamp(0.0, 1.0) } else { 0.0 }
+    if den > 0.0 {
+        (num / den).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
 }
 
 /// Computes the terms for state `st`.
-pub fn terms(st: usize, registry: &Registry, stats: &WeekStats, restrictions: &[(StateIx, f64, f64)]) -> PressureTerms {
+pub fn terms(
+    st: usize,
+    registry: &Registry,
+    stats: &WeekStats,
+    restrictions: &[(StateIx, f64, f64)],
+) -> PressureTerms {
     let s = &stats.states[st];
-    let (mut baseline_value, mut exported_value, mut baseline_kg, mut substituted_kg) = (0.0, 0.0, 0.0, 0.0);
+    let (mut baseline_value, mut exported_value, mut baseline_kg, mut substituted_kg) =
+        (0.0, 0.0, 0.0, 0.0);
     for (m, info) in registry.materials.iter().enumerate() {
         if info.supplier as usize != st {
             continue;
@@ -62,8 +72,17 @@ pub fn terms(st: usize, registry: &Registry, stats: &WeekStats, restrictions: &[
     PressureTerms {
         lost_output: share(s.weighted_lost, s.weight),
         readiness: share(s.military_lost, s.military_capacity),
-        price: if s.demand > 0.0 { 1.0 - share(s.received, s.demand) } else { 0.0 },
-        lost_revenue: 1.0 - if baseline_value > 0.0 { share(exported_value, baseline_value) } else { 1.0 },
+        price: if s.demand > 0.0 {
+            1.0 - share(s.received, s.demand)
+        } else {
+            0.0
+        },
+        lost_revenue: 1.0
+            - if baseline_value > 0.0 {
+                share(exported_value, baseline_value)
+            } else {
+                1.0
+            },
         restrictions: share(faced, possible),
         leverage_erosion: share(substituted_kg, baseline_kg),
     }
@@ -75,7 +94,10 @@ pub fn pressure(
     restrictions: Query<&TechRestriction>,
     mut states: Query<(&StateAgent, &PressureWeights, &mut Pressure)>,
 ) {
-    let list: Vec<(StateIx, f64, f64)> = restrictions.iter().map(|r| (r.target, r.level, r.value_to_target)).collect();
+    let list: Vec<(StateIx, f64, f64)> = restrictions
+        .iter()
+        .map(|r| (r.target, r.level, r.value_to_target))
+        .collect();
     for (agent, weights, mut p) in &mut states {
         let now = terms(agent.ix as usize, &registry, &stats, &list).combine(&weights.0);
         let a = weights.0.smoothing;

@@ -30,11 +30,21 @@ pub fn chain_limit(tier1: &Tier1, links: &Links, utilization: &[f32]) -> f64 {
 }
 
 /// One firm's production for the week: updates inventory and production.
-pub fn produce_step(params: &FirmParams, chain: f64, flow: &Flow, stock: &mut Stock, out: &mut Production) {
+pub fn produce_step(
+    params: &FirmParams,
+    chain: f64,
+    flow: &Flow,
+    stock: &mut Stock,
+    out: &mut Production,
+) {
     let available = stock.inventory + flow.received() - flow.diverted_out;
     let capacity = params.capacity as f64;
     let intensity = params.intensity as f64;
-    let by_material = if intensity > 0.0 { available / intensity } else { f64::INFINITY };
+    let by_material = if intensity > 0.0 {
+        available / intensity
+    } else {
+        f64::INFINITY
+    };
     let output = capacity.min(by_material).min(capacity * chain).max(0.0);
     let used = (output * intensity).min(available);
     stock.inventory = (available - used).max(0.0);
@@ -42,21 +52,52 @@ pub fn produce_step(params: &FirmParams, chain: f64, flow: &Flow, stock: &mut St
         output,
         lost: capacity - output,
         used,
-        utilization: if capacity > 0.0 { (output / capacity) as f32 } else { 1.0 },
+        utilization: if capacity > 0.0 {
+            (output / capacity) as f32
+        } else {
+            1.0
+        },
     };
 }
 
 type ProduceQuery<'w, 's> = Query<
     'w,
     's,
-    (&'static FirmParams, &'static Tier1, &'static Flow, &'static mut Stock, &'static mut Production),
+    (
+        &'static FirmParams,
+        &'static Tier1,
+        &'static Flow,
+        &'static mut Stock,
+        &'static mut Production,
+    ),
 >;
 
-pub fn produce(links: Res<Links>, utilization: Res<Utilization>, par: Res<Parallel>, mut firms: ProduceQuery) {
+pub fn produce(
+    links: Res<Links>,
+    utilization: Res<Utilization>,
+    par: Res<Parallel>,
+    mut firms: ProduceQuery,
+) {
     let (links, util) = (&*links, &utilization.0);
-    let step = |(params, tier1, flow, mut stock, mut out): (&FirmParams, &Tier1, &Flow, Mut<Stock>, Mut<Production>)| {
-        let chain = if tier1.len == 0 { 1.0 } else { chain_limit(tier1, links, util) };
-        produce_step(params, chain, flow, stock.bypass_change_detection(), out.bypass_change_detection());
+    let step = |(params, tier1, flow, mut stock, mut out): (
+        &FirmParams,
+        &Tier1,
+        &Flow,
+        Mut<Stock>,
+        Mut<Production>,
+    )| {
+        let chain = if tier1.len == 0 {
+            1.0
+        } else {
+            chain_limit(tier1, links, util)
+        };
+        produce_step(
+            params,
+            chain,
+            flow,
+            stock.bypass_change_detection(),
+            out.bypass_change_detection(),
+        );
     };
     if par.0 {
         firms.par_iter_mut().for_each(step);
@@ -79,7 +120,10 @@ mod tests {
     #[test]
     fn the_worst_part_limits_and_suppliers_of_one_part_substitute() {
         // OEM with part 0 from firms 1,2 and part 1 from firm 3
-        let links = Links { supplier: vec![1, 2, 3], part: vec![0, 0, 1] };
+        let links = Links {
+            supplier: vec![1, 2, 3],
+            part: vec![0, 0, 1],
+        };
         let t = Tier1 { start: 0, len: 3 };
         let util = [1.0, 0.0, 1.0, 0.8];
         assert!((chain_limit(&t, &links, &util) - 0.5).abs() < 1e-12);
@@ -89,8 +133,21 @@ mod tests {
 
     #[test]
     fn output_is_limited_by_material_and_conserves_it() {
-        let p = FirmParams { capacity: 10.0, intensity: 2.0, supplier_share: 1.0, target_weeks: 1.0, jobs: 0.0, political_weight: 1.0, diversion: 0.0 };
-        let flow = Flow { from_supplier: 6.0, from_pool: 2.0, diverted_out: 1.0, ..Flow::default() };
+        let p = FirmParams {
+            capacity: 10.0,
+            intensity: 2.0,
+            supplier_share: 1.0,
+            target_weeks: 1.0,
+            jobs: 0.0,
+            political_weight: 1.0,
+            diversion: 0.0,
+        };
+        let flow = Flow {
+            from_supplier: 6.0,
+            from_pool: 2.0,
+            diverted_out: 1.0,
+            ..Flow::default()
+        };
         let mut stock = Stock { inventory: 3.0 };
         let mut out = Production::default();
         produce_step(&p, 1.0, &flow, &mut stock, &mut out);

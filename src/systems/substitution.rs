@@ -42,14 +42,20 @@ pub fn substitution(
                 p.started_at = Some(week);
             }
         }
-        p.capacity_now = p.started_at.map_or(0.0, |s| capacity_at(&p, (week - s) as f64));
+        p.capacity_now = p
+            .started_at
+            .map_or(0.0, |s| capacity_at(&p, (week - s) as f64));
         stats.substitution[p.owner as usize][p.material as usize] += p.capacity_now;
     }
     let stats = &mut *stats;
     for (st, row) in stats.substitution_share.iter_mut().enumerate() {
         for (m, share) in row.iter_mut().enumerate() {
             let need = registry.baseline_imports[m][st];
-            *share = if need > 0.0 { (stats.substitution[st][m] / need).min(1.0) } else { 0.0 };
+            *share = if need > 0.0 {
+                (stats.substitution[st][m] / need).min(1.0)
+            } else {
+                0.0
+            };
         }
     }
 }

@@ -17,7 +17,14 @@ pub fn order(params: &FirmParams, inventory: f64, restock_weeks: f64) -> f64 {
 }
 
 /// One firm's orders: what the supplier ships and what it asks of other sources.
-pub fn order_step(terms: &LicenceTerms, kind: &FirmKind, params: &FirmParams, stock: &Stock, lic: &Licence, restock_weeks: f64) -> Flow {
+pub fn order_step(
+    terms: &LicenceTerms,
+    kind: &FirmKind,
+    params: &FirmParams,
+    stock: &Stock,
+    lic: &Licence,
+    restock_weeks: f64,
+) -> Flow {
     let total = order(params, stock.inventory, restock_weeks);
     let want = params.supplier_share as f64 * total;
     let from_supplier = if !terms.needs_licence(kind.end_use) {
@@ -27,16 +34,40 @@ pub fn order_step(terms: &LicenceTerms, kind: &FirmKind, params: &FirmParams, st
     } else {
         0.0
     };
-    Flow { from_supplier, pool_request: total - from_supplier, ..Flow::default() }
+    Flow {
+        from_supplier,
+        pool_request: total - from_supplier,
+        ..Flow::default()
+    }
 }
 
-type OrderQuery<'w, 's> =
-    Query<'w, 's, (&'static FirmKind, &'static FirmParams, &'static Stock, &'static Licence, &'static mut Flow)>;
+type OrderQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static FirmKind,
+        &'static FirmParams,
+        &'static Stock,
+        &'static Licence,
+        &'static mut Flow,
+    ),
+>;
 
-pub fn orders(settings: Res<Settings>, view: Res<LicensingView>, par: Res<Parallel>, mut firms: OrderQuery) {
+pub fn orders(
+    settings: Res<Settings>,
+    view: Res<LicensingView>,
+    par: Res<Parallel>,
+    mut firms: OrderQuery,
+) {
     let restock = settings.supply.restock_weeks;
     let view = &view.0;
-    let step = |(kind, params, stock, lic, mut flow): (&FirmKind, &FirmParams, &Stock, &Licence, Mut<Flow>)| {
+    let step = |(kind, params, stock, lic, mut flow): (
+        &FirmKind,
+        &FirmParams,
+        &Stock,
+        &Licence,
+        Mut<Flow>,
+    )| {
         let terms = &view[kind.material as usize][kind.home as usize];
         *flow.bypass_change_detection() = order_step(terms, kind, params, stock, lic, restock);
     };
@@ -55,7 +86,13 @@ pub fn class(end_use: EndUse) -> usize {
 
 /// Shares `capacity` among requests `[other, military]`; returns fill ratios.
 pub fn allocate(capacity: f64, requests: [f64; 2], rule: PriorityRule) -> [f64; 2] {
-    let ratio = |cap: f64, req: f64| if req > 0.0 { (cap / req).clamp(0.0, 1.0) } else { 1.0 };
+    let ratio = |cap: f64, req: f64| {
+        if req > 0.0 {
+            (cap / req).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    };
     match rule {
         PriorityRule::ProRata => {
             let f = ratio(capacity, requests[0] + requests[1]);
@@ -83,14 +120,17 @@ pub fn pools(
     let (ns, nm) = (registry.states.len(), registry.materials.len());
     let mut requests = vec![vec![[0.0f64; 2]; nm]; ns];
     for (kind, flow) in &firms {
-        requests[kind.home as usize][kind.material as usize][class(kind.end_use)] += flow.pool_request;
+        requests[kind.home as usize][kind.material as usize][class(kind.end_use)] +=
+            flow.pool_request;
     }
     for (st, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
             let supplier = registry.materials[m].supplier as usize;
             let cut = controls
                 .iter()
-                .filter(|c| c.material as usize == m && c.active && c.extraterritorial && st != supplier)
+                .filter(|c| {
+                    c.material as usize == m && c.active && c.extraterritorial && st != supplier
+                })
                 .map(|c| c.extraterritorial_share)
                 .fold(0.0, f64::max);
             let substitution: f64 = programs
@@ -104,17 +144,35 @@ pub fn pools(
             // Stockpiles cover what is left, in the order they were declared.
             let short0 = [req[0] * (1.0 - pool.fill[0]), req[1] * (1.0 - pool.fill[1])];
             let mut short = short0;
-            for mut sp in stockpiles.iter_mut().filter(|s| s.owner as usize == st && s.material as usize == m) {
+            for mut sp in stockpiles
+                .iter_mut()
+                .filter(|s| s.owner as usize == st && s.material as usize == m)
+            {
                 let release = sp.max_release.min(sp.quantity);
                 let fill = match sp.rule {
-                    ReleaseRule::MilitaryOnly => [0.0, if short[1] > 0.0 { (release / short[1]).min(1.0) } else { 0.0 }],
-                    ReleaseRule::MilitaryFirst => allocate(release, short, PriorityRule::MilitaryFirst),
+                    ReleaseRule::MilitaryOnly => [
+                        0.0,
+                        if short[1] > 0.0 {
+                            (release / short[1]).min(1.0)
+                        } else {
+                            0.0
+                        },
+                    ],
+                    ReleaseRule::MilitaryFirst => {
+                        allocate(release, short, PriorityRule::MilitaryFirst)
+                    }
                 };
                 let released = fill[0] * short[0] + fill[1] * short[1];
                 sp.quantity = (sp.quantity - released).max(0.0);
                 short = [short[0] * (1.0 - fill[0]), short[1] * (1.0 - fill[1])];
             }
-            pool.stock_fill = [0, 1].map(|c| if short0[c] > 0.0 { 1.0 - short[c] / short0[c] } else { 0.0 });
+            pool.stock_fill = [0, 1].map(|c| {
+                if short0[c] > 0.0 {
+                    1.0 - short[c] / short0[c]
+                } else {
+                    0.0
+                }
+            });
             stats.pool_capacity[st][m] = pool.capacity;
         }
     }
@@ -145,15 +203,35 @@ mod tests {
 
     #[test]
     fn military_first_serves_military_in_full_before_the_rest() {
-        assert_eq!(allocate(10.0, [20.0, 5.0], PriorityRule::MilitaryFirst), [0.25, 1.0]);
-        assert_eq!(allocate(4.0, [20.0, 5.0], PriorityRule::MilitaryFirst), [0.0, 0.8]);
-        assert_eq!(allocate(10.0, [15.0, 5.0], PriorityRule::ProRata), [0.5, 0.5]);
-        assert_eq!(allocate(100.0, [0.0, 0.0], PriorityRule::ProRata), [1.0, 1.0]);
+        assert_eq!(
+            allocate(10.0, [20.0, 5.0], PriorityRule::MilitaryFirst),
+            [0.25, 1.0]
+        );
+        assert_eq!(
+            allocate(4.0, [20.0, 5.0], PriorityRule::MilitaryFirst),
+            [0.0, 0.8]
+        );
+        assert_eq!(
+            allocate(10.0, [15.0, 5.0], PriorityRule::ProRata),
+            [0.5, 0.5]
+        );
+        assert_eq!(
+            allocate(100.0, [0.0, 0.0], PriorityRule::ProRata),
+            [1.0, 1.0]
+        );
     }
 
     #[test]
     fn orders_restock_towards_target_and_never_go_negative() {
-        let p = FirmParams { capacity: 10.0, intensity: 2.0, supplier_share: 0.9, target_weeks: 4.0, jobs: 0.0, political_weight: 1.0, diversion: 0.0 };
+        let p = FirmParams {
+            capacity: 10.0,
+            intensity: 2.0,
+            supplier_share: 0.9,
+            target_weeks: 4.0,
+            jobs: 0.0,
+            political_weight: 1.0,
+            diversion: 0.0,
+        };
         assert_eq!(order(&p, 80.0, 4.0), 20.0);
         assert_eq!(order(&p, 0.0, 4.0), 40.0);
         assert_eq!(order(&p, 1000.0, 4.0), 0.0);
