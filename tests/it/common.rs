@@ -1,0 +1,52 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn data(name: &str) -> PathBuf {
+    root().join("tests/data").join(name)
+}
+
+/// Runs the binary with `args` in `cwd`.
+pub fn chokepoint(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Reads the three CSV files and the manifest of an output folder.
+pub fn read_outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    [
+        "timeseries.csv",
+        "transcript.csv",
+        "summary.csv",
+        "manifest.ron",
+    ]
+    .iter()
+    .map(|f| {
+        (
+            f.to_string(),
+            std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")),
+        )
+    })
+    .collect()
+}
+
+/// The small test scenario, parsed.
+pub fn small_scenario() -> chokepoint::config::Scenario {
+    chokepoint::config::load_scenario(&data("small.ron")).expect("small scenario is valid")
+}
+
+pub fn start() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap()
+}

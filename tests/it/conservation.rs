@@ -1,0 +1,118 @@
+//! Material is conserved every week: supplier shipments + other supply =
+//! consumption + change in firm inventories + change in stockpiles, checked
+//! from the components themselves over random scenarios.
+
+use crate::common::*;
+use bevy_ecs::prelude::*;
+use chokepoint::config::{Dist, PriorityRule, ReleaseRule, Scenario};
+use chokepoint::model::{Flow, Production, Stock, Stockpile};
+use chokepoint::sim::Simulation;
+use proptest::prelude::*;
+
+fn inventories(world: &mut World) -> (f64, f64) {
+    let firms: f64 = world
+        .query::<&Stock>()
+        .iter(world)
+        .map(|s| s.inventory)
+        .sum();
+    let piles: f64 = world
+        .query::<&Stockpile>()
+        .iter(world)
+        .map(|s| s.quantity)
+        .sum();
+    (firms, piles)
+}
+
+fn flows(world: &mut World) -> (f64, f64, f64, f64) {
+    let mut shipped = 0.0;
+    let mut other = 0.0;
+    let mut diverted = 0.0;
+    for f in world.query::<&Flow>().iter(world) {
+        shipped += f.from_supplier;
+        other += f.from_pool;
+        diverted += f.diverted_in - f.diverted_out;
+    }
+    let used: f64 = world
+        .query::<&Production>()
+        .iter(world)
+        .map(|p| p.used)
+        .sum();
+    (shipped, other, used, diverted)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn random_scenario(
+    base: &Scenario,
+    count: u64,
+    approval: f64,
+    other: f64,
+    stock: f64,
+    release: f64,
+    restock: f64,
+    diversion: f64,
+    military_first: bool,
+    military_first_release: bool,
+) -> Scenario {
+    let mut s = base.clone();
+    s.populations[0].count = count;
+    s.populations[1].count = count / 2;
+    s.populations[1].diversion_propensity = Dist::Uniform {
+        min: 0.0,
+        max: diversion,
+    };
+    s.states[1].export_controls[0].approval.civilian = approval;
+    s.states[1].export_controls[0].approval.dual_use = approval;
+    s.states[0].other_supply[0].capacity = other;
+    s.states[0].stockpiles[0].quantity = stock;
+    s.states[0].stockpiles[0].max_release_per_week = release;
+    s.states[0].stockpiles[0].release = if military_first_release {
+        ReleaseRule::MilitaryFirst
+    } else {
+        ReleaseRule::MilitaryOnly
+    };
+    s.supply.restock_weeks = restock;
+    s.supply.priority = if military_first {
+        PriorityRule::MilitaryFirst
+    } else {
+        PriorityRule::ProRata
+    };
+    assert!(
+        chokepoint::config::check_scenario(&s).is_empty(),
+        "{:?}",
+        chokepoint::config::check_scenario(&s)
+    );
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn material_balance_holds_every_week(
+        seed in 0u64..1000,
+        count in 1u64..120,
+        approval in 0.0f64..=1.0,
+        other in 0.0f64..3000.0,
+        stock in 0.0f64..2000.0,
+        release in 0.0f64..300.0,
+        restock in 0.5f64..10.0,
+        diversion in 0.0f64..=1.0,
+        military_first: bool,
+        military_first_release: bool,
+    ) {
+        let base = small_scenario();
+        let s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
+        let mut sim = Simulation::new(&s, seed, start(), 1);
+        for week in 0..30 {
+            let (firms0, piles0) = inventories(&mut sim.world);
+            sim.step();
+            let (firms1, piles1) = inventories(&mut sim.world);
+            let (shipped, other, used, diverted) = flows(&mut sim.world);
+            let inflow = shipped + other;
+            let outflow = used + (firms1 - firms0) + (piles1 - piles0);
+            let scale = 1.0 + inflow.abs() + firms0.abs() + piles0.abs();
+            prop_assert!((inflow - outflow).abs() <= 1e-9 * scale, "week {week}: in {inflow} vs out {outflow}");
+            prop_assert!(diverted.abs() <= 1e-9 * scale, "week {week}: diverted material appears or vanishes: {diverted}");
+        }
+    }
+}

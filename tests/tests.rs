@@ -1,0 +1,15 @@
+//! Integration tests: one binary, modules inside.
+
+#[path = "it/common.rs"]
+mod common;
+
+#[path = "it/cli.rs"]
+mod cli;
+#[path = "it/conservation.rs"]
+mod conservation;
+#[path = "it/determinism.rs"]
+mod determinism;
+#[path = "it/errors.rs"]
+mod errors;
+#[path = "it/ranges.rs"]
+mod ranges;
