@@ -9,6 +9,8 @@ mod cli;
 mod conservation;
 #[path = "it/determinism.rs"]
 mod determinism;
+#[path = "it/docs.rs"]
+mod docs;
 #[path = "it/errors.rs"]
 mod errors;
 #[path = "it/ranges.rs"]

@@ -127,7 +127,16 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
     let raw: Scenario = parse_ron(&model_path, &read_file(&model_path)?)?;
     let overrides: Vec<String> = run.set.iter().chain(&cli.set).cloned().collect();
     let scenario = apply_overrides(raw, &overrides)?;
-    invalid_unless_empty(&model_path, check_scenario(&scenario))?;
+    let shown = if overrides.is_empty() {
+        model_path.clone()
+    } else {
+        PathBuf::from(format!(
+            "{} (with --set {})",
+            model_path.display(),
+            overrides.join(" --set ")
+        ))
+    };
+    invalid_unless_empty(&shown, check_scenario(&scenario))?;
     let name = config_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

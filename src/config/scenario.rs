@@ -72,8 +72,11 @@ fn default_price() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(deny_unknown_fields)]
 pub enum EndUse {
+    /// Civilian products (cars, appliances).
     Civilian,
+    /// Dual-use products; licence holders may divert to military buyers.
     DualUse,
+    /// Military end users (defence primes and their suppliers).
     Military,
 }
 
@@ -550,33 +553,18 @@ fn default_parts() -> u32 {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Dist {
-    Fixed {
-        value: f64,
-    },
-    Uniform {
-        min: f64,
-        max: f64,
-    },
-    Triangular {
-        min: f64,
-        mode: f64,
-        max: f64,
-    },
+    /// Always `value`.
+    Fixed { value: f64 },
+    /// Uniform on [min, max].
+    Uniform { min: f64, max: f64 },
+    /// Triangular on [min, max] with its peak at `mode`.
+    Triangular { min: f64, mode: f64, max: f64 },
     /// Parametrised by the mean and standard deviation of the variable itself.
-    LogNormal {
-        mean: f64,
-        sd: f64,
-    },
+    LogNormal { mean: f64, sd: f64 },
     /// Parametrised by mean and standard deviation.
-    Gamma {
-        mean: f64,
-        sd: f64,
-    },
+    Gamma { mean: f64, sd: f64 },
     /// On 0..1, parametrised by mean and standard deviation.
-    Beta {
-        mean: f64,
-        sd: f64,
-    },
+    Beta { mean: f64, sd: f64 },
 }
 
 /// Negotiation settings.
@@ -623,6 +611,7 @@ impl Default for NegotiationParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ProtocolKind {
+    /// Alternating offers, one round per week, time-dependent concession.
     AlternatingOffers,
 }
 
