@@ -269,6 +269,10 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
                 headroom: ec.licence_headroom,
                 trust_weight: ec.trust_weight,
                 breakdown_penalty: ec.breakdown_penalty,
+                deals: vec![Deal::default(); ns],
+                conceded_approval: 0.0,
+                general_licence_agreements: 0,
+                reach_suspensions: 0,
             });
         }
         if let Some(t) = &st.tracking {

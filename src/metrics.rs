@@ -367,18 +367,23 @@ pub fn record(
             format!("{code}_control_active_{m}"),
             u32::from(c.active).into(),
         ));
-        row.push((
-            format!("{code}_civilian_approval_{m}"),
-            c.approval[0].into(),
-        ));
-        row.push((
-            format!("{code}_general_licence_{m}"),
-            u32::from(c.general_licence).into(),
-        ));
-        row.push((
-            format!("{code}_extraterritorial_{m}"),
-            u32::from(c.extraterritorial).into(),
-        ));
+        for (dest, to) in r.states.iter().enumerate() {
+            if dest != c.owner as usize && r.baseline_imports[c.material as usize][dest] > 0.0 {
+                let approval = c.approval_for(dest, EndUse::Civilian);
+                row.push((
+                    format!("{code}_civilian_approval_{m}_to_{to}"),
+                    approval.into(),
+                ));
+                row.push((
+                    format!("{code}_general_licence_{m}_to_{to}"),
+                    u32::from(c.general_for(dest)).into(),
+                ));
+                row.push((
+                    format!("{code}_extraterritorial_{m}_to_{to}"),
+                    u32::from(c.reach_for(dest)).into(),
+                ));
+            }
+        }
     }
     for x in &restrictions {
         row.push((
@@ -518,6 +523,33 @@ pub fn summary(world: &mut World, seed: u64, weeks: u32) -> Table {
                 ));
             }
         }
+    }
+    let mut programs = world.query::<&SubstitutionProgram>();
+    for p in programs.iter(world) {
+        let name = format!(
+            "substitution_started_week_{}_{}",
+            registry.states[p.owner as usize], p.name
+        );
+        row.push((name, p.started_at.into()));
+    }
+    let mut controls = world.query::<&ExportControl>();
+    for c in controls.iter(world) {
+        let (code, m) = (
+            &registry.states[c.owner as usize],
+            &registry.materials[c.material as usize].id,
+        );
+        row.push((
+            format!("conceded_{code}_civilian_approval_{m}"),
+            c.conceded_approval.into(),
+        ));
+        row.push((
+            format!("agreements_with_general_licence_{code}_{m}"),
+            c.general_licence_agreements.into(),
+        ));
+        row.push((
+            format!("agreements_suspending_reach_{code}_{m}"),
+            c.reach_suspensions.into(),
+        ));
     }
     for (m, info) in registry.materials.iter().enumerate() {
         for (dest, code) in registry.states.iter().enumerate() {

@@ -13,5 +13,7 @@ mod determinism;
 mod docs;
 #[path = "it/errors.rs"]
 mod errors;
+#[path = "it/generality.rs"]
+mod generality;
 #[path = "it/ranges.rs"]
 mod ranges;

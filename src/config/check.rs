@@ -385,6 +385,14 @@ fn check_state(
                 format!("{g}.validity_range"),
                 format!("min {lo} > max {hi}"),
             );
+        } else if !(lo..=hi).contains(&ec.validity_weeks) {
+            c.fail(
+                format!("{g}.validity_weeks"),
+                format!(
+                    "{} lies outside validity_range ({lo}, {hi})",
+                    ec.validity_weeks
+                ),
+            );
         }
         for eu in EndUse::ALL {
             c.probability(

@@ -375,7 +375,7 @@ pub struct SubstitutionDef {
     pub lead_weeks: f64,
     /// Weeks from first output to full capacity (linear ramp).
     pub ramp_weeks: f64,
-    /// Cost, USD (reported, not yet used in decisions).
+    /// Cost, USD (documentation only: not yet used in decisions or output).
     #[serde(default)]
     pub cost: f64,
     /// Political cost 0..1: a triggered program starts only when pressure

@@ -89,7 +89,8 @@ pub enum Licence {
 /// This week's material flows of a firm, kg.
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct Flow {
-    /// Received from the supplier state (after diversion).
+    /// Shipped by the supplier state (before any diversion: what a diverter
+    /// sends on is `diverted_out`).
     pub from_supplier: f64,
     /// Requested from non-supplier sources.
     pub pool_request: f64,
@@ -177,6 +178,53 @@ pub struct ExportControl {
     pub headroom: f64,
     pub trust_weight: f64,
     pub breakdown_penalty: f64,
+    /// Terms agreed with each destination state (by state index); they
+    /// override the base terms above for that destination only.
+    pub deals: Vec<Deal>,
+    /// Total rise of the civilian approval probability granted in agreements.
+    pub conceded_approval: f64,
+    /// Agreements that switched general licences on.
+    pub general_licence_agreements: u32,
+    /// Agreements that suspended extraterritorial reach.
+    pub reach_suspensions: u32,
+}
+
+/// Terms a supplier agreed with one destination state. `None`: the base
+/// term of the control applies.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Deal {
+    pub civilian_approval: Option<f64>,
+    pub validity_weeks: Option<f64>,
+    pub general_licence: Option<bool>,
+    pub reach_suspended: Option<bool>,
+}
+
+impl ExportControl {
+    /// Approval probability for `end_use` applications from `dest`.
+    pub fn approval_for(&self, dest: usize, end_use: EndUse) -> f64 {
+        match end_use {
+            EndUse::Civilian => self.deals[dest]
+                .civilian_approval
+                .unwrap_or(self.approval[0]),
+            _ => self.approval[end_use.index()],
+        }
+    }
+    /// Licence validity for firms of `dest`, weeks.
+    pub fn validity_for(&self, dest: usize) -> f64 {
+        self.deals[dest]
+            .validity_weeks
+            .unwrap_or(self.validity_weeks)
+    }
+    /// Whether civilian firms of `dest` hold a general licence.
+    pub fn general_for(&self, dest: usize) -> bool {
+        self.deals[dest]
+            .general_licence
+            .unwrap_or(self.general_licence)
+    }
+    /// Whether extraterritorial reach applies to `dest`'s third-country supply.
+    pub fn reach_for(&self, dest: usize) -> bool {
+        self.extraterritorial && !self.deals[dest].reach_suspended.unwrap_or(false)
+    }
 }
 
 /// A state's tracking system.
@@ -261,15 +309,15 @@ pub struct Agreement {
     pub saved: SavedPolicy,
 }
 
-/// Policy values an agreement changed.
+/// Policy values an agreement changed, as (before, after). On expiry or
+/// defection a value is restored only if it still holds the agreed value,
+/// so a scheduled event since the agreement is not undone.
 #[derive(Debug, Clone, Default)]
 pub struct SavedPolicy {
-    /// (restriction entity, level before).
-    pub restrictions: Vec<(Entity, f64)>,
-    pub approval_civilian: f64,
-    pub validity_weeks: f64,
-    pub general_licence: bool,
-    pub extraterritorial: bool,
+    /// (restriction entity, level before, level after).
+    pub restrictions: Vec<(Entity, f64, f64)>,
+    /// The supplier's deal with the consumer, before and after.
+    pub deal: Option<(Deal, Deal)>,
 }
 
 /// A negotiation track between a supplier and a consumer over one material.

@@ -56,10 +56,11 @@ pub fn build_view(
                         LicenceTerms {
                             controlled: true,
                             required: c.licence_required,
-                            approval: c.approval.map(|p| (p * factor).clamp(0.0, 1.0)),
+                            approval: EndUse::ALL
+                                .map(|eu| (c.approval_for(home, eu) * factor).clamp(0.0, 1.0)),
                             military_ban: c.military_ban,
-                            general_licence: c.general_licence,
-                            validity: c.validity_weeks.round().max(1.0) as u32,
+                            general_licence: c.general_for(home),
+                            validity: c.validity_for(home).round().max(1.0) as u32,
                             reapply: c.reapply_weeks.round() as u32,
                             headroom: c.headroom,
                             review_lag: c.review_lag.clone(),

@@ -2,7 +2,7 @@
 //! threshold, plays one round per tick through the active protocol, applies
 //! agreements to the policy components, and handles expiry and defection.
 
-use crate::config::Preferences;
+use crate::config::{EndUse, Preferences};
 use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
 use crate::model::*;
 use crate::negotiation::*;
@@ -47,26 +47,24 @@ pub fn build_space<'a>(
             low,
             high,
         };
-        if c.approval[0] < 1.0 {
-            issues.push(lever(
-                IssueKind::CivilianApproval,
-                false,
-                c.approval[0],
-                1.0,
-            ));
+        let dest = consumer as usize;
+        let approval = c.approval_for(dest, EndUse::Civilian);
+        if approval < 1.0 {
+            issues.push(lever(IssueKind::CivilianApproval, false, approval, 1.0));
         }
-        if c.validity_weeks < c.validity_range.1 {
+        let validity = c.validity_for(dest);
+        if validity < c.validity_range.1 {
             issues.push(lever(
                 IssueKind::LicenceValidity,
                 false,
-                c.validity_weeks,
+                validity,
                 c.validity_range.1,
             ));
         }
-        if !c.general_licence {
+        if !c.general_for(dest) {
             issues.push(lever(IssueKind::GeneralLicence, true, 0.0, 1.0));
         }
-        if c.extraterritorial {
+        if c.reach_for(dest) {
             issues.push(lever(IssueKind::SuspendExpanded, true, 0.0, 1.0));
         }
     }
@@ -158,7 +156,9 @@ pub fn remap(offer: &Offer, old: &IssueSpace, new: &IssueSpace) -> Offer {
     )
 }
 
-/// Applies agreed terms to the policies and returns what they replaced.
+/// Applies agreed terms to the policies and returns what they replaced:
+/// the consumer's restrictions fall, and the supplier's deal with the
+/// consumer (its terms for that destination only) is set.
 pub fn apply_terms(
     space: &IssueSpace,
     offer: &Offer,
@@ -167,13 +167,9 @@ pub fn apply_terms(
     restrictions: &mut Query<(Entity, &mut TechRestriction)>,
 ) -> SavedPolicy {
     let mut saved = SavedPolicy::default();
+    let dest = track.consumer as usize;
     let mut control = control;
-    if let Some(c) = control.as_deref() {
-        saved.approval_civilian = c.approval[0];
-        saved.validity_weeks = c.validity_weeks;
-        saved.general_licence = c.general_licence;
-        saved.extraterritorial = c.extraterritorial;
-    }
+    let before = control.as_deref().map(|c| c.deals[dest]);
     for (issue, &x) in space.issues.iter().zip(&offer.0) {
         match (&issue.kind, control.as_deref_mut()) {
             (IssueKind::Relief { sector }, _) => {
@@ -181,41 +177,79 @@ pub fn apply_terms(
                     if r.owner == track.consumer
                         && r.target == track.supplier
                         && &r.sector == sector
+                        && x > 0.0
                     {
-                        saved.restrictions.push((e, r.level));
                         let new = r.level * (1.0 - x);
+                        saved.restrictions.push((e, r.level, new));
                         r.conceded += r.level - new;
                         r.level = new;
                     }
                 }
             }
             (IssueKind::CivilianApproval, Some(c)) => {
-                c.approval[0] = c.approval[0].max(issue.value(x))
+                let now = c.approval_for(dest, EndUse::Civilian);
+                let new = now.max(issue.value(x));
+                c.conceded_approval += new - now;
+                c.deals[dest].civilian_approval = Some(new);
             }
-            (IssueKind::LicenceValidity, Some(c)) => c.validity_weeks = issue.value(x).round(),
-            (IssueKind::GeneralLicence, Some(c)) => c.general_licence |= x >= 0.5,
-            (IssueKind::SuspendExpanded, Some(c)) => c.extraterritorial &= x < 0.5,
-            (_, None) => {}
+            (IssueKind::LicenceValidity, Some(c)) => {
+                c.deals[dest].validity_weeks = Some(issue.value(x).round())
+            }
+            (IssueKind::GeneralLicence, Some(c)) if x >= 0.5 => {
+                c.general_licence_agreements += 1;
+                c.deals[dest].general_licence = Some(true);
+            }
+            (IssueKind::SuspendExpanded, Some(c)) if x >= 0.5 => {
+                c.reach_suspensions += 1;
+                c.deals[dest].reach_suspended = Some(true);
+            }
+            _ => {}
         }
+    }
+    if let (Some(before), Some(c)) = (before, control) {
+        saved.deal = Some((before, c.deals[dest]));
     }
     saved
 }
 
-/// Restores the policies an agreement replaced.
+/// Restores what an agreement changed, where the agreed value still holds.
 pub fn restore(
     saved: &SavedPolicy,
+    dest: usize,
     control: Option<&mut ExportControl>,
     restrictions: &mut Query<(Entity, &mut TechRestriction)>,
 ) {
-    if let Some(c) = control {
-        c.approval[0] = saved.approval_civilian;
-        c.validity_weeks = saved.validity_weeks;
-        c.general_licence = saved.general_licence;
-        c.extraterritorial = saved.extraterritorial;
+    fn undo<T: PartialEq>(field: &mut T, before: T, after: T) {
+        if *field == after {
+            *field = before;
+        }
     }
-    for &(e, level) in &saved.restrictions {
+    if let (Some(c), Some((before, after))) = (control, saved.deal) {
+        let deal = &mut c.deals[dest];
+        undo(
+            &mut deal.civilian_approval,
+            before.civilian_approval,
+            after.civilian_approval,
+        );
+        undo(
+            &mut deal.validity_weeks,
+            before.validity_weeks,
+            after.validity_weeks,
+        );
+        undo(
+            &mut deal.general_licence,
+            before.general_licence,
+            after.general_licence,
+        );
+        undo(
+            &mut deal.reach_suspended,
+            before.reach_suspended,
+            after.reach_suspended,
+        );
+    }
+    for &(e, before, after) in &saved.restrictions {
         if let Ok((_, mut r)) = restrictions.get_mut(e) {
-            r.level = level;
+            undo(&mut r.level, before, after);
         }
     }
 }
@@ -287,7 +321,12 @@ pub fn negotiate(
                 .iter_mut()
                 .find(|x| x.owner == s && x.material == m);
             if week >= ag.until {
-                restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
+                restore(
+                    &ag.saved,
+                    c as usize,
+                    control.as_deref_mut(),
+                    &mut restrictions,
+                );
                 row(
                     0,
                     "expiry",
@@ -323,7 +362,12 @@ pub fn negotiate(
                     sides[side.ix()].reservation - u[side.ix()] > prefs.reputation_cost
                 });
                 if let Some(side) = defector {
-                    restore(&ag.saved, control.as_deref_mut(), &mut restrictions);
+                    restore(
+                        &ag.saved,
+                        c as usize,
+                        control.as_deref_mut(),
+                        &mut restrictions,
+                    );
                     let gain = sides[side.ix()].reservation - u[side.ix()];
                     row(
                         0,
@@ -525,5 +569,115 @@ pub fn negotiate(
                 *t = (*t + delta).clamp(0.0, 1.0);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dist::Sampler;
+    use bevy_ecs::system::SystemState;
+
+    fn control() -> ExportControl {
+        ExportControl {
+            owner: 1,
+            material: 0,
+            active: true,
+            licence_required: [true; 3],
+            review_lag: Sampler::Fixed(9.0),
+            validity_weeks: 26.0,
+            validity_range: (4.0, 52.0),
+            approval: [0.3, 0.2, 0.0],
+            military_ban: true,
+            general_licence: false,
+            extraterritorial: true,
+            extraterritorial_share: 0.3,
+            reapply_weeks: 4.0,
+            headroom: 1.5,
+            trust_weight: 0.5,
+            breakdown_penalty: 0.5,
+            deals: vec![Deal::default(); 3],
+            conceded_approval: 0.0,
+            general_licence_agreements: 0,
+            reach_suspensions: 0,
+        }
+    }
+
+    fn restriction(sector: &str, level: f64) -> TechRestriction {
+        TechRestriction {
+            owner: 0,
+            target: 1,
+            sector: sector.into(),
+            level,
+            value_to_target: 1.0,
+            security_cost: 1.0,
+            conceded: 0.0,
+        }
+    }
+
+    #[test]
+    fn terms_apply_to_the_consumer_only_and_restore_spares_later_events() {
+        let mut world = World::new();
+        let chips = world.spawn(restriction("chips", 0.8)).id();
+        let ethane = world.spawn(restriction("ethane", 0.6)).id();
+        let mut state: SystemState<Query<(Entity, &mut TechRestriction)>> =
+            SystemState::new(&mut world);
+        let mut c = control();
+        let track = Track {
+            id: 0,
+            supplier: 1,
+            consumer: 0,
+            material: 0,
+            status: TrackStatus::Idle,
+        };
+        let space = {
+            let q = state.get_mut(&mut world).unwrap();
+            build_space(0, 1, Some(&c), q.iter().map(|(_, r)| r))
+        };
+        let names: Vec<String> = space.issues.iter().map(Issue::name).collect();
+        assert_eq!(
+            names,
+            [
+                "relief[chips]",
+                "relief[ethane]",
+                "civilian_approval",
+                "licence_validity",
+                "general_licence",
+                "suspend_expanded"
+            ]
+        );
+        // lift all of ethane, half of nothing else; approval to the top; suspend reach
+        let offer = Offer(vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
+        let saved = {
+            let mut q = state.get_mut(&mut world).unwrap();
+            apply_terms(&space, &offer, &track, Some(&mut c), &mut q)
+        };
+        assert_eq!(world.get::<TechRestriction>(ethane).unwrap().level, 0.0);
+        assert_eq!(
+            world.get::<TechRestriction>(chips).unwrap().level,
+            0.8,
+            "x = 0 leaves a restriction alone"
+        );
+        assert_eq!(c.approval_for(0, EndUse::Civilian), 1.0);
+        assert_eq!(
+            c.approval_for(2, EndUse::Civilian),
+            0.3,
+            "a third state keeps the base terms"
+        );
+        assert!(!c.reach_for(0) && c.reach_for(2));
+        // a scheduled event raises ethane again while the deal is in force
+        world.get_mut::<TechRestriction>(ethane).unwrap().level = 0.9;
+        {
+            let mut q = state.get_mut(&mut world).unwrap();
+            restore(&saved, 0, Some(&mut c), &mut q);
+        }
+        assert_eq!(
+            world.get::<TechRestriction>(ethane).unwrap().level,
+            0.9,
+            "restore does not undo a later event"
+        );
+        assert_eq!(c.approval_for(0, EndUse::Civilian), 0.3);
+        assert!(c.reach_for(0));
+        assert_eq!(c.conceded_approval, 0.7);
     }
 }

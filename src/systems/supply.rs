@@ -129,7 +129,7 @@ pub fn pools(
             let cut = controls
                 .iter()
                 .filter(|c| {
-                    c.material as usize == m && c.active && c.extraterritorial && st != supplier
+                    c.material as usize == m && c.active && c.reach_for(st) && st != supplier
                 })
                 .map(|c| c.extraterritorial_share)
                 .fold(0.0, f64::max);

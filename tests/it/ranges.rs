@@ -21,7 +21,9 @@ fn check_ranges(tables: &chokepoint::sim::RunTables) {
                         "u_consumer",
                         "u_supplier",
                     ];
-                    if unit.iter().any(|u| name.contains(u)) {
+                    // `conceded_*` and `agreements_*` are totals over agreements, not levels
+                    let total = name.starts_with("conceded_") || name.starts_with("agreements_");
+                    if !total && unit.iter().any(|u| name.contains(u)) {
                         assert!((0.0..=1.0).contains(v), "{name} = {v} outside 0..1");
                     }
                     if !name.contains("revenue_lost") {

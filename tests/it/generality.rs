@@ -1,0 +1,111 @@
+//! Nothing assumes two states, one material or a fixed list of sectors: a
+//! third consumer and a second controlled material are config changes.
+
+use crate::common::*;
+use chokepoint::config::*;
+use chokepoint::sim::Simulation;
+
+fn three_states_two_materials() -> Scenario {
+    let mut s = small_scenario();
+    s.materials.push(Material {
+        id: "gallium".into(),
+        unit: "kg".into(),
+        supplier: "CN".into(),
+        price_per_unit: 300.0,
+    });
+    let mut gallium = s.states[1].export_controls[0].clone();
+    gallium.material = "gallium".into();
+    s.states[1].export_controls.push(gallium);
+    let mut eu = s.states[0].clone();
+    eu.code = "EU".into();
+    eu.tech_restrictions = vec![TechRestrictionDef {
+        sector: "lithography".into(),
+        target: "CN".into(),
+        level: 0.5,
+        value_to_target: 0.8,
+        security_cost: 0.3,
+    }];
+    s.states.push(eu);
+    let mut eu_firms = s.populations[0].clone();
+    eu_firms.name = "eu_parts".into();
+    eu_firms.home = "EU".into();
+    eu_firms.supplies = None;
+    let mut chips = s.populations[1].clone();
+    chips.name = "us_chips".into();
+    chips.sector = "chips".into();
+    chips.material = "gallium".into();
+    s.populations.push(eu_firms);
+    s.populations.push(chips);
+    s.timeline.push(ScheduledEvent {
+        week: 2,
+        label: "gallium controls".into(),
+        action: EventAction::SetControlActive {
+            state: "CN".into(),
+            material: "gallium".into(),
+            active: true,
+        },
+    });
+    assert_eq!(check_scenario(&s), vec![]);
+    s
+}
+
+#[test]
+fn a_third_state_and_a_second_material_are_config_changes() {
+    let s = three_states_two_materials();
+    let mut sim = Simulation::new(&s, 5, start(), 1);
+    sim.run(40);
+    let t = sim.tables();
+    for column in [
+        "EU_pressure",
+        "CN_trust_in_EU",
+        "EU_restriction_lithography_on_CN",
+        "EU_parts_output",
+        "US_chips_licences_granted",
+        "exports_magnets_CN_to_EU_kg",
+        "exports_gallium_CN_to_US_kg",
+        "talks_CN-EU-magnets",
+        "talks_CN-US-gallium",
+    ] {
+        assert!(t.timeseries.column(column).is_some(), "missing {column}");
+    }
+    let eu_talks = t
+        .transcript
+        .rows
+        .iter()
+        .filter(|r| r[2] == chokepoint::metrics::Cell::Text("CN-EU-magnets".into()))
+        .count();
+    assert!(eu_talks > 0, "the EU negotiates on its own track");
+}
+
+#[test]
+fn an_agreement_changes_the_terms_for_its_consumer_only() {
+    let s = three_states_two_materials();
+    let mut sim = Simulation::new(&s, 5, start(), 1);
+    sim.run(60);
+    let t = sim.tables();
+    let col = |name: &str| {
+        t.timeseries
+            .column(name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (us, eu) = (
+        col("CN_civilian_approval_magnets_to_US"),
+        col("CN_civilian_approval_magnets_to_EU"),
+    );
+    let (us_talks, eu_talks) = (col("talks_CN-US-magnets"), col("talks_CN-EU-magnets"));
+    let agreed = chokepoint::metrics::Cell::Text("agreed".into());
+    let mut seen = false;
+    for week in 0..t.timeseries.rows.len() {
+        if *us_talks[week] == agreed && *eu_talks[week] != agreed {
+            seen = true;
+            assert_ne!(
+                us[week], eu[week],
+                "week {week}: the US deal leaks to the EU"
+            );
+        }
+    }
+    assert!(
+        seen,
+        "no week with a US deal and no EU deal; pick another seed"
+    );
+}
