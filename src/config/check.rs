@@ -8,6 +8,8 @@ use std::collections::HashSet;
 
 /// Largest number of firms a scenario may generate (after scaling).
 pub const MAX_FIRMS: u64 = 50_000_000;
+/// Longest duration a scenario may state, weeks (about 200 years).
+pub const MAX_WEEKS: f64 = 10_000.0;
 
 #[derive(Default)]
 struct Checker {
@@ -45,6 +47,13 @@ impl Checker {
     fn positive(&mut self, field: &str, v: f64) {
         if self.finite(field, v) && v <= 0.0 {
             self.fail(field, format!("must be > 0, got {v}"));
+        }
+    }
+    /// A duration in weeks: 0..=MAX_WEEKS.
+    fn weeks(&mut self, field: &str, v: f64) {
+        self.non_negative(field, v);
+        if v.is_finite() && v > MAX_WEEKS {
+            self.fail(field, format!("must be at most {MAX_WEEKS} weeks, got {v}"));
         }
     }
     fn known(&mut self, field: &str, what: &str, name: &str, known: &HashSet<&str>) {
@@ -301,6 +310,27 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     check_negotiation(&mut c, &s.negotiation);
     let sp = &s.supply;
     c.positive("supply.restock_weeks", sp.restock_weeks);
+    c.weeks("supply.restock_weeks", sp.restock_weeks);
+    let groups: HashSet<(&str, &str)> = s
+        .firms
+        .iter()
+        .map(|f| (f.home.as_str(), f.sector.as_str()))
+        .chain(
+            s.populations
+                .iter()
+                .map(|p| (p.home.as_str(), p.sector.as_str())),
+        )
+        .collect();
+    if groups.len() > u16::MAX as usize {
+        c.fail(
+            "firms",
+            format!(
+                "{} (home, sector) groups; at most {}",
+                groups.len(),
+                u16::MAX
+            ),
+        );
+    }
     c.probability("supply.diversion_share", sp.diversion_share);
     for (i, e) in s.timeline.iter().enumerate() {
         check_event(&mut c, &format!("timeline[{i}]"), e, s, &states, &materials);
@@ -378,6 +408,8 @@ fn check_state(
         }
         c.dist(&format!("{g}.review_lag"), &ec.review_lag, false);
         c.positive(&format!("{g}.validity_weeks"), ec.validity_weeks);
+        c.weeks(&format!("{g}.validity_weeks"), ec.validity_weeks);
+        c.weeks(&format!("{g}.validity_range.1"), ec.validity_range.1);
         let (lo, hi) = ec.validity_range;
         c.positive(&format!("{g}.validity_range.0"), lo);
         if lo > hi {
@@ -404,7 +436,7 @@ fn check_state(
             &format!("{g}.extraterritorial_share"),
             ec.extraterritorial_share,
         );
-        c.non_negative(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
+        c.weeks(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
         c.positive(&format!("{g}.licence_headroom"), ec.licence_headroom);
         c.probability(&format!("{g}.trust_weight"), ec.trust_weight);
         c.probability(&format!("{g}.breakdown_penalty"), ec.breakdown_penalty);
@@ -414,7 +446,7 @@ fn check_state(
             &format!("{f}.tracking.detection_probability"),
             t.detection_probability,
         );
-        c.non_negative(&format!("{f}.tracking.blacklist_weeks"), t.blacklist_weeks);
+        c.weeks(&format!("{f}.tracking.blacklist_weeks"), t.blacklist_weeks);
         c.probability(&format!("{f}.tracking.trust_penalty"), t.trust_penalty);
     }
     let mut seen = HashSet::new();
@@ -441,12 +473,12 @@ fn check_state(
         let g = format!("{f}.substitution[{}]", p.name);
         c.known(&format!("{g}.material"), "material", &p.material, materials);
         c.non_negative(&format!("{g}.capacity"), p.capacity);
-        c.non_negative(&format!("{g}.lead_weeks"), p.lead_weeks);
-        c.non_negative(&format!("{g}.ramp_weeks"), p.ramp_weeks);
+        c.weeks(&format!("{g}.lead_weeks"), p.lead_weeks);
+        c.weeks(&format!("{g}.ramp_weeks"), p.ramp_weeks);
         c.non_negative(&format!("{g}.cost"), p.cost);
         c.probability(&format!("{g}.political_cost"), p.political_cost);
         match p.start {
-            StartRule::Scheduled { week } => c.non_negative(&format!("{g}.start.week"), week),
+            StartRule::Scheduled { week } => c.weeks(&format!("{g}.start.week"), week),
             StartRule::Pressure { threshold } => {
                 c.probability(&format!("{g}.start.threshold"), threshold)
             }
@@ -483,8 +515,10 @@ fn end_use_field(e: EndUse) -> &'static str {
 
 fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
     c.positive("negotiation.deadline_weeks", n.deadline_weeks);
+    c.weeks("negotiation.deadline_weeks", n.deadline_weeks);
+    c.weeks("negotiation.cooldown_weeks", n.cooldown_weeks);
+    c.weeks("negotiation.term_weeks", n.term_weeks);
     c.probability("negotiation.breakdown_probability", n.breakdown_probability);
-    c.non_negative("negotiation.cooldown_weeks", n.cooldown_weeks);
     c.positive("negotiation.term_weeks", n.term_weeks);
     c.probability("negotiation.trust_gain", n.trust_gain);
     c.probability("negotiation.defection_trust_loss", n.defection_trust_loss);

@@ -48,7 +48,7 @@ pub fn divert_step(
     {
         flow.detected = true;
         *lic = Licence::Blacklisted {
-            until: week + terms.blacklist.max(1),
+            until: week.saturating_add(terms.blacklist.max(1)),
         };
     }
 }

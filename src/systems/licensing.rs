@@ -127,11 +127,11 @@ pub fn licence_step(
     }
     let grant = || Licence::Granted {
         since: week,
-        until: week + terms.validity,
+        until: week.saturating_add(terms.validity),
         kg_per_week: (terms.headroom * params.supplier_share as f64 * params.demand()) as f32,
     };
     let deny = || Licence::Denied {
-        until: week + terms.reapply.max(1),
+        until: week.saturating_add(terms.reapply.max(1)),
     };
     let banned = eu == EndUse::Military && terms.military_ban;
     let general = eu == EndUse::Civilian && terms.general_licence;
@@ -143,7 +143,7 @@ pub fn licence_step(
             let lag = terms.review_lag.quantile(u).round().max(1.0) as u32;
             *lic = Licence::Pending {
                 since: week,
-                decide_at: week + lag,
+                decide_at: week.saturating_add(lag),
             };
         }
         Licence::Pending { .. } if banned => *lic = deny(),

@@ -385,7 +385,7 @@ pub fn negotiate(
                     trust_changes.push((victim, defector, -n.defection_trust_loss));
                     defections += 1;
                     status = TrackStatus::BrokenDown {
-                        until: week + n.cooldown_weeks.round() as u32,
+                        until: week.saturating_add(n.cooldown_weeks.round() as u32),
                     };
                 }
             }
@@ -506,7 +506,7 @@ pub fn negotiate(
                             control.as_deref_mut(),
                             &mut restrictions,
                         );
-                        let until = week + n.term_weeks.round() as u32;
+                        let until = week.saturating_add(n.term_weeks.round() as u32);
                         row(
                             round,
                             "agreement",
@@ -543,7 +543,7 @@ pub fn negotiate(
                         trust_changes.push((c, s, -n.breakdown_trust_loss));
                         trust_changes.push((s, c, -n.breakdown_trust_loss));
                         next = Some(TrackStatus::BrokenDown {
-                            until: week + n.cooldown_weeks.round() as u32,
+                            until: week.saturating_add(n.cooldown_weeks.round() as u32),
                         });
                     }
                 }
