@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
-use super::Parallel;
+use super::{Parallel, for_each_firm};
 
 /// One firm's diversion decision and detection.
 pub fn divert_step(
@@ -98,11 +98,7 @@ pub fn divert(
             flow.bypass_change_detection(),
         );
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 /// Sums diverted material per state, counts detections and lowers the
@@ -168,17 +164,54 @@ pub fn receive(pools: Res<Pools>, par: Res<Parallel>, mut firms: ReceiveQuery) {
             flow.bypass_change_detection().diverted_in = grey * params.demand();
         }
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::dist::Sampler;
+
+    /// A dual-use licence holder that always diverts, run for one week.
+    fn diverter(grey_market: bool, terms: &LicenceTerms) -> (Licence, Flow) {
+        let kind = FirmKind {
+            home: 0,
+            material: 0,
+            supplier: 1,
+            end_use: EndUse::DualUse,
+            group: 0,
+        };
+        let params = FirmParams {
+            capacity: 1.0,
+            intensity: 1.0,
+            supplier_share: 1.0,
+            target_weeks: 1.0,
+            jobs: 0.0,
+            political_weight: 1.0,
+            diversion: 1.0,
+        };
+        let mut lic = Licence::Granted {
+            since: 0,
+            until: 26,
+            kg_per_week: 2.0,
+        };
+        let mut flow = Flow {
+            from_supplier: 10.0,
+            ..Flow::default()
+        };
+        divert_step(
+            3,
+            1,
+            0.3,
+            grey_market,
+            terms,
+            FirmId(1),
+            &kind,
+            &params,
+            &mut lic,
+            &mut flow,
+        );
+        (lic, flow)
+    }
 
     #[test]
     fn certain_detection_blacklists_every_diverter() {
@@ -189,90 +222,17 @@ mod tests {
             required: [true; 3],
             ..LicenceTerms::uncontrolled()
         };
-        let kind = FirmKind {
-            home: 0,
-            material: 0,
-            supplier: 1,
-            end_use: EndUse::DualUse,
-            group: 0,
-        };
-        let params = FirmParams {
-            capacity: 1.0,
-            intensity: 1.0,
-            supplier_share: 1.0,
-            target_weeks: 1.0,
-            jobs: 0.0,
-            political_weight: 1.0,
-            diversion: 1.0,
-        };
-        let mut lic = Licence::Granted {
-            since: 0,
-            until: 26,
-            kg_per_week: 2.0,
-        };
-        let mut flow = Flow {
-            from_supplier: 10.0,
-            ..Flow::default()
-        };
-        divert_step(
-            3,
-            1,
-            0.3,
-            true,
-            &terms,
-            FirmId(1),
-            &kind,
-            &params,
-            &mut lic,
-            &mut flow,
-        );
+        let (lic, flow) = diverter(true, &terms);
         assert!(flow.diverted && flow.detected);
         assert!((flow.diverted_out - 3.0).abs() < 1e-12);
         assert_eq!(lic, Licence::Blacklisted { until: 15 });
-        let _ = Sampler::Fixed(0.0);
     }
 
     #[test]
     fn no_military_buyer_no_diversion() {
-        let terms = LicenceTerms::uncontrolled();
-        let kind = FirmKind {
-            home: 0,
-            material: 0,
-            supplier: 1,
-            end_use: EndUse::DualUse,
-            group: 0,
-        };
-        let params = FirmParams {
-            capacity: 1.0,
-            intensity: 1.0,
-            supplier_share: 1.0,
-            target_weeks: 1.0,
-            jobs: 0.0,
-            political_weight: 1.0,
-            diversion: 1.0,
-        };
-        let mut lic = Licence::Granted {
-            since: 0,
-            until: 26,
-            kg_per_week: 2.0,
-        };
-        let mut flow = Flow {
-            from_supplier: 10.0,
-            ..Flow::default()
-        };
-        divert_step(
-            3,
-            1,
-            0.3,
-            false,
-            &terms,
-            FirmId(1),
-            &kind,
-            &params,
-            &mut lic,
-            &mut flow,
-        );
+        let (lic, flow) = diverter(false, &LicenceTerms::uncontrolled());
         assert!(!flow.diverted);
         assert_eq!(flow.diverted_out, 0.0);
+        assert!(matches!(lic, Licence::Granted { .. }));
     }
 }

@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
-use super::Parallel;
+use super::{Parallel, for_each_firm};
 
 /// Rebuilds the terms each (material, home state) faces this week from the
 /// export controls, the supplier's trust and the state of the talks.
@@ -192,11 +192,7 @@ pub fn licensing(
             lic.bypass_change_detection(),
         );
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 #[cfg(test)]

@@ -17,3 +17,16 @@ use bevy_ecs::prelude::*;
 /// every reduction runs sequentially in a fixed order.
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Parallel(pub bool);
+
+/// Runs `step` on every entity of `query`: with `par_iter_mut` when
+/// `parallel`, else in order. `step` must touch only its own entity.
+macro_rules! for_each_firm {
+    ($query:expr, $parallel:expr, $step:expr) => {
+        if $parallel {
+            $query.par_iter_mut().for_each($step)
+        } else {
+            $query.iter_mut().for_each($step)
+        }
+    };
+}
+pub(crate) use for_each_firm;

@@ -140,6 +140,24 @@ pub fn side_views<'a>(
     [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
 }
 
+/// Width of the control's negotiable validity range, weeks.
+fn validity_span(control: Option<&ExportControl>) -> f64 {
+    control.map_or(0.0, |x| x.validity_range.1 - x.validity_range.0)
+}
+
+/// The consumer's restriction on the supplier in `sector`.
+fn find_restriction<'a>(
+    restrictions: &'a Query<(Entity, &mut TechRestriction)>,
+    consumer: StateIx,
+    supplier: StateIx,
+    sector: &str,
+) -> Option<&'a TechRestriction> {
+    restrictions
+        .iter()
+        .map(|(_, r)| r)
+        .find(|r| r.owner == consumer && r.target == supplier && r.sector == sector)
+}
+
 /// Carries an offer over to a changed issue space: issues present in both
 /// keep their concession level, new issues start at 0 (the status quo).
 pub fn remap(offer: &Offer, old: &IssueSpace, new: &IssueSpace) -> Offer {
@@ -339,16 +357,10 @@ pub fn negotiate(
                 reopen = n.reopen_on_expiry;
                 status = TrackStatus::Idle;
             } else {
-                let span = control
-                    .as_deref()
-                    .map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
-                let lookup = |sector: &str| -> Option<&TechRestriction> {
-                    restrictions
-                        .iter()
-                        .map(|(_, r)| r)
-                        .find(|r| r.owner == c && r.target == s && r.sector == sector)
-                };
-                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, lookup);
+                let span = validity_span(control.as_deref());
+                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, |sector| {
+                    find_restriction(&restrictions, c, s, sector)
+                });
                 let u = [
                     sides[0].utility.value(&ag.space, &ag.offer),
                     sides[1].utility.value(&ag.space, &ag.offer),
@@ -446,17 +458,10 @@ pub fn negotiate(
                 }
                 talks.space = fresh;
             }
-            let span = controls
-                .iter()
-                .find(|x| x.owner == s && x.material == m)
-                .map_or(0.0, |x| x.validity_range.1 - x.validity_range.0);
-            let lookup = |sector: &str| -> Option<&TechRestriction> {
-                restrictions
-                    .iter()
-                    .map(|(_, r)| r)
-                    .find(|r| r.owner == c && r.target == s && r.sector == sector)
-            };
-            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, lookup);
+            let span = validity_span(controls.iter().find(|x| x.owner == s && x.material == m));
+            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, |sector| {
+                find_restriction(&restrictions, c, s, sector)
+            });
             let draw = rng::uniform(seed.0, Stream::Breakdown, track.id as u64, week as u64);
             let round = talks.round + 1;
             let mut next = None;

@@ -7,7 +7,7 @@
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
-use super::Parallel;
+use super::{Parallel, for_each_firm};
 
 /// Share of full output the tier-1 suppliers allow, from last week's
 /// utilization: the minimum over parts of the mean over each part's suppliers.
@@ -99,11 +99,7 @@ pub fn produce(
             out.bypass_change_detection(),
         );
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 /// Publishes this week's utilization for next week's chain limits.

@@ -7,7 +7,7 @@ use crate::metrics::WeekStats;
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
-use super::Parallel;
+use super::{Parallel, for_each_firm};
 
 /// A firm's order this week, kg: full-capacity use plus closing the gap to
 /// its target inventory over `restock_weeks`.
@@ -71,11 +71,7 @@ pub fn orders(
         let terms = &view[kind.material as usize][kind.home as usize];
         *flow.bypass_change_detection() = order_step(terms, kind, params, stock, lic, restock);
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 /// Class of a firm in the priority rule: 1 military, 0 the rest.
@@ -190,11 +186,7 @@ pub fn deliver(pools: Res<Pools>, par: Res<Parallel>, mut firms: DeliverQuery) {
         flow.from_pool = flow.pool_request * pool.fill[c];
         flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
     };
-    if par.0 {
-        firms.par_iter_mut().for_each(step);
-    } else {
-        firms.iter_mut().for_each(step);
-    }
+    for_each_firm!(firms, par.0, step);
 }
 
 #[cfg(test)]
