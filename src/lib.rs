@@ -28,6 +28,7 @@ pub mod output;
 pub mod rng;
 pub mod schedule;
 pub mod sim;
+pub mod sweep;
 pub mod systems;
 
 pub use error::{Error, Result};

@@ -3,6 +3,7 @@
 
 use chokepoint::config::{self, FileKind, RunOverrides};
 use chokepoint::metrics::Cell;
+use chokepoint::sweep;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,17 +41,61 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
     },
-    /// Check a scenario or run file and print every problem found, or `ok`.
+    /// Check a scenario, run or sweep file and print every problem found, or `ok`.
     Validate {
-        /// A scenario (models/*.ron) or run file (configs/*.ron).
+        /// A scenario (models/*.ron), run file or sweep file (configs/*.ron).
         file: PathBuf,
     },
+    /// Run a sweep (design points x replicates) in parallel, or one shard of it.
+    Sweep {
+        /// Sweep file (configs/sweep_*.ron).
+        file: PathBuf,
+        /// Worker threads [default: one per core].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output folder [default: out/<sweep name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run the K-th of N disjoint slices (0-based), e.g. 0/4 [default: from
+        /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set, else all].
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Continue a killed sweep: keep the runs done, redo the one in flight.
+        #[arg(long)]
+        resume: bool,
+        /// Write SLURM scripts (job array + merge) into the output folder instead of running.
+        #[arg(long)]
+        emit_slurm: bool,
+        /// With --emit-slurm: array tasks (shards).
+        #[arg(long, default_value_t = 4)]
+        tasks: u32,
+        /// With --emit-slurm: CPUs per task.
+        #[arg(long, default_value_t = 2)]
+        cpus_per_task: u32,
+        /// With --emit-slurm: memory per task.
+        #[arg(long, default_value = "4G")]
+        mem: String,
+        /// With --emit-slurm: wall time per task.
+        #[arg(long, default_value = "01:00:00")]
+        time: String,
+        /// With --emit-slurm: partition.
+        #[arg(long)]
+        partition: Option<String>,
+    },
+    /// Join the shards of a sweep and compute its aggregates.
+    Merge {
+        /// The sweep's output folder.
+        dir: PathBuf,
+    },
 }
+
+/// Exit code of a sweep in which some runs failed.
+const SOME_RUNS_FAILED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(if e.is_input_error() { 2 } else { 1 })
@@ -58,7 +103,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(command: Command) -> chokepoint::Result<()> {
+fn execute(command: Command) -> chokepoint::Result<u8> {
     match command {
         Command::Run {
             config,
@@ -79,16 +124,85 @@ fn execute(command: Command) -> chokepoint::Result<()> {
                 },
             )?;
             print_summary(&report);
-            Ok(())
+            Ok(0)
+        }
+        Command::Sweep {
+            file,
+            jobs,
+            out,
+            shard,
+            resume,
+            emit_slurm,
+            tasks,
+            cpus_per_task,
+            mem,
+            time,
+            partition,
+        } => {
+            let prepared = sweep::prepare(&file, out.as_deref())?;
+            if emit_slurm {
+                let options = sweep::slurm::SlurmOptions {
+                    tasks,
+                    cpus_per_task,
+                    mem,
+                    time,
+                    partition,
+                };
+                let name = file
+                    .file_stem()
+                    .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
+                for path in sweep::slurm::emit(&prepared.out_dir, &file, &name, &options)? {
+                    println!("wrote {}", path.display());
+                }
+                println!(
+                    "submit with: {}",
+                    prepared.out_dir.join("submit.sh").display()
+                );
+                return Ok(0);
+            }
+            let shard = match shard {
+                Some(text) => sweep::Shard::parse(&text)?,
+                None => sweep::Shard::from_slurm_env()?.unwrap_or(sweep::Shard::ALL),
+            };
+            let options = sweep::SweepOptions {
+                jobs,
+                shard,
+                resume,
+            };
+            let mut bar = progress::Bar::new(&prepared, shard);
+            let report = sweep::run_sweep(&prepared, &options, &mut |p| bar.update(p))?;
+            bar.finish();
+            print_sweep(&report);
+            Ok(if report.failed > 0 {
+                SOME_RUNS_FAILED
+            } else {
+                0
+            })
+        }
+        Command::Merge { dir } => {
+            let report = sweep::merge::merge(&dir)?;
+            println!(
+                "merged {} runs ({} failed) of {} design points",
+                report.runs, report.failed, report.points
+            );
+            for f in &report.files {
+                println!("  {}", f.display());
+            }
+            Ok(if report.failed > 0 {
+                SOME_RUNS_FAILED
+            } else {
+                0
+            })
         }
         Command::Validate { file } => {
             let kind = config::validate_file(&file)?;
             let what = match kind {
                 FileKind::Scenario => "scenario",
                 FileKind::Run => "run file and its model",
+                FileKind::Sweep => "sweep file, its base run and model",
             };
             println!("ok ({what})");
-            Ok(())
+            Ok(0)
         }
     }
 }
@@ -135,4 +249,108 @@ fn print_summary(report: &chokepoint::RunReport) {
     );
     println!("  peak readiness gap {}", get("peak_readiness_gap"));
     println!("output: {}", report.out_dir.display());
+}
+
+fn print_sweep(r: &sweep::SweepReport) {
+    let what = if r.shard.count == 1 {
+        "sweep".to_string()
+    } else {
+        format!("shard {}/{}", r.shard.index, r.shard.count)
+    };
+    println!(
+        "{what}: {} runs ({} resumed), {} failed",
+        r.runs, r.resumed, r.failed
+    );
+    match &r.merged {
+        Some(m) => {
+            for f in &m.files {
+                println!("  {}", f.display());
+            }
+        }
+        None => println!(
+            "  part written to {}/parts; when every shard is done: chokepoint merge {}",
+            r.out_dir.display(),
+            r.out_dir.display()
+        ),
+    }
+    if r.failed > 0 {
+        println!(
+            "  {} run(s) failed: their status and message are in runs.csv (exit code {SOME_RUNS_FAILED})",
+            r.failed
+        );
+    }
+}
+
+mod progress {
+    //! A progress bar on a terminal; plain log lines otherwise.
+    use chokepoint::sweep::{Prepared, Progress, Shard};
+    use indicatif::{ProgressBar, ProgressStyle};
+    use std::io::IsTerminal;
+    use std::time::{Duration, Instant};
+
+    pub struct Bar {
+        bar: Option<ProgressBar>,
+        started: Instant,
+        last_log: Instant,
+        label: String,
+    }
+
+    impl Bar {
+        pub fn new(p: &Prepared, shard: Shard) -> Bar {
+            let total = shard.range(p.manifest.runs).end - shard.range(p.manifest.runs).start;
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let b = ProgressBar::new(total);
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}  {msg}",
+                    )
+                    .expect("valid template"),
+                );
+                b
+            });
+            let label = if shard.count == 1 {
+                "sweep".into()
+            } else {
+                format!("shard {}/{}", shard.index, shard.count)
+            };
+            Bar {
+                bar,
+                started: Instant::now(),
+                last_log: Instant::now() - Duration::from_secs(60),
+                label,
+            }
+        }
+
+        pub fn update(&mut self, p: Progress) {
+            if let Some(b) = &self.bar {
+                b.set_position(p.done);
+                if p.failed > 0 {
+                    b.set_message(format!("{} failed", p.failed));
+                }
+                return;
+            }
+            if self.last_log.elapsed() < Duration::from_secs(2) && p.done < p.total {
+                return;
+            }
+            self.last_log = Instant::now();
+            let secs = self.started.elapsed().as_secs_f64();
+            let fresh = p.done - p.resumed;
+            let rate = if secs > 0.0 { fresh as f64 / secs } else { 0.0 };
+            let eta = if rate > 0.0 {
+                format!("{:.0} s", (p.total - p.done) as f64 / rate)
+            } else {
+                "?".into()
+            };
+            eprintln!(
+                "{}: {}/{} runs, {rate:.1} runs/s, ETA {eta}, {} failed",
+                self.label, p.done, p.total, p.failed
+            );
+        }
+
+        pub fn finish(&self) {
+            if let Some(b) = &self.bar {
+                b.finish();
+            }
+        }
+    }
 }

@@ -19,6 +19,12 @@ pub enum Stream {
     Detect = 5,
     Breakdown = 6,
     Links = 7,
+    /// Sweep designs (Latin hypercube strata, Sobol scrambling).
+    Design = 8,
+    /// Run seeds of a sweep, keyed by (design point, replicate).
+    Sweep = 9,
+    /// Bootstrap resampling of sensitivity indices.
+    Bootstrap = 10,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.

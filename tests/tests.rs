@@ -17,3 +17,5 @@ mod errors;
 mod generality;
 #[path = "it/ranges.rs"]
 mod ranges;
+#[path = "it/sweep.rs"]
+mod sweep;

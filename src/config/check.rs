@@ -120,6 +120,18 @@ impl Checker {
     }
 }
 
+/// Checks one distribution on its own (sweep axes); the problems as text.
+pub fn check_dist(d: &Dist) -> Option<String> {
+    let mut c = Checker::default();
+    c.dist("distribution", d, false);
+    let text: Vec<String> = c.problems.iter().map(|p| p.to_string()).collect();
+    if text.is_empty() {
+        None
+    } else {
+        Some(text.join("; "))
+    }
+}
+
 /// Checks a run file's own values.
 pub fn check_run(run: &RunConfig) -> Vec<Problem> {
     let mut c = Checker::default();

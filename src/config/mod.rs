@@ -5,11 +5,13 @@ mod check;
 mod overrides;
 mod run;
 mod scenario;
+mod sweep;
 
-pub use check::{check_run, check_scenario};
+pub use check::{check_dist, check_run, check_scenario};
 pub use overrides::apply_overrides;
 pub use run::RunConfig;
 pub use scenario::*;
+pub use sweep::{AxisDef, AxisValues, Design, SweepConfig};
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -156,10 +158,11 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
 pub enum FileKind {
     Scenario,
     Run,
+    Sweep,
 }
 
-/// Tells a scenario from a run file by its leading struct name
-/// (`Scenario(` or `RunConfig(`), or, without one, by its first field.
+/// Tells scenario, run and sweep files apart by their leading struct name
+/// (`Scenario(`, `RunConfig(`, `Sweep(`), or, without one, by the first field.
 pub fn sniff_kind(text: &str) -> FileKind {
     let mut rest = text;
     loop {
@@ -177,12 +180,14 @@ pub fn sniff_kind(text: &str) -> FileKind {
     let head = rest.trim_start_matches('(').trim_start();
     if rest.starts_with("RunConfig") || head.starts_with("model") {
         FileKind::Run
+    } else if rest.starts_with("Sweep") || head.starts_with("base") {
+        FileKind::Sweep
     } else {
         FileKind::Scenario
     }
 }
 
-/// Checks a scenario or run file (and a run file's model) and returns every
+/// Checks a scenario, run or sweep file (and the files it points at) and returns every
 /// problem found, or `Ok(kind)`.
 pub fn validate_file(path: &Path) -> Result<FileKind> {
     let text = read_file(path)?;
@@ -195,6 +200,10 @@ pub fn validate_file(path: &Path) -> Result<FileKind> {
         FileKind::Run => {
             resolve_run(path, &RunOverrides::default())?;
             Ok(FileKind::Run)
+        }
+        FileKind::Sweep => {
+            crate::sweep::prepare(path, None)?;
+            Ok(FileKind::Sweep)
         }
     }
 }

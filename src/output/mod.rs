@@ -49,7 +49,8 @@ pub fn scenario_hash(s: &Scenario) -> String {
     format!("sha256:{hex}")
 }
 
-fn cell_text(c: &Cell) -> String {
+/// A cell as CSV text: numbers in shortest round-trip form, non-finite and empty as nothing.
+pub fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Num(v) => {
             if v.is_finite() {
@@ -134,4 +135,33 @@ fn replace_dir(tmp: &Path, dir: &Path) -> Result<()> {
         std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
     }
     Ok(())
+}
+
+/// Writes a file atomically: into a temporary file beside it, synced, then
+/// renamed over the target.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        write(&mut file)?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| Error::io(path, e)))
 }

@@ -1,0 +1,84 @@
+//! The sweep file (`configs/sweep_*.ron`): a base run file, axes over
+//! scenario parameters (by `--set` paths), a design, replicates and a seed.
+
+use super::scenario::Dist;
+use serde::{Deserialize, Serialize};
+
+/// A batch of runs of one run file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub struct SweepConfig {
+    /// Run file the sweep varies, relative to this file's folder. Its
+    /// weeks, start date and `set` apply to every run; its seed does not.
+    pub base: String,
+    /// Parameters to vary, each by a dotted `--set` path.
+    pub axes: Vec<AxisDef>,
+    /// How design points are chosen. Default FullFactorial.
+    #[serde(default)]
+    pub design: Design,
+    /// Runs per design point, each with its own seed. Default 1.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Base seed: run seeds are derived from (seed, design point, replicate). Default 1.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Summary columns to compute Sobol indices for (Sobol design only).
+    /// Default: every numeric summary column with a value in every run.
+    #[serde(default)]
+    pub sensitivity: Vec<String>,
+    /// Bootstrap resamples for the Sobol confidence intervals. Default 500.
+    #[serde(default = "default_bootstrap")]
+    pub bootstrap: u32,
+    /// Output folder. Default `out/<sweep file name>` (relative to the working directory).
+    #[serde(default)]
+    pub out: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn one_u64() -> u64 {
+    1
+}
+fn default_bootstrap() -> u32 {
+    500
+}
+
+/// One varied parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Axis")]
+pub struct AxisDef {
+    /// Dotted path into the scenario, as for `--set`, e.g. `negotiation.deadline_weeks`.
+    pub path: String,
+    /// The values it takes.
+    pub values: AxisValues,
+}
+
+/// The values of an axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum AxisValues {
+    /// These numbers.
+    List(Vec<f64>),
+    /// min, min + step, ... up to max (inclusive, within a millionth of a step).
+    Range { min: f64, max: f64, step: f64 },
+    /// These RON values, as text: `["Linear", "Conceder(e: 2.0)"]`.
+    Choices(Vec<String>),
+    /// A continuous distribution (Latin hypercube and Sobol designs only),
+    /// e.g. `Distribution(Uniform(min: 0.2, max: 0.5))`.
+    Distribution(Dist),
+}
+
+/// How design points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Design {
+    /// Every combination of the axes' values (no Distribution axes).
+    #[default]
+    FullFactorial,
+    /// `samples` points, one per stratum of every axis.
+    LatinHypercube { samples: u32 },
+    /// Saltelli sampling for Sobol indices: `samples` (N) base points give
+    /// N (k + 2) design points for k axes.
+    Sobol { samples: u32 },
+}

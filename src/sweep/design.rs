@@ -1,0 +1,372 @@
+//! Expansion of a sweep's axes into design points: full factorial, Latin
+//! hypercube, or Saltelli sampling for Sobol indices.
+
+use crate::config::{AxisValues, Design, SweepConfig};
+use crate::error::Problem;
+use crate::model::dist::Sampler;
+use crate::rng::{self, Stream};
+use rand::RngExt;
+
+/// Most design points a sweep may have.
+pub const MAX_POINTS: u64 = 100_000_000;
+
+/// An axis ready to map a unit number to a value.
+#[derive(Debug, Clone)]
+pub enum Axis {
+    /// Values as RON text, picked by index.
+    Discrete(Vec<String>),
+    /// A distribution, inverted at u.
+    Continuous(Sampler),
+}
+
+impl Axis {
+    /// The value at u in [0, 1), as RON text.
+    pub fn at(&self, u: f64) -> String {
+        match self {
+            Axis::Discrete(values) => {
+                values[((u * values.len() as f64) as usize).min(values.len() - 1)].clone()
+            }
+            Axis::Continuous(s) => fmt_num(s.quantile(u)),
+        }
+    }
+}
+
+/// The design points of a sweep: one row of value texts per point, in the
+/// order of `paths`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub paths: Vec<String>,
+    pub points: Vec<Vec<String>>,
+    /// For a Sobol design: (N, k); points come in blocks of k + 2 per base
+    /// sample j: A_j, B_j, then AB_j with axis i from B, for i in 0..k.
+    pub saltelli: Option<(usize, usize)>,
+}
+
+/// A number as short RON text without float noise (12 significant digits).
+pub fn fmt_num(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{v:.1}");
+    }
+    let s = format!("{:.*e}", 11, v);
+    let parsed: f64 = s.parse().unwrap_or(v);
+    format!("{parsed}")
+}
+
+fn axis_values(path: &str, values: &AxisValues, problems: &mut Vec<Problem>) -> Option<Axis> {
+    let mut fail = |m: String| {
+        problems.push(Problem {
+            field: format!("axes[{path}].values"),
+            message: m,
+        });
+        None
+    };
+    match values {
+        AxisValues::List(v) if v.is_empty() => fail("an empty list".into()),
+        AxisValues::List(v) if v.iter().any(|x| !x.is_finite()) => {
+            fail("values must be finite".into())
+        }
+        AxisValues::List(v) => Some(Axis::Discrete(v.iter().map(|x| fmt_num(*x)).collect())),
+        AxisValues::Choices(v) if v.is_empty() => fail("no choices".into()),
+        AxisValues::Choices(v) => Some(Axis::Discrete(v.clone())),
+        &AxisValues::Range { min, max, step } => {
+            if !(min.is_finite() && max.is_finite() && step.is_finite()) || step <= 0.0 || max < min
+            {
+                return fail(format!(
+                    "Range needs finite min <= max and step > 0, got ({min}, {max}, {step})"
+                ));
+            }
+            let n = ((max - min) / step + 1e-6).floor() as u64 + 1;
+            if n > 1_000_000 {
+                return fail(format!("Range has {n} values; at most 1000000"));
+            }
+            Some(Axis::Discrete(
+                (0..n).map(|i| fmt_num(min + i as f64 * step)).collect(),
+            ))
+        }
+        AxisValues::Distribution(d) => {
+            let p = crate::config::check_dist(d);
+            if let Some(m) = p {
+                return fail(m);
+            }
+            Some(Axis::Continuous(Sampler::new(d)))
+        }
+    }
+}
+
+/// Expands the axes into design points, or returns every problem found.
+pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if cfg.axes.is_empty() {
+        problems.push(Problem {
+            field: "axes".into(),
+            message: "a sweep needs at least one axis".into(),
+        });
+    }
+    if cfg.replicates == 0 {
+        problems.push(Problem {
+            field: "replicates".into(),
+            message: "must be >= 1".into(),
+        });
+    }
+    let axes: Vec<Option<Axis>> = cfg
+        .axes
+        .iter()
+        .map(|a| axis_values(&a.path, &a.values, &mut problems))
+        .collect();
+    let paths: Vec<String> = cfg.axes.iter().map(|a| a.path.clone()).collect();
+    for (i, p) in paths.iter().enumerate() {
+        if paths[..i].contains(p) {
+            problems.push(Problem {
+                field: format!("axes[{p}]"),
+                message: "the same path twice".into(),
+            });
+        }
+    }
+    let k = axes.len();
+    let count: u64 = match cfg.design {
+        Design::FullFactorial => {
+            for (a, ax) in cfg.axes.iter().zip(&axes) {
+                if let Some(Axis::Continuous(_)) = ax {
+                    problems.push(Problem {
+                        field: format!("axes[{}].values", a.path),
+                        message: "a Distribution axis needs a LatinHypercube or Sobol design"
+                            .into(),
+                    });
+                }
+            }
+            axes.iter()
+                .map(|a| match a {
+                    Some(Axis::Discrete(v)) => v.len() as u64,
+                    _ => 1,
+                })
+                .fold(1u64, |acc, n| acc.saturating_mul(n))
+        }
+        Design::LatinHypercube { samples } => {
+            if samples == 0 {
+                problems.push(Problem {
+                    field: "design.samples".into(),
+                    message: "must be >= 1".into(),
+                });
+            }
+            samples as u64
+        }
+        Design::Sobol { samples } => {
+            if !(2..=1 << 16).contains(&samples) {
+                problems.push(Problem {
+                    field: "design.samples".into(),
+                    message: format!("must be in 2..=65536, got {samples}"),
+                });
+            }
+            if 2 * k as u32 > sobol_burley::NUM_DIMENSIONS {
+                problems.push(Problem {
+                    field: "axes".into(),
+                    message: format!(
+                        "a Sobol design takes at most {} axes",
+                        sobol_burley::NUM_DIMENSIONS / 2
+                    ),
+                });
+            }
+            samples as u64 * (k as u64 + 2)
+        }
+    };
+    if count.saturating_mul(cfg.replicates.max(1) as u64) > MAX_POINTS {
+        problems.push(Problem {
+            field: "design".into(),
+            message: format!(
+                "{count} points x {} replicates; at most {MAX_POINTS} runs",
+                cfg.replicates
+            ),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let axes: Vec<Axis> = axes.into_iter().map(|a| a.expect("no problems")).collect();
+    let (points, saltelli) = match cfg.design {
+        Design::FullFactorial => (factorial(&axes), None),
+        Design::LatinHypercube { samples } => {
+            (latin_hypercube(&axes, samples as usize, cfg.seed), None)
+        }
+        Design::Sobol { samples } => (
+            saltelli(&axes, samples as usize, cfg.seed),
+            Some((samples as usize, k)),
+        ),
+    };
+    Ok(Plan {
+        paths,
+        points,
+        saltelli,
+    })
+}
+
+/// Every combination, the first axis varying slowest.
+fn factorial(axes: &[Axis]) -> Vec<Vec<String>> {
+    let mut points = vec![vec![]];
+    for axis in axes {
+        let Axis::Discrete(values) = axis else {
+            unreachable!("checked: factorial axes are discrete")
+        };
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(v.clone());
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// One point per stratum of every axis, strata shuffled per axis.
+fn latin_hypercube(axes: &[Axis], n: usize, seed: u64) -> Vec<Vec<String>> {
+    let mut columns = Vec::with_capacity(axes.len());
+    for (i, axis) in axes.iter().enumerate() {
+        let mut g = rng::generator(seed, Stream::Design, i as u64);
+        let mut strata: Vec<usize> = (0..n).collect();
+        for j in (1..n).rev() {
+            strata.swap(j, g.random_range(0..=j));
+        }
+        columns.push(
+            strata
+                .iter()
+                .map(|&s| axis.at((s as f64 + g.random::<f64>()) / n as f64))
+                .collect::<Vec<_>>(),
+        );
+    }
+    (0..n)
+        .map(|j| columns.iter().map(|c| c[j].clone()).collect())
+        .collect()
+}
+
+/// Saltelli's scheme from one 2k-dimensional scrambled Sobol sequence:
+/// A = dimensions 0..k, B = k..2k; per base sample j the block A_j, B_j,
+/// AB_j^1 .. AB_j^k.
+fn saltelli(axes: &[Axis], n: usize, seed: u64) -> Vec<Vec<String>> {
+    let k = axes.len();
+    let scramble = (rng::key(seed, Stream::Design, u64::MAX, 0) >> 32) as u32;
+    let mut points = Vec::with_capacity(n * (k + 2));
+    for j in 0..n {
+        let a: Vec<f64> = (0..k)
+            .map(|d| sobol_burley::sample(j as u32, d as u32, scramble) as f64)
+            .collect();
+        let b: Vec<f64> = (0..k)
+            .map(|d| sobol_burley::sample(j as u32, (k + d) as u32, scramble) as f64)
+            .collect();
+        let row = |u: &[f64]| -> Vec<String> {
+            axes.iter().zip(u).map(|(axis, &x)| axis.at(x)).collect()
+        };
+        points.push(row(&a));
+        points.push(row(&b));
+        for i in 0..k {
+            let mut ab = a.clone();
+            ab[i] = b[i];
+            points.push(row(&ab));
+        }
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AxisDef, Dist};
+
+    fn sweep(design: Design, axes: Vec<AxisValues>) -> SweepConfig {
+        SweepConfig {
+            base: "x.ron".into(),
+            axes: axes
+                .into_iter()
+                .enumerate()
+                .map(|(i, values)| AxisDef {
+                    path: format!("p{i}"),
+                    values,
+                })
+                .collect(),
+            design,
+            replicates: 1,
+            seed: 3,
+            sensitivity: vec![],
+            bootstrap: 10,
+            out: None,
+        }
+    }
+
+    #[test]
+    fn factorial_enumerates_every_combination_without_float_noise() {
+        let p = plan(&sweep(
+            Design::FullFactorial,
+            vec![
+                AxisValues::Range {
+                    min: 0.1,
+                    max: 0.3,
+                    step: 0.1,
+                },
+                AxisValues::Choices(vec!["Linear".into(), "Conceder(e: 2.0)".into()]),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(p.points.len(), 6);
+        assert_eq!(p.points[0], ["0.1", "Linear"]);
+        assert_eq!(p.points[5], ["0.3", "Conceder(e: 2.0)"]);
+    }
+
+    #[test]
+    fn latin_hypercube_puts_one_point_in_every_stratum() {
+        let n = 20;
+        let p = plan(&sweep(
+            Design::LatinHypercube { samples: n },
+            vec![AxisValues::Distribution(Dist::Uniform { min: 0.0, max: 1.0 }); 2],
+        ))
+        .unwrap();
+        for axis in 0..2 {
+            let mut strata: Vec<usize> = p
+                .points
+                .iter()
+                .map(|pt| (pt[axis].parse::<f64>().unwrap() * n as f64) as usize)
+                .collect();
+            strata.sort_unstable();
+            assert_eq!(strata, (0..n as usize).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn saltelli_blocks_share_all_but_one_coordinate() {
+        let p = plan(&sweep(
+            Design::Sobol { samples: 8 },
+            vec![AxisValues::Distribution(Dist::Uniform { min: 0.0, max: 1.0 }); 3],
+        ))
+        .unwrap();
+        assert_eq!(p.points.len(), 8 * 5);
+        let block = &p.points[5..10];
+        let (a, b) = (&block[0], &block[1]);
+        for i in 0..3 {
+            for d in 0..3 {
+                assert_eq!(
+                    block[2 + i][d],
+                    if d == i { b[d].clone() } else { a[d].clone() }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_axes_are_all_reported() {
+        let e = plan(&sweep(
+            Design::FullFactorial,
+            vec![
+                AxisValues::List(vec![]),
+                AxisValues::Distribution(Dist::Uniform { min: 0.0, max: 1.0 }),
+                AxisValues::Range {
+                    min: 1.0,
+                    max: 0.0,
+                    step: 0.1,
+                },
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+    }
+}

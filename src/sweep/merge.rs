@@ -1,0 +1,354 @@
+//! `chokepoint merge DIR`: joins the part files of a sweep's shards into
+//! `runs.csv`, then writes the per-point aggregates (`points.csv`) and, for
+//! a Sobol design, the sensitivity indices (`sobol.csv`). The output of
+//! merged shards is byte-identical to that of the same sweep unsharded.
+
+use super::stats::{aggregate, sobol_indices};
+use super::{FIXED_COLUMNS, Shard, SweepManifest};
+use crate::config;
+use crate::error::{Error, Result};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// What `merge` wrote.
+#[derive(Debug, Clone)]
+pub struct MergeReport {
+    pub runs: u64,
+    pub failed: u64,
+    pub points: u64,
+    pub files: Vec<PathBuf>,
+}
+
+fn bad(dir: &Path, message: String) -> Error {
+    Error::Usage(format!("cannot merge {}: {message}", dir.display()))
+}
+
+/// The shards' part files in order, checked complete and consistent.
+fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> {
+    let parts_dir = dir.join("parts");
+    let entries = std::fs::read_dir(&parts_dir).map_err(|e| Error::io(&parts_dir, e))?;
+    let mut found: Vec<(Shard, PathBuf)> = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(&parts_dir, e))?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(stem) = name
+            .strip_prefix("part-")
+            .and_then(|s| s.strip_suffix(".csv"))
+        else {
+            continue;
+        };
+        let parsed = stem
+            .split_once("-of-")
+            .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+        let Some((index, count)) = parsed else {
+            return Err(bad(dir, format!("unexpected file parts/{name}")));
+        };
+        found.push((Shard { index, count }, path));
+    }
+    if found.is_empty() {
+        return Err(bad(
+            dir,
+            "no part files in parts/: has any shard run?".into(),
+        ));
+    }
+    found.sort_by_key(|(s, _)| (s.count, s.index));
+    let count = found[0].0.count;
+    if let Some((other, _)) = found.iter().find(|(s, _)| s.count != count) {
+        return Err(bad(
+            dir,
+            format!(
+                "parts from sweeps split {count} and {} ways: the runs would be duplicated; remove the parts of the split you do not want",
+                other.count
+            ),
+        ));
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !found.iter().any(|(s, _)| s.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(
+            dir,
+            format!(
+                "missing shard(s) {}: run them with --shard K/N",
+                missing.join(", ")
+            ),
+        ));
+    }
+    if let Some((s, _)) = found.iter().find(|(s, _)| s.index >= count) {
+        return Err(bad(
+            dir,
+            format!("shard {}/{} is out of range", s.index, s.count),
+        ));
+    }
+    for (shard, path) in &found {
+        let range = shard.range(manifest.runs);
+        let (rows, partial) = super::part_status(path, range.clone())?;
+        if rows != range.end - range.start || partial {
+            return Err(bad(
+                dir,
+                format!(
+                    "shard {}/{} is incomplete: {rows} of {} runs; finish it with --shard {}/{} --resume",
+                    shard.index,
+                    shard.count,
+                    range.end - range.start,
+                    shard.index,
+                    shard.count
+                ),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// Joins the parts and writes `runs.csv`, `points.csv` and, for a Sobol
+/// design, `sobol.csv`.
+pub fn merge(dir: &Path) -> Result<MergeReport> {
+    let manifest_path = dir.join("sweep.ron");
+    if !manifest_path.exists() {
+        return Err(bad(dir, "no sweep.ron: not a sweep output folder".into()));
+    }
+    let manifest: SweepManifest =
+        config::parse_ron(&manifest_path, &config::read_file(&manifest_path)?)?;
+    let parts = parts(dir, &manifest)?;
+
+    // runs.csv: the header once, then each part's rows in shard order.
+    let runs_path = dir.join("runs.csv");
+    let mut header: Option<Vec<u8>> = None;
+    crate::output::write_atomic_with(&runs_path, |out| {
+        for (_, path) in &parts {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let mut reader = std::io::BufReader::new(file);
+            let mut first = Vec::new();
+            reader
+                .read_until(b'\n', &mut first)
+                .map_err(|e| Error::io(path, e))?;
+            match &header {
+                None => {
+                    out.write_all(&first)
+                        .map_err(|e| Error::io(&runs_path, e))?;
+                    header = Some(first);
+                }
+                Some(h) if *h != first => {
+                    return Err(bad(dir, format!("{} has another header", path.display())));
+                }
+                Some(_) => {}
+            }
+            std::io::copy(&mut reader, out).map_err(|e| Error::io(&runs_path, e))?;
+        }
+        Ok(())
+    })?;
+
+    // Which summary columns are numeric (every value in an ok run parses).
+    let mut reader = csv::Reader::from_path(&runs_path)
+        .map_err(|e| Error::Output(format!("{}: {e}", runs_path.display())))?;
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Output(e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let first_summary = FIXED_COLUMNS.len() + manifest.axes.len();
+    let mut numeric = vec![true; columns.len()];
+    let mut complete = vec![true; columns.len()];
+    let (mut runs, mut failed) = (0u64, 0u64);
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Output(e.to_string()))?;
+        runs += 1;
+        if &record[4] != "ok" {
+            failed += 1;
+            complete.iter_mut().for_each(|c| *c = false);
+            continue;
+        }
+        for i in first_summary..columns.len() {
+            let v = &record[i];
+            if v.is_empty() {
+                complete[i] = false;
+            } else if v.parse::<f64>().is_err() {
+                numeric[i] = false;
+            }
+        }
+    }
+    let stats_columns: Vec<usize> = (first_summary..columns.len())
+        .filter(|&i| numeric[i])
+        .collect();
+
+    // points.csv: per design point and numeric column, over ok replicates.
+    let points_path = dir.join("points.csv");
+    let sensitivity: Vec<usize> = if manifest.saltelli.is_none() {
+        vec![]
+    } else if manifest.sensitivity.is_empty() {
+        stats_columns
+            .iter()
+            .copied()
+            .filter(|&i| complete[i])
+            .collect()
+    } else {
+        manifest
+            .sensitivity
+            .iter()
+            .filter_map(|c| columns.iter().position(|x| x == c))
+            .collect()
+    };
+    let mut point_means: Vec<Vec<f64>> = vec![Vec::new(); sensitivity.len()];
+    crate::output::write_atomic_with(&points_path, |out| {
+        let mut w = csv::Writer::from_writer(out);
+        let mut head: Vec<String> = vec!["point".into()];
+        head.extend(manifest.axes.iter().cloned());
+        head.extend(
+            [
+                "column",
+                "n",
+                "failed",
+                "mean",
+                "sd",
+                "ci95_low",
+                "ci95_high",
+                "median",
+                "q05",
+                "q95",
+            ]
+            .map(String::from),
+        );
+        w.write_record(&head)
+            .map_err(|e| Error::Output(e.to_string()))?;
+        let mut reader =
+            csv::Reader::from_path(&runs_path).map_err(|e| Error::Output(e.to_string()))?;
+        let mut group: Vec<csv::StringRecord> = Vec::new();
+        let mut flush = |group: &mut Vec<csv::StringRecord>,
+                         w: &mut csv::Writer<&mut std::fs::File>|
+         -> Result<()> {
+            let Some(first) = group.first() else {
+                return Ok(());
+            };
+            let ok: Vec<&csv::StringRecord> = group.iter().filter(|r| &r[4] == "ok").collect();
+            let failed = group.len() - ok.len();
+            for &i in &stats_columns {
+                let values: Vec<f64> = ok.iter().filter_map(|r| r[i].parse::<f64>().ok()).collect();
+                let mut row: Vec<String> = vec![first[1].to_string()];
+                row.extend(
+                    (0..manifest.axes.len()).map(|a| first[FIXED_COLUMNS.len() + a].to_string()),
+                );
+                row.push(columns[i].clone());
+                row.push(values.len().to_string());
+                row.push(failed.to_string());
+                let num = |x: f64| {
+                    if x.is_finite() {
+                        format!("{x}")
+                    } else {
+                        String::new()
+                    }
+                };
+                match aggregate(&values) {
+                    Some(a) => row.extend(
+                        [a.mean, a.sd, a.ci_low, a.ci_high, a.median, a.q05, a.q95].map(num),
+                    ),
+                    None => row.extend(std::iter::repeat_n(String::new(), 7)),
+                }
+                w.write_record(&row)
+                    .map_err(|e| Error::Output(e.to_string()))?;
+            }
+            for (slot, &i) in point_means.iter_mut().zip(&sensitivity) {
+                let values: Vec<f64> = ok.iter().filter_map(|r| r[i].parse::<f64>().ok()).collect();
+                slot.push(if values.is_empty() {
+                    f64::NAN
+                } else {
+                    values.iter().sum::<f64>() / values.len() as f64
+                });
+            }
+            group.clear();
+            Ok(())
+        };
+        for record in reader.records() {
+            let record = record.map_err(|e| Error::Output(e.to_string()))?;
+            if group.first().is_some_and(|g| g[1] != record[1]) {
+                flush(&mut group, &mut w)?;
+            }
+            group.push(record);
+        }
+        flush(&mut group, &mut w)?;
+        w.flush().map_err(|e| Error::Output(e.to_string()))
+    })?;
+    let mut files = vec![runs_path, points_path];
+
+    // sobol.csv
+    if let Some((n, k)) = manifest.saltelli {
+        let (n, k) = (n as usize, k as usize);
+        let sobol_path = dir.join("sobol.csv");
+        crate::output::write_atomic_with(&sobol_path, |out| {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "column",
+                "axis",
+                "first",
+                "first_ci95_low",
+                "first_ci95_high",
+                "total",
+                "total_ci95_low",
+                "total_ci95_high",
+                "note",
+            ])
+            .map_err(|e| Error::Output(e.to_string()))?;
+            for (means, &i) in point_means.iter().zip(&sensitivity) {
+                let at = |j: usize, offset: usize| means[j * (k + 2) + offset];
+                let fa: Vec<f64> = (0..n).map(|j| at(j, 0)).collect();
+                let fb: Vec<f64> = (0..n).map(|j| at(j, 1)).collect();
+                let fab: Vec<Vec<f64>> = (0..k)
+                    .map(|a| (0..n).map(|j| at(j, 2 + a)).collect())
+                    .collect();
+                let usable = means.iter().all(|x| x.is_finite());
+                let indices = usable
+                    .then(|| sobol_indices(&fa, &fb, &fab, manifest.bootstrap, manifest.seed));
+                for (a, axis) in manifest.axes.iter().enumerate() {
+                    let num = |x: f64| {
+                        if x.is_finite() {
+                            format!("{x}")
+                        } else {
+                            String::new()
+                        }
+                    };
+                    let mut row = vec![columns[i].clone(), axis.clone()];
+                    match &indices {
+                        Some(s) => {
+                            let s = &s[a];
+                            row.extend(
+                                [
+                                    s.first,
+                                    s.first_low,
+                                    s.first_high,
+                                    s.total,
+                                    s.total_low,
+                                    s.total_high,
+                                ]
+                                .map(num),
+                            );
+                            let constant = !s.first.is_finite();
+                            row.push(if constant {
+                                "output does not vary".into()
+                            } else {
+                                String::new()
+                            });
+                        }
+                        None => {
+                            row.extend(std::iter::repeat_n(String::new(), 6));
+                            row.push("some design points have no value".into());
+                        }
+                    }
+                    w.write_record(&row)
+                        .map_err(|e| Error::Output(e.to_string()))?;
+                }
+            }
+            w.flush().map_err(|e| Error::Output(e.to_string()))
+        })?;
+        files.push(sobol_path);
+    }
+    Ok(MergeReport {
+        runs,
+        failed,
+        points: manifest.points,
+        files,
+    })
+}

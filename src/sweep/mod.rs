@@ -1,0 +1,570 @@
+//! Batch sweeps: a sweep file expands into runs (design points x
+//! replicates), run in parallel on a rayon pool in fixed-size chunks whose
+//! results are appended in run order to this shard's part file. A killed
+//! sweep resumes from its part file; `merge` joins the parts and computes
+//! the per-point aggregates and Sobol indices. Memory stays flat in the
+//! number of runs: only one chunk of results is held at a time.
+
+pub mod design;
+pub mod merge;
+pub mod slurm;
+pub mod stats;
+
+use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig};
+use crate::error::{Error, Problem, Result};
+use crate::metrics::Cell;
+use crate::rng::{self, Stream};
+use crate::sim::Simulation;
+use design::Plan;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Columns every row of `runs.csv` starts with, before the axes and the summary.
+pub const FIXED_COLUMNS: [&str; 6] = ["run", "point", "replicate", "seed", "status", "message"];
+
+/// A sweep ready to run: the file, its base run, and its design.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub path: PathBuf,
+    pub config: SweepConfig,
+    pub base: ResolvedRun,
+    pub plan: Plan,
+    pub out_dir: PathBuf,
+    pub manifest: SweepManifest,
+    /// Header of `runs.csv`.
+    pub columns: Vec<String>,
+}
+
+/// `sweep.ron`: what every shard and `merge` agree on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepManifest {
+    pub crate_version: String,
+    pub sweep_file: String,
+    /// SHA-256 of the sweep, its resolved base run and scenario.
+    pub hash: String,
+    pub points: u64,
+    pub replicates: u32,
+    pub runs: u64,
+    pub axes: Vec<String>,
+    /// Saltelli layout (N, k) for a Sobol design.
+    pub saltelli: Option<(u64, u64)>,
+    pub sensitivity: Vec<String>,
+    pub bootstrap: u32,
+    pub seed: u64,
+    pub sweep: SweepConfig,
+}
+
+/// Which slice of the runs this process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `K/N` with 0 <= K < N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || {
+            Error::Usage(format!(
+                "--shard {text}: expected K/N with 0 <= K < N, e.g. 0/4"
+            ))
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// From `SLURM_ARRAY_TASK_ID` (minus `SLURM_ARRAY_TASK_MIN`) and
+    /// `SLURM_ARRAY_TASK_COUNT`, when both are set.
+    pub fn from_slurm_env() -> Result<Option<Shard>> {
+        let get = |k: &str| std::env::var(k).ok();
+        let (Some(id), Some(count)) = (get("SLURM_ARRAY_TASK_ID"), get("SLURM_ARRAY_TASK_COUNT"))
+        else {
+            return Ok(None);
+        };
+        let min = get("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
+        let num = |s: &str| {
+            s.parse::<u64>()
+                .map_err(|_| Error::Usage(format!("SLURM array variable `{s}` is not a number")))
+        };
+        let (id, count, min) = (num(&id)?, num(&count)?, num(&min)?);
+        Shard::parse(&format!("{}/{count}", id.saturating_sub(min))).map(Some)
+    }
+
+    /// The run ids of this shard: a contiguous slice, so that the parts
+    /// concatenated in shard order are the runs in order.
+    pub fn range(&self, runs: u64) -> std::ops::Range<u64> {
+        let at = |k: u64| (k as u128 * runs as u128 / self.count as u128) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+
+    pub fn part_name(&self) -> String {
+        format!("part-{:05}-of-{:05}.csv", self.index, self.count)
+    }
+}
+
+/// Reads a sweep file, resolves its base run and expands its design.
+pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
+    let text = config::read_file(path)?;
+    let cfg: SweepConfig = config::parse_ron(path, &text)?;
+    let plan = design::plan(&cfg).map_err(|problems| Error::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })?;
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&cfg.base);
+    if !base_path.exists() {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                field: "base".into(),
+                message: format!("run file {} does not exist", base_path.display()),
+            }],
+        });
+    }
+    let base = config::resolve_run(&base_path, &RunOverrides::default())?;
+    // Every axis path and value kind is checked once before any run.
+    let mut seen = std::collections::HashSet::new();
+    for point in plan
+        .points
+        .iter()
+        .take(1)
+        .chain(plan.points.iter().skip(1).take(4096))
+    {
+        for (p, v) in plan.paths.iter().zip(point) {
+            if seen.insert((p.clone(), v.clone())) {
+                config::apply_overrides(base.scenario.clone(), &[format!("{p}={v}")]).map_err(
+                    |e| match e {
+                        Error::Override {
+                            assignment,
+                            message,
+                        } => Error::Override {
+                            assignment: format!("{assignment} (sweep axis in {})", path.display()),
+                            message,
+                        },
+                        other => other,
+                    },
+                )?;
+            }
+        }
+    }
+    for c in &cfg.sensitivity {
+        if !matches!(cfg.design, config::Design::Sobol { .. }) {
+            return Err(Error::Invalid {
+                path: path.to_path_buf(),
+                problems: vec![Problem {
+                    field: "sensitivity".into(),
+                    message: "Sobol indices need a Sobol design".into(),
+                }],
+            });
+        }
+        let _ = c;
+    }
+    let name = path
+        .file_stem()
+        .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
+    let out_dir = out
+        .map(Path::to_path_buf)
+        .or_else(|| cfg.out.as_ref().map(PathBuf::from))
+        .unwrap_or_else(|| Path::new("out").join(name));
+    let summary_columns = summary_columns(&base);
+    for c in &cfg.sensitivity {
+        if !summary_columns.contains(c) {
+            return Err(Error::Invalid {
+                path: path.to_path_buf(),
+                problems: vec![Problem {
+                    field: "sensitivity".into(),
+                    message: format!(
+                        "`{c}` is not a summary column; known: {}",
+                        summary_columns.join(", ")
+                    ),
+                }],
+            });
+        }
+    }
+    let mut columns: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
+    columns.extend(plan.paths.iter().cloned());
+    columns.extend(summary_columns.into_iter().filter(|c| c != "seed"));
+    let hash = {
+        use sha2::{Digest, Sha256};
+        let text = format!(
+            "{}\n{}\n{}\n{}",
+            ron::to_string(&cfg).expect("serialises"),
+            ron::to_string(&base.run).expect("serialises"),
+            ron::to_string(&base.scenario).expect("serialises"),
+            columns.join(",")
+        );
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let points = plan.points.len() as u64;
+    let manifest = SweepManifest {
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        sweep_file: path.display().to_string(),
+        hash: format!("sha256:{hash}"),
+        points,
+        replicates: cfg.replicates,
+        runs: points * cfg.replicates as u64,
+        axes: plan.paths.clone(),
+        saltelli: plan.saltelli.map(|(n, k)| (n as u64, k as u64)),
+        sensitivity: cfg.sensitivity.clone(),
+        bootstrap: cfg.bootstrap,
+        seed: cfg.seed,
+        sweep: cfg.clone(),
+    };
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        config: cfg,
+        base,
+        plan,
+        out_dir,
+        manifest,
+        columns,
+    })
+}
+
+/// Summary column names of the base scenario (a world built, not run).
+fn summary_columns(base: &ResolvedRun) -> Vec<String> {
+    let mut sim = Simulation::new(&base.scenario, base.run.seed, start_date(base), 1);
+    sim.tables().summary.columns
+}
+
+fn start_date(base: &ResolvedRun) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(&base.run.start_date, "%Y-%m-%d").expect("checked date")
+}
+
+/// The seed of run `replicate` of design point `point`.
+pub fn run_seed(base_seed: u64, point: u64, replicate: u64) -> u64 {
+    rng::key(base_seed, Stream::Sweep, point, replicate)
+}
+
+/// Progress of a sweep, reported after every chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Runs of this shard done, including those found on resume.
+    pub done: u64,
+    pub total: u64,
+    /// Runs found done on resume.
+    pub resumed: u64,
+    pub failed: u64,
+}
+
+/// What a finished (shard of a) sweep did.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub out_dir: PathBuf,
+    pub shard: Shard,
+    pub runs: u64,
+    pub resumed: u64,
+    pub failed: u64,
+    /// Whether the merged outputs were written (unsharded sweeps).
+    pub merged: Option<merge::MergeReport>,
+}
+
+/// Options of `chokepoint sweep`.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Worker threads; None = one per core.
+    pub jobs: Option<usize>,
+    pub shard: Shard,
+    pub resume: bool,
+}
+
+/// One run's row of `runs.csv`.
+fn run_row(p: &Prepared, run: u64) -> Vec<String> {
+    let reps = p.config.replicates as u64;
+    let (point, replicate) = (run / reps, run % reps);
+    let seed = run_seed(p.config.seed, point, replicate);
+    let values = &p.plan.points[point as usize];
+    let mut row = vec![
+        run.to_string(),
+        point.to_string(),
+        replicate.to_string(),
+        seed.to_string(),
+    ];
+    let sets: Vec<String> = p
+        .plan
+        .paths
+        .iter()
+        .zip(values)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> std::result::Result<Vec<(String, Cell)>, String> {
+            let scenario = config::apply_overrides(p.base.scenario.clone(), &sets)
+                .map_err(|e| e.to_string())?;
+            let problems = config::check_scenario(&scenario);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(|x| x.to_string()).collect();
+                return Err(format!("invalid scenario: {}", list.join("; ")));
+            }
+            let mut sim = Simulation::new(&scenario, seed, start_date(&p.base), 1);
+            sim.run(p.base.run.weeks);
+            let summary = sim.tables().summary;
+            Ok(summary
+                .columns
+                .into_iter()
+                .zip(summary.rows.into_iter().next().unwrap_or_default())
+                .collect())
+        },
+    ));
+    let summary = match outcome {
+        Ok(Ok(cells)) => Ok(cells),
+        Ok(Err(message)) => Err(message),
+        Err(panic) => Err(format!(
+            "panic: {}",
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    };
+    let summary_start = FIXED_COLUMNS.len() + p.plan.paths.len();
+    match summary {
+        Ok(cells) => {
+            row.push("ok".into());
+            let missing: Vec<&String> = p.columns[summary_start..]
+                .iter()
+                .filter(|c| !cells.iter().any(|(n, _)| n == *c))
+                .collect();
+            row.push(if missing.is_empty() {
+                String::new()
+            } else {
+                format!("no column {missing:?} in this run")
+            });
+            row.extend(values.iter().cloned());
+            for c in &p.columns[summary_start..] {
+                row.push(
+                    cells
+                        .iter()
+                        .find(|(n, _)| n == c)
+                        .map_or_else(String::new, |(_, v)| crate::output::cell_text(v)),
+                );
+            }
+        }
+        Err(message) => {
+            row.push("failed".into());
+            row.push(message.replace(['\n', '\r'], " "));
+            row.extend(values.iter().cloned());
+            row.extend(std::iter::repeat_n(
+                String::new(),
+                p.columns.len() - summary_start,
+            ));
+        }
+    }
+    row
+}
+
+fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for r in rows {
+        w.write_record(&r).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Writes `sweep.ron` unless the folder already holds the same sweep.
+fn claim_folder(p: &Prepared) -> Result<()> {
+    let dir = &p.out_dir;
+    std::fs::create_dir_all(dir.join("parts")).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join("sweep.ron");
+    if path.exists() {
+        let existing: SweepManifest = config::parse_ron(&path, &config::read_file(&path)?)?;
+        if existing.hash != p.manifest.hash {
+            return Err(Error::Usage(format!(
+                "{} holds the output of a different sweep (or of this one before its files changed); choose another --out or remove it",
+                dir.display()
+            )));
+        }
+        return Ok(());
+    }
+    let text = ron::ser::to_string_pretty(
+        &p.manifest,
+        ron::ser::PrettyConfig::new().struct_names(true),
+    )
+    .map_err(|e| Error::Output(e.to_string()))?;
+    crate::output::write_atomic(&path, text.as_bytes())
+}
+
+/// Scans a part file: the number of complete runs in order from
+/// `range.start`, and the byte length they (with the header) take. With
+/// `header`, the file's header must equal it.
+fn scan_part(
+    path: &Path,
+    header: Option<&[String]>,
+    range: &std::ops::Range<u64>,
+) -> Result<(u64, u64, u64)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
+    let mut record = csv::StringRecord::new();
+    let (mut good_end, mut runs, mut width) = (0u64, 0u64, None);
+    while let Ok(true) = reader.read_record(&mut record) {
+        let end = reader.position().byte();
+        let terminated = end > 0 && bytes.get(end as usize - 1) == Some(&b'\n');
+        if !terminated || width.is_some_and(|w| w != record.len()) {
+            break;
+        }
+        match width {
+            None => {
+                if let Some(h) = header
+                    && record.iter().ne(h.iter().map(String::as_str))
+                {
+                    return Err(Error::Usage(format!(
+                        "{} has another header: it belongs to a different sweep",
+                        path.display()
+                    )));
+                }
+                width = Some(record.len());
+            }
+            Some(_) => {
+                if record.get(0).and_then(|s| s.parse::<u64>().ok()) != Some(range.start + runs) {
+                    break;
+                }
+                runs += 1;
+            }
+        }
+        good_end = end;
+    }
+    Ok((runs, good_end, bytes.len() as u64))
+}
+
+/// Cuts off a run written only in part and returns how many runs the part holds.
+fn recover_part(path: &Path, header: &[String], range: &std::ops::Range<u64>) -> Result<u64> {
+    let (runs, good_end, len) = scan_part(path, Some(header), range)?;
+    if good_end < len {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        file.set_len(good_end).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(runs)
+}
+
+/// Complete runs in a part file, and whether a partial row follows them.
+pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool)> {
+    let (runs, good_end, len) = scan_part(path, None, &range)?;
+    Ok((runs, good_end < len))
+}
+
+/// Runs this shard's runs (or what is left of them) and, for an unsharded
+/// sweep, merges the output.
+pub fn run_sweep(
+    p: &Prepared,
+    opts: &SweepOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SweepReport> {
+    claim_folder(p)?;
+    let range = opts.shard.range(p.manifest.runs);
+    let part = p.out_dir.join("parts").join(opts.shard.part_name());
+    let resumed = if part.exists() {
+        if !opts.resume {
+            return Err(Error::Usage(format!(
+                "{} exists: pass --resume to continue this sweep, or remove {}",
+                part.display(),
+                p.out_dir.display()
+            )));
+        }
+        recover_part(&part, &p.columns, &range)?
+    } else {
+        0
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&part)
+        .map_err(|e| Error::io(&part, e))?;
+    if resumed == 0 && file.metadata().map_err(|e| Error::io(&part, e))?.len() == 0 {
+        file.write_all(&csv_bytes([p.columns.clone()]))
+            .map_err(|e| Error::io(&part, e))?;
+    }
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::Output(e.to_string()))?;
+    let total = range.end - range.start;
+    let chunk = (32 * jobs) as u64;
+    let mut next = range.start + resumed;
+    let mut failed = 0u64;
+    progress(Progress {
+        done: resumed,
+        total,
+        resumed,
+        failed,
+    });
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {})); // a run's panic is recorded in its row
+    let result = (|| -> Result<()> {
+        while next < range.end {
+            let ids: Vec<u64> = (next..(next + chunk).min(range.end)).collect();
+            let rows: Vec<Vec<String>> =
+                pool.install(|| ids.par_iter().map(|&id| run_row(p, id)).collect());
+            failed += rows.iter().filter(|r| r[4] == "failed").count() as u64;
+            file.write_all(&csv_bytes(rows))
+                .map_err(|e| Error::io(&part, e))?;
+            file.sync_data().map_err(|e| Error::io(&part, e))?;
+            next += ids.len() as u64;
+            progress(Progress {
+                done: next - range.start,
+                total,
+                resumed,
+                failed,
+            });
+        }
+        Ok(())
+    })();
+    std::panic::set_hook(hook);
+    result?;
+    let merged = if opts.shard.count == 1 {
+        Some(merge::merge(&p.out_dir)?)
+    } else {
+        None
+    };
+    let failed = match &merged {
+        Some(m) => m.failed,
+        None => failed + count_failed(&part, resumed)?,
+    };
+    Ok(SweepReport {
+        out_dir: p.out_dir.clone(),
+        shard: opts.shard,
+        runs: total,
+        resumed,
+        failed,
+        merged,
+    })
+}
+
+/// Failed runs among the first `n` rows of a part file.
+fn count_failed(part: &Path, n: u64) -> Result<u64> {
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut reader = csv::Reader::from_path(part)
+        .map_err(|e| Error::Output(format!("{}: {e}", part.display())))?;
+    Ok(reader
+        .records()
+        .take(n as usize)
+        .filter(|r| r.as_ref().is_ok_and(|r| r.get(4) == Some("failed")))
+        .count() as u64)
+}

@@ -1,0 +1,309 @@
+//! Sweeps: output, re-running one run alone, shards + merge identical to an
+//! unsharded sweep, refusals of merge, failed runs, kill and resume.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn sweep(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    chokepoint(cwd, &all)
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+}
+
+#[test]
+fn a_sweep_writes_runs_and_points_and_any_run_can_be_rerun_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_small.ron");
+    let out = sweep(
+        tmp.path(),
+        &[file.to_str().unwrap(), "--out", "s", "--jobs", "2"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tmp.path().join("s");
+    let mut runs = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
+    let header: Vec<String> = runs.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = runs.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 18, "3 x 2 points x 3 replicates");
+    assert_eq!(
+        &header[..8],
+        [
+            "run",
+            "point",
+            "replicate",
+            "seed",
+            "status",
+            "message",
+            "negotiation.deadline_weeks",
+            "states.CN.preferences.concession"
+        ]
+    );
+    assert!(rows.iter().all(|r| &r[4] == "ok"));
+    // replicates of a point differ in seed; seeds are all distinct
+    let mut seeds: Vec<&str> = rows.iter().map(|r| r.get(3).unwrap()).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    assert_eq!(seeds.len(), 18);
+    // run 13 again with `chokepoint run`, from the values in its row
+    let r = &rows[13];
+    let alone = chokepoint(
+        tmp.path(),
+        &[
+            "run",
+            data("small_run.ron").to_str().unwrap(),
+            "--out",
+            "alone",
+            "--seed",
+            &r[3],
+            "--set",
+            &format!("negotiation.deadline_weeks={}", &r[6]),
+            "--set",
+            &format!("states.CN.preferences.concession={}", &r[7]),
+        ],
+    );
+    assert!(alone.status.success(), "{}", stderr(&alone));
+    let mut summary = csv::Reader::from_path(tmp.path().join("alone/summary.csv")).unwrap();
+    let names: Vec<String> = summary
+        .headers()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let values = summary.records().next().unwrap().unwrap();
+    for (name, value) in names.iter().zip(values.iter()) {
+        if let Some(i) = header.iter().position(|h| h == name) {
+            assert_eq!(&r[i], value, "column {name}");
+        }
+    }
+    // points.csv: one row per point and numeric column, n = 3 replicates
+    let mut points = csv::Reader::from_path(dir.join("points.csv")).unwrap();
+    let p: Vec<csv::StringRecord> = points.records().map(Result::unwrap).collect();
+    let agreements: Vec<&csv::StringRecord> = p.iter().filter(|r| &r[3] == "agreements").collect();
+    assert_eq!(agreements.len(), 6);
+    assert!(agreements.iter().all(|r| &r[4] == "3"));
+}
+
+fn shard_and_merge_equals_unsharded(file: &str, files: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data(file);
+    let file = file.to_str().unwrap();
+    let whole = sweep(tmp.path(), &[file, "--out", "whole", "--jobs", "2"]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let out = sweep(
+            tmp.path(),
+            &[file, "--out", "sharded", "--jobs", "1", "--shard", &shard],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let merged = chokepoint(tmp.path(), &["merge", "sharded"]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    for f in files {
+        assert_eq!(
+            read(&tmp.path().join("whole"), f),
+            read(&tmp.path().join("sharded"), f),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn shards_merged_are_byte_identical_to_the_unsharded_sweep() {
+    shard_and_merge_equals_unsharded("sweep_small.ron", &["runs.csv", "points.csv"]);
+}
+
+#[test]
+fn a_sobol_sweep_writes_indices_and_shards_agree() {
+    shard_and_merge_equals_unsharded(
+        "sweep_sobol_small.ron",
+        &["runs.csv", "points.csv", "sobol.csv"],
+    );
+}
+
+#[test]
+fn slurm_array_variables_pick_the_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_small.ron");
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["sweep", file.to_str().unwrap(), "--out", "s", "--jobs", "1"])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "2")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(tmp.path().join("s/parts/part-00001-of-00002.csv").exists());
+    assert!(
+        !tmp.path().join("s/runs.csv").exists(),
+        "a shard does not merge"
+    );
+}
+
+#[test]
+fn merge_refuses_missing_mixed_and_incomplete_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_small.ron");
+    let file = file.to_str().unwrap();
+    assert!(
+        sweep(tmp.path(), &[file, "--out", "s", "--shard", "0/2"])
+            .status
+            .success()
+    );
+    let missing = chokepoint(tmp.path(), &["merge", "s"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("missing shard(s) 1/2"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(
+        sweep(tmp.path(), &[file, "--out", "s", "--shard", "1/3"])
+            .status
+            .success()
+    );
+    let mixed = chokepoint(tmp.path(), &["merge", "s"]);
+    assert!(
+        stderr(&mixed).contains("split 2 and 3 ways"),
+        "{}",
+        stderr(&mixed)
+    );
+    std::fs::remove_file(tmp.path().join("s/parts/part-00001-of-00003.csv")).unwrap();
+    assert!(
+        sweep(tmp.path(), &[file, "--out", "s", "--shard", "1/2"])
+            .status
+            .success()
+    );
+    // cut the last row of shard 1 in half
+    let part = tmp.path().join("s/parts/part-00001-of-00002.csv");
+    let bytes = std::fs::read(&part).unwrap();
+    std::fs::write(&part, &bytes[..bytes.len() - 20]).unwrap();
+    let incomplete = chokepoint(tmp.path(), &["merge", "s"]);
+    assert!(
+        stderr(&incomplete).contains("shard 1/2 is incomplete"),
+        "{}",
+        stderr(&incomplete)
+    );
+    assert!(!tmp.path().join("s/runs.csv").exists(), "nothing merged");
+    // resuming the shard repairs it
+    assert!(
+        sweep(
+            tmp.path(),
+            &[file, "--out", "s", "--shard", "1/2", "--resume"]
+        )
+        .status
+        .success()
+    );
+    assert!(chokepoint(tmp.path(), &["merge", "s"]).status.success());
+}
+
+#[test]
+fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("sweep_small.ron"))
+        .unwrap()
+        .replace("List([4.0, 8.0, 16.0])", "List([4.0, -8.0, 16.0])")
+        .replace(
+            "base: \"small_run.ron\"",
+            &format!("base: {:?}", data("small_run.ron").to_str().unwrap()),
+        );
+    std::fs::write(tmp.path().join("bad.ron"), text).unwrap();
+    let out = sweep(tmp.path(), &["bad.ron", "--out", "s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let mut runs = csv::Reader::from_path(tmp.path().join("s/runs.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = runs.records().map(Result::unwrap).collect();
+    let failed: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[4] == "failed").collect();
+    assert_eq!(failed.len(), 6, "2 points x 3 replicates");
+    assert!(
+        failed
+            .iter()
+            .all(|r| r[5].contains("negotiation.deadline_weeks") && !r[3].is_empty()),
+        "{:?}",
+        failed[0]
+    );
+    assert_eq!(rows.iter().filter(|r| &r[4] == "ok").count(), 12);
+}
+
+#[test]
+fn a_bad_axis_path_is_an_input_error_before_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("sweep_small.ron"))
+        .unwrap()
+        .replace("negotiation.deadline_weeks", "negotiation.deadline_wekes")
+        .replace(
+            "base: \"small_run.ron\"",
+            &format!("base: {:?}", data("small_run.ron").to_str().unwrap()),
+        );
+    std::fs::write(tmp.path().join("bad.ron"), text).unwrap();
+    let out = sweep(tmp.path(), &["bad.ron", "--out", "s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("deadline_wekes"), "{}", stderr(&out));
+    assert!(!tmp.path().join("s").exists());
+    let v = chokepoint(tmp.path(), &["validate", "bad.ron"]);
+    assert_eq!(v.status.code(), Some(2));
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_long.ron");
+    let file = file.to_str().unwrap();
+    let whole = sweep(tmp.path(), &[file, "--out", "whole", "--jobs", "2"]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    // start again elsewhere and kill it once some runs are on disk
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["sweep", file, "--out", "killed", "--jobs", "1"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let part = tmp.path().join("killed/parts/part-00000-of-00001.csv");
+    let started = std::time::Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(&part)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines > 33 || started.elapsed().as_secs() > 60 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !tmp.path().join("killed/runs.csv").exists(),
+        "killed before the end"
+    );
+    // a run written only in part, as a kill during a write leaves it
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&part)
+        .unwrap()
+        .write_all(b"999999,12,0,123,ok,,0.1")
+        .unwrap();
+    let again = sweep(tmp.path(), &[file, "--out", "killed", "--jobs", "2"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "without --resume an existing part is refused"
+    );
+    let resumed = sweep(
+        tmp.path(),
+        &[file, "--out", "killed", "--jobs", "2", "--resume"],
+    );
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    for f in ["runs.csv", "points.csv"] {
+        assert_eq!(
+            read(&tmp.path().join("whole"), f),
+            read(&tmp.path().join("killed"), f),
+            "{f} differs after resume"
+        );
+    }
+}
