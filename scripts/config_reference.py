@@ -55,7 +55,7 @@ print("by index or by their `code` / `id` / `name` / `sector` / `material`, e.g.
 print("`states.CN.export_controls.ndfeb_magnets.approval.civilian=0.5` or")
 print("`populations.us_auto_suppliers.count=100`.\n")
 renames = {}
-for path in ("src/config/run.rs", "src/config/scenario.rs"):
+for path in ("src/config/run.rs", "src/config/scenario.rs", "src/config/sweep.rs"):
     text = open(path).read()
     for m in re.finditer(r'rename = "(\w+)"\)\]\s*pub struct (\w+)', text):
         renames[m.group(2)] = m.group(1)
@@ -65,7 +65,11 @@ def ron_type(t):
         t = re.sub(rf"\b{rust}\b", ron, t)
     return t
 
-for path, title in [("src/config/run.rs", "Run file (`configs/*.ron`)"), ("src/config/scenario.rs", "Scenario file (`models/*.ron`)")]:
+for path, title in [
+    ("src/config/run.rs", "Run file (`configs/*.ron`)"),
+    ("src/config/sweep.rs", "Sweep file (`configs/sweep_*.ron`)"),
+    ("src/config/scenario.rs", "Scenario file (`models/*.ron`)"),
+]:
     print(f"## {title}\n")
     for kind, name, doc, fields in items(path):
         print(f"### `{name}` ({kind})\n")

@@ -2,6 +2,8 @@
 //! under a temporary name and renamed into place when complete, so a
 //! folder with the final name is always whole.
 
+pub mod columnar;
+
 use crate::config::{ResolvedRun, Scenario};
 use crate::error::{Error, Result};
 use crate::metrics::{Cell, Table};

@@ -345,6 +345,11 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         })?;
         files.push(sobol_path);
     }
+    for csv_path in files.clone() {
+        let parquet_path = csv_path.with_extension("parquet");
+        crate::output::columnar::csv_to_parquet(&csv_path, &parquet_path)?;
+        files.push(parquet_path);
+    }
     Ok(MergeReport {
         runs,
         failed,

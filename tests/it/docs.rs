@@ -5,7 +5,11 @@ use crate::common::root;
 #[test]
 fn config_reference_names_every_field() {
     let doc = std::fs::read_to_string(root().join("docs/CONFIG.md")).unwrap();
-    for file in ["src/config/scenario.rs", "src/config/run.rs"] {
+    for file in [
+        "src/config/scenario.rs",
+        "src/config/run.rs",
+        "src/config/sweep.rs",
+    ] {
         let src = std::fs::read_to_string(root().join(file)).unwrap();
         for line in src.lines() {
             let line = line.trim();

@@ -114,14 +114,17 @@ fn shard_and_merge_equals_unsharded(file: &str, files: &[&str]) {
 
 #[test]
 fn shards_merged_are_byte_identical_to_the_unsharded_sweep() {
-    shard_and_merge_equals_unsharded("sweep_small.ron", &["runs.csv", "points.csv"]);
+    shard_and_merge_equals_unsharded(
+        "sweep_small.ron",
+        &["runs.csv", "points.csv", "runs.parquet", "points.parquet"],
+    );
 }
 
 #[test]
 fn a_sobol_sweep_writes_indices_and_shards_agree() {
     shard_and_merge_equals_unsharded(
         "sweep_sobol_small.ron",
-        &["runs.csv", "points.csv", "sobol.csv"],
+        &["runs.csv", "points.csv", "sobol.csv", "sobol.parquet"],
     );
 }
 
