@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Rows per record batch (and row group).
-const BATCH: usize = 65_536;
+const BATCH: usize = 8_192;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {

@@ -31,15 +31,94 @@ impl Axis {
     }
 }
 
-/// The design points of a sweep: one row of value texts per point, in the
-/// order of `paths`.
-#[derive(Debug, Clone, PartialEq)]
+/// The design points of a sweep, computed on demand from the point index
+/// (nothing per point is stored, so memory does not grow with the design).
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub paths: Vec<String>,
-    pub points: Vec<Vec<String>>,
+    axes: Vec<Axis>,
+    layout: Layout,
+    count: usize,
     /// For a Sobol design: (N, k); points come in blocks of k + 2 per base
     /// sample j: A_j, B_j, then AB_j with axis i from B, for i in 0..k.
     pub saltelli: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+enum Layout {
+    Factorial,
+    /// Per axis, the stratum of each point; jitter is a stateless draw.
+    LatinHypercube {
+        strata: Vec<Vec<u32>>,
+        seed: u64,
+    },
+    Sobol {
+        scramble: u32,
+    },
+}
+
+impl Plan {
+    /// Number of design points.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Values of axis `a` worth checking before a sweep: every discrete
+    /// value (up to 1000), or the median of a distribution.
+    pub fn values_to_check(&self, a: usize) -> Vec<String> {
+        match &self.axes[a] {
+            Axis::Discrete(v) => v.iter().take(1000).cloned().collect(),
+            c @ Axis::Continuous(_) => vec![c.at(0.5)],
+        }
+    }
+
+    /// The values of point `i`, as RON text, in the order of `paths`.
+    pub fn point(&self, i: usize) -> Vec<String> {
+        let k = self.axes.len();
+        match &self.layout {
+            Layout::Factorial => {
+                // mixed radix, the first axis varying slowest
+                let mut rest = i;
+                let mut values = vec![String::new(); k];
+                for (a, axis) in self.axes.iter().enumerate().rev() {
+                    let Axis::Discrete(v) = axis else {
+                        unreachable!("checked: factorial axes are discrete")
+                    };
+                    values[a] = v[rest % v.len()].clone();
+                    rest /= v.len();
+                }
+                values
+            }
+            Layout::LatinHypercube { strata, seed } => {
+                let n = self.count as f64;
+                self.axes
+                    .iter()
+                    .enumerate()
+                    .map(|(a, axis)| {
+                        let jitter = rng::uniform(*seed, Stream::Design, a as u64, i as u64);
+                        axis.at((strata[a][i] as f64 + jitter) / n)
+                    })
+                    .collect()
+            }
+            Layout::Sobol { scramble } => {
+                let (j, offset) = (i / (k + 2), i % (k + 2));
+                let u = |d: usize| sobol_burley::sample(j as u32, d as u32, *scramble) as f64;
+                self.axes
+                    .iter()
+                    .enumerate()
+                    .map(|(a, axis)| {
+                        // A_j: dims 0..k; B_j: dims k..2k; AB_j^i: A_j with axis i from B_j
+                        let from_b = offset == 1 || (offset >= 2 && offset - 2 == a);
+                        axis.at(u(if from_b { k + a } else { a }))
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// A number as short RON text without float noise (12 significant digits).
@@ -182,91 +261,40 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
         return Err(problems);
     }
     let axes: Vec<Axis> = axes.into_iter().map(|a| a.expect("no problems")).collect();
-    let (points, saltelli) = match cfg.design {
-        Design::FullFactorial => (factorial(&axes), None),
+    let (layout, saltelli) = match cfg.design {
+        Design::FullFactorial => (Layout::Factorial, None),
         Design::LatinHypercube { samples } => {
-            (latin_hypercube(&axes, samples as usize, cfg.seed), None)
+            let n = samples as usize;
+            let strata = (0..k)
+                .map(|a| {
+                    let mut g = rng::generator(cfg.seed, Stream::Design, a as u64);
+                    let mut strata: Vec<u32> = (0..n as u32).collect();
+                    for j in (1..n).rev() {
+                        strata.swap(j, g.random_range(0..=j));
+                    }
+                    strata
+                })
+                .collect();
+            (
+                Layout::LatinHypercube {
+                    strata,
+                    seed: cfg.seed,
+                },
+                None,
+            )
         }
-        Design::Sobol { samples } => (
-            saltelli(&axes, samples as usize, cfg.seed),
-            Some((samples as usize, k)),
-        ),
+        Design::Sobol { samples } => {
+            let scramble = (rng::key(cfg.seed, Stream::Design, u64::MAX, 0) >> 32) as u32;
+            (Layout::Sobol { scramble }, Some((samples as usize, k)))
+        }
     };
     Ok(Plan {
         paths,
-        points,
+        axes,
+        layout,
+        count: count as usize,
         saltelli,
     })
-}
-
-/// Every combination, the first axis varying slowest.
-fn factorial(axes: &[Axis]) -> Vec<Vec<String>> {
-    let mut points = vec![vec![]];
-    for axis in axes {
-        let Axis::Discrete(values) = axis else {
-            unreachable!("checked: factorial axes are discrete")
-        };
-        points = points
-            .into_iter()
-            .flat_map(|p| {
-                values.iter().map(move |v| {
-                    let mut q = p.clone();
-                    q.push(v.clone());
-                    q
-                })
-            })
-            .collect();
-    }
-    points
-}
-
-/// One point per stratum of every axis, strata shuffled per axis.
-fn latin_hypercube(axes: &[Axis], n: usize, seed: u64) -> Vec<Vec<String>> {
-    let mut columns = Vec::with_capacity(axes.len());
-    for (i, axis) in axes.iter().enumerate() {
-        let mut g = rng::generator(seed, Stream::Design, i as u64);
-        let mut strata: Vec<usize> = (0..n).collect();
-        for j in (1..n).rev() {
-            strata.swap(j, g.random_range(0..=j));
-        }
-        columns.push(
-            strata
-                .iter()
-                .map(|&s| axis.at((s as f64 + g.random::<f64>()) / n as f64))
-                .collect::<Vec<_>>(),
-        );
-    }
-    (0..n)
-        .map(|j| columns.iter().map(|c| c[j].clone()).collect())
-        .collect()
-}
-
-/// Saltelli's scheme from one 2k-dimensional scrambled Sobol sequence:
-/// A = dimensions 0..k, B = k..2k; per base sample j the block A_j, B_j,
-/// AB_j^1 .. AB_j^k.
-fn saltelli(axes: &[Axis], n: usize, seed: u64) -> Vec<Vec<String>> {
-    let k = axes.len();
-    let scramble = (rng::key(seed, Stream::Design, u64::MAX, 0) >> 32) as u32;
-    let mut points = Vec::with_capacity(n * (k + 2));
-    for j in 0..n {
-        let a: Vec<f64> = (0..k)
-            .map(|d| sobol_burley::sample(j as u32, d as u32, scramble) as f64)
-            .collect();
-        let b: Vec<f64> = (0..k)
-            .map(|d| sobol_burley::sample(j as u32, (k + d) as u32, scramble) as f64)
-            .collect();
-        let row = |u: &[f64]| -> Vec<String> {
-            axes.iter().zip(u).map(|(axis, &x)| axis.at(x)).collect()
-        };
-        points.push(row(&a));
-        points.push(row(&b));
-        for i in 0..k {
-            let mut ab = a.clone();
-            ab[i] = b[i];
-            points.push(row(&ab));
-        }
-    }
-    points
 }
 
 #[cfg(test)]
@@ -308,9 +336,10 @@ mod tests {
             ],
         ))
         .unwrap();
-        assert_eq!(p.points.len(), 6);
-        assert_eq!(p.points[0], ["0.1", "Linear"]);
-        assert_eq!(p.points[5], ["0.3", "Conceder(e: 2.0)"]);
+        assert_eq!(p.len(), 6);
+        assert_eq!(p.point(0), ["0.1", "Linear"]);
+        assert_eq!(p.point(1), ["0.1", "Conceder(e: 2.0)"]);
+        assert_eq!(p.point(5), ["0.3", "Conceder(e: 2.0)"]);
     }
 
     #[test]
@@ -322,10 +351,8 @@ mod tests {
         ))
         .unwrap();
         for axis in 0..2 {
-            let mut strata: Vec<usize> = p
-                .points
-                .iter()
-                .map(|pt| (pt[axis].parse::<f64>().unwrap() * n as f64) as usize)
+            let mut strata: Vec<usize> = (0..p.len())
+                .map(|i| (p.point(i)[axis].parse::<f64>().unwrap() * n as f64) as usize)
                 .collect();
             strata.sort_unstable();
             assert_eq!(strata, (0..n as usize).collect::<Vec<_>>());
@@ -339,8 +366,8 @@ mod tests {
             vec![AxisValues::Distribution(Dist::Uniform { min: 0.0, max: 1.0 }); 3],
         ))
         .unwrap();
-        assert_eq!(p.points.len(), 8 * 5);
-        let block = &p.points[5..10];
+        assert_eq!(p.len(), 8 * 5);
+        let block: Vec<Vec<String>> = (5..10).map(|i| p.point(i)).collect();
         let (a, b) = (&block[0], &block[1]);
         for i in 0..3 {
             for d in 0..3 {

@@ -135,28 +135,20 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
     }
     let base = config::resolve_run(&base_path, &RunOverrides::default())?;
     // Every axis path and value kind is checked once before any run.
-    let mut seen = std::collections::HashSet::new();
-    for point in plan
-        .points
-        .iter()
-        .take(1)
-        .chain(plan.points.iter().skip(1).take(4096))
-    {
-        for (p, v) in plan.paths.iter().zip(point) {
-            if seen.insert((p.clone(), v.clone())) {
-                config::apply_overrides(base.scenario.clone(), &[format!("{p}={v}")]).map_err(
-                    |e| match e {
-                        Error::Override {
-                            assignment,
-                            message,
-                        } => Error::Override {
-                            assignment: format!("{assignment} (sweep axis in {})", path.display()),
-                            message,
-                        },
-                        other => other,
+    for (a, p) in plan.paths.iter().enumerate() {
+        for v in plan.values_to_check(a) {
+            config::apply_overrides(base.scenario.clone(), &[format!("{p}={v}")]).map_err(|e| {
+                match e {
+                    Error::Override {
+                        assignment,
+                        message,
+                    } => Error::Override {
+                        assignment: format!("{assignment} (sweep axis in {})", path.display()),
+                        message,
                     },
-                )?;
-            }
+                    other => other,
+                }
+            })?;
         }
     }
     for c in &cfg.sensitivity {
@@ -210,7 +202,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
-    let points = plan.points.len() as u64;
+    let points = plan.len() as u64;
     let manifest = SweepManifest {
         crate_version: env!("CARGO_PKG_VERSION").into(),
         sweep_file: path.display().to_string(),
@@ -288,7 +280,7 @@ fn run_row(p: &Prepared, run: u64) -> Vec<String> {
     let reps = p.config.replicates as u64;
     let (point, replicate) = (run / reps, run % reps);
     let seed = run_seed(p.config.seed, point, replicate);
-    let values = &p.plan.points[point as usize];
+    let values = &p.plan.point(point as usize);
     let mut row = vec![
         run.to_string(),
         point.to_string(),

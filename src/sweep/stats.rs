@@ -172,9 +172,8 @@ mod tests {
             out: None,
         };
         let p = plan(&cfg).unwrap();
-        let f: Vec<f64> = p
-            .points
-            .iter()
+        let f: Vec<f64> = (0..p.len())
+            .map(|i| p.point(i))
             .map(|pt| {
                 let x: Vec<f64> = pt
                     .iter()
