@@ -323,6 +323,12 @@ mod progress {
 
         pub fn update(&mut self, p: Progress) {
             if let Some(b) = &self.bar {
+                if p.done == p.resumed {
+                    // runs found on resume are not progress made now
+                    b.set_position(p.done);
+                    b.reset_eta();
+                    return;
+                }
                 b.set_position(p.done);
                 if p.failed > 0 {
                     b.set_message(format!("{} failed", p.failed));

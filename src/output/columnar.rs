@@ -57,8 +57,9 @@ fn column(kind: Kind, rows: &[csv::StringRecord], i: usize) -> ArrayRef {
     }
 }
 
-/// Writes `parquet` from the CSV file `csv` (two streaming passes).
-pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path) -> Result<()> {
+/// Writes `parquet` from the CSV file `csv` (two streaming passes);
+/// `text` names columns that are text whatever they hold.
+pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path, text: &[&str]) -> Result<()> {
     let csv_err = |e: csv::Error| Error::Output(format!("{}: {e}", csv_path.display()));
     let mut reader = csv::Reader::from_path(csv_path).map_err(csv_err)?;
     let names: Vec<String> = reader
@@ -67,7 +68,16 @@ pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path) -> Result<()> {
         .iter()
         .map(String::from)
         .collect();
-    let mut kinds = vec![Kind::Int; names.len()];
+    let mut kinds: Vec<Kind> = names
+        .iter()
+        .map(|n| {
+            if text.contains(&n.as_str()) {
+                Kind::Text
+            } else {
+                Kind::Int
+            }
+        })
+        .collect();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
         for (k, v) in kinds.iter_mut().zip(record.iter()) {
@@ -139,7 +149,7 @@ mod tests {
         )
         .unwrap();
         let pq = dir.path().join("t.parquet");
-        csv_to_parquet(&csv_path, &pq).unwrap();
+        csv_to_parquet(&csv_path, &pq, &[]).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&pq).unwrap()).unwrap();
         let meta = reader.metadata();
         assert_eq!(meta.file_metadata().num_rows(), 2);

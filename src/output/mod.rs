@@ -93,7 +93,7 @@ pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<
     let tmp = parent.join(format!(
         ".{}.partial-{}",
         name.to_string_lossy(),
-        std::process::id()
+        unique_suffix()
     ));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -149,7 +149,7 @@ pub fn write_atomic_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let tmp = path.with_file_name(format!(".{name}.partial-{}", unique_suffix()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         write(&mut file)?;
@@ -166,4 +166,14 @@ pub fn write_atomic_with(
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Host, process and time: distinct for writers on different nodes that
+/// share a file system and happen to share a pid.
+fn unique_suffix() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{}-{nanos}", host.trim(), std::process::id())
 }

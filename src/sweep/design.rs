@@ -68,11 +68,12 @@ impl Plan {
     }
 
     /// Values of axis `a` worth checking before a sweep: every discrete
-    /// value (up to 1000), or the median of a distribution.
+    /// value (up to 1000), or two draws of a distribution.
     pub fn values_to_check(&self, a: usize) -> Vec<String> {
         match &self.axes[a] {
             Axis::Discrete(v) => v.iter().take(1000).cloned().collect(),
-            c @ Axis::Continuous(_) => vec![c.at(0.5)],
+            // the median and a value that is not a whole number (integer fields)
+            c @ Axis::Continuous(_) => vec![c.at(0.5), c.at(0.37)],
         }
     }
 
@@ -154,10 +155,11 @@ fn axis_values(path: &str, values: &AxisValues, problems: &mut Vec<Problem>) -> 
                     "Range needs finite min <= max and step > 0, got ({min}, {max}, {step})"
                 ));
             }
-            let n = ((max - min) / step + 1e-6).floor() as u64 + 1;
-            if n > 1_000_000 {
-                return fail(format!("Range has {n} values; at most 1000000"));
+            let steps = ((max - min) / step + 1e-6).floor();
+            if !(0.0..1_000_000.0).contains(&steps) {
+                return fail(format!("Range has {} values; at most 1000000", steps + 1.0));
             }
+            let n = steps as u64 + 1;
             Some(Axis::Discrete(
                 (0..n).map(|i| fmt_num(min + i as f64 * step)).collect(),
             ))

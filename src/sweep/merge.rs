@@ -46,7 +46,17 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
         let Some((index, count)) = parsed else {
             return Err(bad(dir, format!("unexpected file parts/{name}")));
         };
-        found.push((Shard { index, count }, path));
+        let shard = Shard { index, count };
+        if name != shard.part_name() {
+            return Err(bad(
+                dir,
+                format!(
+                    "unexpected file parts/{name} (expected names like {})",
+                    shard.part_name()
+                ),
+            ));
+        }
+        found.push((shard, path));
     }
     if found.is_empty() {
         return Err(bad(
@@ -160,7 +170,6 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         runs += 1;
         if &record[4] != "ok" {
             failed += 1;
-            complete.iter_mut().for_each(|c| *c = false);
             continue;
         }
         for i in first_summary..columns.len() {
@@ -190,7 +199,12 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         manifest
             .sensitivity
             .iter()
-            .filter_map(|c| columns.iter().position(|x| x == c))
+            .filter_map(|c| {
+                columns[first_summary..]
+                    .iter()
+                    .position(|x| x == c)
+                    .map(|i| first_summary + i)
+            })
             .collect()
     };
     let mut point_means: Vec<Vec<f64>> = vec![Vec::new(); sensitivity.len()];
@@ -347,7 +361,11 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     }
     for csv_path in files.clone() {
         let parquet_path = csv_path.with_extension("parquet");
-        crate::output::columnar::csv_to_parquet(&csv_path, &parquet_path)?;
+        crate::output::columnar::csv_to_parquet(
+            &csv_path,
+            &parquet_path,
+            &["status", "message", "column", "axis", "note"],
+        )?;
         files.push(parquet_path);
     }
     Ok(MergeReport {

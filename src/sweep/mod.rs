@@ -94,12 +94,19 @@ impl Shard {
         else {
             return Ok(None);
         };
-        let min = get("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
         let num = |s: &str| {
             s.parse::<u64>()
                 .map_err(|_| Error::Usage(format!("SLURM array variable `{s}` is not a number")))
         };
-        let (id, count, min) = (num(&id)?, num(&count)?, num(&min)?);
+        let (id, count) = (num(&id)?, num(&count)?);
+        let min = get("SLURM_ARRAY_TASK_MIN").map_or(Ok(0), |m| num(&m))?;
+        let max =
+            get("SLURM_ARRAY_TASK_MAX").map_or(Ok(min + count.saturating_sub(1)), |m| num(&m))?;
+        if max + 1 - min != count {
+            return Err(Error::Usage(format!(
+                "the SLURM array {min}-{max} has {count} tasks, not a contiguous range: pass --shard K/N explicitly"
+            )));
+        }
         Shard::parse(&format!("{}/{count}", id.saturating_sub(min))).map(Some)
     }
 
@@ -172,15 +179,18 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         .unwrap_or_else(|| Path::new("out").join(name));
     let summary_columns = summary_columns(&base);
     for c in &cfg.sensitivity {
-        if !summary_columns.contains(c) {
+        // `seed` is the run seed in runs.csv, not a model output
+        if c == "seed" || !summary_columns.contains(c) {
+            let known: Vec<&str> = summary_columns
+                .iter()
+                .filter(|x| *x != "seed")
+                .map(String::as_str)
+                .collect();
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
                 problems: vec![Problem {
                     field: "sensitivity".into(),
-                    message: format!(
-                        "`{c}` is not a summary column; known: {}",
-                        summary_columns.join(", ")
-                    ),
+                    message: format!("`{c}` is not a summary column; known: {}", known.join(", ")),
                 }],
             });
         }

@@ -36,6 +36,32 @@ pub fn emit(dir: &Path, sweep_file: &Path, name: &str, o: &SlurmOptions) -> Resu
     let (dir, sweep_file) = (abs(dir)?, abs(sweep_file)?);
     let exe = std::env::current_exe().map_err(|e| Error::io("chokepoint", e))?;
     let workdir = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    for (flag, value) in [("--mem", &o.mem), ("--time", &o.time)] {
+        if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '"') {
+            return Err(Error::Usage(format!(
+                "{flag} `{value}`: expected a SLURM value without spaces or quotes"
+            )));
+        }
+    }
+    if let Some(p) = &o.partition
+        && (p.is_empty() || p.chars().any(|c| c.is_whitespace() || c == '"'))
+    {
+        return Err(Error::Usage(format!(
+            "--partition `{p}`: expected a partition name"
+        )));
+    }
+    // #SBATCH lines take double-quoted values; `%` starts a filename pattern there.
+    let sbatch_path = |p: &Path| format!("\"{}\"", p.display().to_string().replace('%', "%%"));
+    let job_name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let partition = o
         .partition
         .as_ref()
@@ -43,32 +69,40 @@ pub fn emit(dir: &Path, sweep_file: &Path, name: &str, o: &SlurmOptions) -> Resu
         .unwrap_or_default();
     let header = |job: &str, extra: &str| {
         format!(
-            "#!/bin/bash\n#SBATCH --job-name=chokepoint-{name}-{job}\n{extra}#SBATCH --cpus-per-task={cpus}\n#SBATCH --mem={mem}\n#SBATCH --time={time}\n{partition}set -euo pipefail\ncd {workdir}\n",
+            "#!/bin/bash\n#SBATCH --job-name=chokepoint-{job_name}-{job}\n{extra}#SBATCH --cpus-per-task={cpus}\n#SBATCH --mem={mem}\n#SBATCH --time={time}\n{partition}set -euo pipefail\ncd {workdir}\n",
             cpus = o.cpus_per_task,
             mem = o.mem,
             time = o.time,
             workdir = quote(&workdir),
         )
     };
+    // The shard count is written in, not read from SLURM_ARRAY_TASK_COUNT, so
+    // that resubmitting one task (`sbatch --array=2 sweep.sbatch`) runs that
+    // shard. Exit code 3 (some runs failed, recorded in the part) still lets
+    // the merge run.
     let array = format!(
-        "{}# Each task runs its shard (from SLURM_ARRAY_TASK_ID / _COUNT); --resume continues a requeued task.\n{} sweep {} --out {} --jobs \"$SLURM_CPUS_PER_TASK\" --resume\n",
+        "{}# Task K runs shard K/{tasks}; --resume continues a requeued or resubmitted task.\n{} sweep {} --out {} --shard \"$SLURM_ARRAY_TASK_ID/{tasks}\" --jobs \"$SLURM_CPUS_PER_TASK\" --resume || {{ rc=$?; [ \"$rc\" -eq 3 ] || exit \"$rc\"; }}\n",
         header(
             "array",
             &format!(
-                "#SBATCH --array=0-{}\n#SBATCH --output={}/slurm/%A_%a.out\n",
+                "#SBATCH --array=0-{}\n#SBATCH --output={}\n",
                 o.tasks - 1,
-                dir.display()
+                sbatch_path(&dir.join("slurm/%A_%a.out")).replace("%%A_%%a", "%A_%a")
             )
         ),
         quote(&exe),
         quote(&sweep_file),
         quote(&dir),
+        tasks = o.tasks,
     );
     let merge = format!(
-        "{}{} merge {}\n",
+        "{}{} merge {} || {{ rc=$?; [ \"$rc\" -eq 3 ] || exit \"$rc\"; }}\n",
         header(
             "merge",
-            &format!("#SBATCH --output={}/slurm/merge_%j.out\n", dir.display())
+            &format!(
+                "#SBATCH --output={}\n",
+                sbatch_path(&dir.join("slurm/merge_%j.out")).replace("merge_%%j", "merge_%j")
+            )
         ),
         quote(&exe),
         quote(&dir)

@@ -310,3 +310,71 @@ fn a_killed_sweep_resumes_to_the_same_output() {
         );
     }
 }
+
+#[test]
+fn emitted_slurm_scripts_quote_paths_and_fix_the_shard_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_small.ron");
+    let out = sweep(
+        tmp.path(),
+        &[
+            file.to_str().unwrap(),
+            "--out",
+            "my runs/s%1",
+            "--emit-slurm",
+            "--tasks",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = std::fs::read_to_string(tmp.path().join("my runs/s%1/sweep.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-3"), "{script}");
+    assert!(
+        script.contains("my runs/s%%1/slurm/%A_%a.out\""),
+        "{script}"
+    );
+    assert!(
+        script.contains("--shard \"$SLURM_ARRAY_TASK_ID/4\""),
+        "{script}"
+    );
+    assert!(
+        script.contains("[ \"$rc\" -eq 3 ]"),
+        "a run that failed (exit 3) must not block the merge: {script}"
+    );
+    let submit = std::fs::read_to_string(tmp.path().join("my runs/s%1/submit.sh")).unwrap();
+    assert!(submit.contains("--dependency=afterok"), "{submit}");
+}
+
+#[test]
+fn bad_designs_are_input_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = format!("base: {:?}", data("small_run.ron").to_str().unwrap());
+    for (name, text, expect) in [
+        (
+            "huge range",
+            format!(
+                "Sweep({base}, axes: [Axis(path: \"negotiation.deadline_weeks\", values: Range(min: 0.0, max: 1.0, step: 1e-20))])"
+            ),
+            "at most 1000000",
+        ),
+        (
+            "seed as sensitivity",
+            format!(
+                "Sweep({base}, axes: [Axis(path: \"negotiation.deadline_weeks\", values: Distribution(Uniform(min: 4.0, max: 8.0)))], design: Sobol(samples: 4), sensitivity: [\"seed\"])"
+            ),
+            "`seed` is not a summary column",
+        ),
+        (
+            "float draws on an integer field",
+            format!(
+                "Sweep({base}, axes: [Axis(path: \"populations.parts.count\", values: Distribution(Uniform(min: 10.0, max: 20.0)))], design: LatinHypercube(samples: 4))"
+            ),
+            "populations[0].count",
+        ),
+    ] {
+        std::fs::write(tmp.path().join("s.ron"), text).unwrap();
+        let out = sweep(tmp.path(), &["s.ron", "--out", "o"]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expect), "{name}: {}", stderr(&out));
+    }
+}
