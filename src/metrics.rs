@@ -317,6 +317,7 @@ pub fn record(
     clock: Res<Clock>,
     registry: Res<Registry>,
     stats: Res<WeekStats>,
+    totals: Res<RunTotals>,
     mut recorder: ResMut<Recorder>,
     states: Query<(&StateAgent, &Pressure, &Trust)>,
     restrictions: Query<&TechRestriction>,
@@ -429,6 +430,13 @@ pub fn record(
             }
         }
     }
+    let labels: Vec<&str> = totals
+        .events
+        .iter()
+        .filter(|(w, _)| *w == clock.week)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    row.push(("events".into(), labels.join("; ").into()));
     row.push(("detections".into(), stats.detections.into()));
     row.push(("diverting_firms".into(), stats.diverting_firms.into()));
     for t in &tracks {

@@ -15,6 +15,20 @@ pub struct Simulation {
     seed: u64,
 }
 
+/// Columns of `transcript.csv`.
+pub const TRANSCRIPT_COLUMNS: [&str; 10] = [
+    "week",
+    "date",
+    "track",
+    "round",
+    "event",
+    "actor",
+    "terms",
+    "u_consumer",
+    "u_supplier",
+    "note",
+];
+
 /// The three tables of a finished run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunTables {
@@ -78,39 +92,29 @@ impl Simulation {
         let summary = metrics::summary(&mut self.world, self.seed, weeks);
         let timeseries = self.world.resource::<Recorder>().0.clone();
         let totals = self.world.resource::<RunTotals>();
-        let mut transcript = Table::default();
         let date = |w: u32| (start + chrono::Days::new(7 * w as u64)).to_string();
-        for r in &totals.transcript {
-            let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
-            transcript.push(vec![
-                ("week".into(), r.week.into()),
-                ("date".into(), date(r.week).into()),
-                ("track".into(), r.track.as_str().into()),
-                ("round".into(), r.round.into()),
-                ("event".into(), r.event.into()),
-                ("actor".into(), r.actor.as_str().into()),
-                ("terms".into(), r.terms.as_str().into()),
-                ("u_consumer".into(), u(r.u_consumer)),
-                ("u_supplier".into(), u(r.u_supplier)),
-                ("note".into(), r.note.as_str().into()),
-            ]);
-        }
-        if transcript.columns.is_empty() {
-            transcript.columns = [
-                "week",
-                "date",
-                "track",
-                "round",
-                "event",
-                "actor",
-                "terms",
-                "u_consumer",
-                "u_supplier",
-                "note",
-            ]
-            .map(String::from)
-            .to_vec();
-        }
+        let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
+        let transcript = Table {
+            columns: TRANSCRIPT_COLUMNS.map(String::from).to_vec(),
+            rows: totals
+                .transcript
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.week.into(),
+                        date(r.week).into(),
+                        r.track.as_str().into(),
+                        r.round.into(),
+                        r.event.into(),
+                        r.actor.as_str().into(),
+                        r.terms.as_str().into(),
+                        u(r.u_consumer),
+                        u(r.u_supplier),
+                        r.note.as_str().into(),
+                    ]
+                })
+                .collect(),
+        };
         RunTables {
             timeseries,
             transcript,

@@ -158,17 +158,14 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             })?;
         }
     }
-    for c in &cfg.sensitivity {
-        if !matches!(cfg.design, config::Design::Sobol { .. }) {
-            return Err(Error::Invalid {
-                path: path.to_path_buf(),
-                problems: vec![Problem {
-                    field: "sensitivity".into(),
-                    message: "Sobol indices need a Sobol design".into(),
-                }],
-            });
-        }
-        let _ = c;
+    if !cfg.sensitivity.is_empty() && !matches!(cfg.design, config::Design::Sobol { .. }) {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                field: "sensitivity".into(),
+                message: "Sobol indices need a Sobol design".into(),
+            }],
+        });
     }
     let name = path
         .file_stem()

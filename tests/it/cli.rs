@@ -79,18 +79,7 @@ fn the_transcript_records_offers_with_both_utilities() {
     let headers = rows.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        [
-            "week",
-            "date",
-            "track",
-            "round",
-            "event",
-            "actor",
-            "terms",
-            "u_consumer",
-            "u_supplier",
-            "note"
-        ]
+        chokepoint::sim::TRANSCRIPT_COLUMNS
     );
     let events: Vec<String> = rows.records().map(|r| r.unwrap()[4].to_string()).collect();
     assert!(
