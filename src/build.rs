@@ -196,6 +196,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let (ns, nm) = (states.len(), materials.len());
     let mut baseline_imports = vec![vec![0.0; ns]; nm];
     let mut has_military = vec![vec![false; nm]; ns];
+    let mut military_demand = vec![vec![0.0; nm]; ns];
     for f in &firms {
         let (h, m) = (f.kind.home as usize, f.kind.material as usize);
         if f.kind.home != f.kind.supplier {
@@ -203,6 +204,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         }
         if f.kind.end_use == EndUse::Military {
             has_military[h][m] = true;
+            military_demand[h][m] += f.params.demand();
         }
     }
     let mut other_supply = vec![vec![0.0; nm]; ns];
@@ -350,6 +352,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         other_supply,
         baseline_imports,
         has_military,
+        military_demand,
         firm_count: n,
     };
     world.insert_resource(WeekStats::new(&registry));

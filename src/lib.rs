@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod model;
 pub mod negotiation;
 pub mod output;
+pub mod par;
 pub mod rng;
 pub mod schedule;
 pub mod sim;

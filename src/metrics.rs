@@ -1,10 +1,13 @@
 //! Named metrics: this week's aggregates (`WeekStats`), run totals
 //! (`RunTotals`), and the recorders that turn them into output rows.
-//! Every aggregate is a sequential sum in query order, which is fixed by
-//! the spawn order (FirmId order), so thread count never changes a figure.
+//! Every aggregate over firms sums fixed chunks of the firm tables (whose
+//! order is the spawn order, FirmId order) and combines them in chunk order
+//! (`crate::par`), so the thread count never changes a figure.
 
 use crate::config::EndUse;
 use crate::model::*;
+use crate::par;
+use crate::systems::{DENSE, Parallel};
 use bevy_ecs::prelude::*;
 
 /// Per (home state, sector) group, this week.
@@ -149,20 +152,43 @@ pub struct TranscriptRow {
     pub note: String,
 }
 
-/// Sums this week's firm figures into `WeekStats` and `RunTotals`.
-#[allow(clippy::type_complexity)]
-pub fn aggregate(
-    clock: Res<Clock>,
-    registry: Res<Registry>,
-    mut stats: ResMut<WeekStats>,
-    mut totals: ResMut<RunTotals>,
-    stockpiles: Query<&Stockpile>,
-    firms: Query<(&FirmKind, &FirmParams, &Stock, &Licence, &Flow, &Production)>,
-) {
-    let week = clock.week;
-    let stats = &mut *stats;
-    for (kind, params, stock, lic, flow, prod) in &firms {
-        let g = &mut stats.groups[kind.group as usize];
+/// This week's figures of a run of firms: the per-firm part of `WeekStats`.
+#[derive(Debug, Clone)]
+struct Tally {
+    groups: Vec<GroupStats>,
+    states: Vec<StateStats>,
+    /// [material * states + destination]
+    exports: Vec<f64>,
+    ledger: Ledger,
+    civilian_grants: u32,
+    military_grants: u32,
+}
+
+impl Tally {
+    fn new(r: &Registry) -> Self {
+        Tally {
+            groups: vec![GroupStats::default(); r.groups.len()],
+            states: vec![StateStats::default(); r.states.len()],
+            exports: vec![0.0; r.materials.len() * r.states.len()],
+            ledger: Ledger::default(),
+            civilian_grants: 0,
+            military_grants: 0,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        week: u32,
+        ns: usize,
+        kind: &FirmKind,
+        params: &FirmParams,
+        stock: &Stock,
+        lic: &Licence,
+        flow: &Flow,
+        prod: &Production,
+    ) {
+        let g = &mut self.groups[kind.group as usize];
         let capacity = params.capacity as f64;
         g.capacity += capacity;
         g.output += prod.output;
@@ -175,8 +201,8 @@ pub fn aggregate(
                 g.granted += 1;
                 if *since == week {
                     match kind.end_use {
-                        EndUse::Military => stats.military_grants += 1,
-                        EndUse::Civilian => stats.civilian_grants += 1,
+                        EndUse::Military => self.military_grants += 1,
+                        EndUse::Civilian => self.civilian_grants += 1,
                         EndUse::DualUse => {}
                     }
                 }
@@ -185,7 +211,7 @@ pub fn aggregate(
             Licence::Blacklisted { .. } => g.blacklisted += 1,
             Licence::None => {}
         }
-        let s = &mut stats.states[kind.home as usize];
+        let s = &mut self.states[kind.home as usize];
         s.demand += params.demand();
         s.received += flow.received() - flow.diverted_out;
         let lost_share = if capacity > 0.0 {
@@ -204,9 +230,9 @@ pub fn aggregate(
             s.weight += w;
         }
         if kind.home != kind.supplier {
-            stats.exports[kind.material as usize][kind.home as usize] += flow.from_supplier;
+            self.exports[kind.material as usize * ns + kind.home as usize] += flow.from_supplier;
         }
-        let l = &mut stats.ledger;
+        let l = &mut self.ledger;
         l.supplier_shipments += flow.from_supplier;
         l.other_supply += flow.from_pool;
         l.stockpile_release += flow.from_stockpile;
@@ -214,6 +240,79 @@ pub fn aggregate(
         l.diverted_in += flow.diverted_in;
         l.consumption += prod.used;
         l.firm_inventory += stock.inventory;
+    }
+
+    /// Adds this tally into the week's statistics.
+    fn add_to(self, stats: &mut WeekStats) {
+        for (t, g) in stats.groups.iter_mut().zip(self.groups) {
+            t.capacity += g.capacity;
+            t.output += g.output;
+            t.lost += g.lost;
+            t.inventory += g.inventory;
+            t.demand += g.demand;
+            t.pending += g.pending;
+            t.granted += g.granted;
+            t.denied += g.denied;
+            t.blacklisted += g.blacklisted;
+            t.military_capacity += g.military_capacity;
+            t.military_lost += g.military_lost;
+        }
+        for (t, s) in stats.states.iter_mut().zip(self.states) {
+            t.weighted_lost += s.weighted_lost;
+            t.weight += s.weight;
+            t.military_lost += s.military_lost;
+            t.military_capacity += s.military_capacity;
+            t.demand += s.demand;
+            t.received += s.received;
+        }
+        let ns = stats.states.len();
+        for (m, row) in stats.exports.iter_mut().enumerate() {
+            for (d, t) in row.iter_mut().enumerate() {
+                *t += self.exports[m * ns + d];
+            }
+        }
+        let (t, l) = (&mut stats.ledger, self.ledger);
+        t.supplier_shipments += l.supplier_shipments;
+        t.other_supply += l.other_supply;
+        t.stockpile_release += l.stockpile_release;
+        t.consumption += l.consumption;
+        t.diverted_out += l.diverted_out;
+        t.diverted_in += l.diverted_in;
+        t.firm_inventory += l.firm_inventory;
+        stats.civilian_grants += self.civilian_grants;
+        stats.military_grants += self.military_grants;
+    }
+}
+
+/// Sums this week's firm figures into `WeekStats` and `RunTotals`.
+#[allow(clippy::type_complexity)]
+pub fn aggregate(
+    clock: Res<Clock>,
+    registry: Res<Registry>,
+    par: Res<Parallel>,
+    mut stats: ResMut<WeekStats>,
+    mut totals: ResMut<RunTotals>,
+    stockpiles: Query<&Stockpile>,
+    firms: Query<(&FirmKind, &FirmParams, &Stock, &Licence, &Flow, &Production)>,
+) {
+    let week = clock.week;
+    let ns = registry.states.len();
+    let stats = &mut *stats;
+    for (kinds, params, stocks, lics, flows, prods) in firms.contiguous_iter().expect(DENSE) {
+        par::reduce(
+            par.0,
+            kinds.len(),
+            |range| {
+                let mut tally = Tally::new(&registry);
+                for i in range {
+                    tally.add(
+                        week, ns, &kinds[i], &params[i], &stocks[i], &lics[i], &flows[i], &prods[i],
+                    );
+                }
+                tally
+            },
+            |tally| tally.add_to(stats),
+        );
     }
     stats.ledger.stockpiles = stockpiles.iter().map(|s| s.quantity).sum();
 

@@ -37,8 +37,10 @@ pub struct RunTables {
     pub summary: Table,
 }
 
-/// Sets up the shared worker pool once per process. `threads` = 0 means one
-/// per core. Returns whether per-firm systems should iterate in parallel.
+/// Sets up the shared worker pool (rayon's global pool) once per process.
+/// `threads` = 0 means one per core. Returns whether per-firm systems
+/// should split their work over it. The first call sets the pool's size
+/// for the whole process; later calls only choose whether to use it.
 pub fn init_threads(threads: usize) -> bool {
     let wanted = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -46,11 +48,10 @@ pub fn init_threads(threads: usize) -> bool {
         threads
     };
     if wanted > 1 {
-        bevy_tasks::ComputeTaskPool::get_or_init(|| {
-            bevy_tasks::TaskPoolBuilder::new()
-                .num_threads(wanted)
-                .build()
-        });
+        // Fails only when the pool already exists, which is fine.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(wanted)
+            .build_global();
     }
     wanted > 1
 }

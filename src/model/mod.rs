@@ -376,6 +376,8 @@ pub struct Registry {
     pub baseline_imports: Vec<Vec<f64>>,
     /// [state][material]: whether the state has military firms on it.
     pub has_military: Vec<Vec<bool>>,
+    /// [state][material] kg/week military firms need at full capacity.
+    pub military_demand: Vec<Vec<f64>>,
     pub firm_count: usize,
 }
 

@@ -9,9 +9,11 @@ use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
-use super::{Parallel, for_each_firm};
+use super::{DENSE, Parallel};
+use crate::par;
 
-/// One firm's diversion decision and detection.
+/// One firm's diversion decision and detection. `flow` is this week's, as
+/// `supply::order_step` wrote it (nothing diverted yet).
 pub fn divert_step(
     week: u32,
     seed: u64,
@@ -24,10 +26,6 @@ pub fn divert_step(
     lic: &mut Licence,
     flow: &mut Flow,
 ) {
-    flow.diverted_out = 0.0;
-    flow.diverted_in = 0.0;
-    flow.diverted = false;
-    flow.detected = false;
     if kind.end_use != EndUse::DualUse
         || !grey_market
         || flow.from_supplier <= 0.0
@@ -76,29 +74,23 @@ pub fn divert(
 ) {
     let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
     let (view, military) = (&view.0, &registry.has_military);
-    let step = |(id, kind, params, mut lic, mut flow): (
-        &FirmId,
-        &FirmKind,
-        &FirmParams,
-        Mut<Licence>,
-        Mut<Flow>,
-    )| {
-        let terms = &view[kind.material as usize][kind.home as usize];
-        let grey = military[kind.home as usize][kind.material as usize];
-        divert_step(
-            week,
-            seed,
-            share,
-            grey,
-            terms,
-            *id,
-            kind,
-            params,
-            lic.bypass_change_detection(),
-            flow.bypass_change_detection(),
+    for (ids, kinds, params, mut lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        let (lics, flows) = (
+            lics.bypass_change_detection(),
+            flows.bypass_change_detection(),
         );
-    };
-    for_each_firm!(firms, par.0, step);
+        par::for_each2(par.0, lics, flows, |i, lic, flow| {
+            let kind = &kinds[i];
+            if kind.end_use != EndUse::DualUse {
+                return;
+            }
+            let terms = &view[kind.material as usize][kind.home as usize];
+            let grey = military[kind.home as usize][kind.material as usize];
+            divert_step(
+                week, seed, share, grey, terms, ids[i], kind, &params[i], lic, flow,
+            );
+        });
+    }
 }
 
 /// Sums diverted material per state, counts detections and lowers the
@@ -110,27 +102,47 @@ pub fn settle(
     mut totals: ResMut<RunTotals>,
     tracking: Query<&TrackingSystem>,
     mut states: Query<(&StateAgent, &mut Trust)>,
-    firms: Query<(&FirmKind, &FirmParams, &Flow)>,
+    par: Res<Parallel>,
+    firms: Query<(&FirmKind, &Flow)>,
 ) {
     let (ns, nm) = (registry.states.len(), registry.materials.len());
-    let mut diverted = vec![vec![0.0; nm]; ns];
-    let mut military_demand = vec![vec![0.0; nm]; ns];
+    let mut diverted = vec![0.0; ns * nm]; // [home * nm + material]
     let mut detections = vec![vec![0u32; ns]; ns]; // [supplier][home]
-    for (kind, params, flow) in &firms {
-        let (h, m) = (kind.home as usize, kind.material as usize);
-        diverted[h][m] += flow.diverted_out;
-        if kind.end_use == EndUse::Military {
-            military_demand[h][m] += params.demand();
-        }
-        if flow.detected {
-            detections[kind.supplier as usize][h] += 1;
-        }
-        stats.diverting_firms += flow.diverted as u32;
+    for (kinds, flows) in firms.contiguous_iter().expect(DENSE) {
+        par::reduce(
+            par.0,
+            kinds.len(),
+            |range| {
+                let mut part = (vec![0.0; ns * nm], Vec::new(), 0u32);
+                for (kind, flow) in kinds[range.clone()].iter().zip(&flows[range]) {
+                    if !flow.diverted {
+                        continue;
+                    }
+                    let (h, m) = (kind.home as usize, kind.material as usize);
+                    part.0[h * nm + m] += flow.diverted_out;
+                    part.2 += 1;
+                    if flow.detected {
+                        part.1.push((kind.supplier as usize, h));
+                    }
+                }
+                part
+            },
+            |(div, found, diverting)| {
+                for (total, d) in diverted.iter_mut().zip(div) {
+                    *total += d;
+                }
+                for (s, h) in found {
+                    detections[s][h] += 1;
+                }
+                stats.diverting_firms += diverting;
+            },
+        );
     }
     for (h, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
-            pool.grey_per_demand = if military_demand[h][m] > 0.0 {
-                diverted[h][m] / military_demand[h][m]
+            let demand = registry.military_demand[h][m];
+            pool.grey_per_demand = if demand > 0.0 {
+                diverted[h * nm + m] / demand
             } else {
                 0.0
             };
@@ -158,13 +170,15 @@ type ReceiveQuery<'w, 's> =
 /// Military firms receive the diverted material, pro rata to their demand.
 pub fn receive(pools: Res<Pools>, par: Res<Parallel>, mut firms: ReceiveQuery) {
     let pools = &pools.0;
-    let step = |(kind, params, mut flow): (&FirmKind, &FirmParams, Mut<Flow>)| {
-        if kind.end_use == EndUse::Military {
-            let grey = pools[kind.home as usize][kind.material as usize].grey_per_demand;
-            flow.bypass_change_detection().diverted_in = grey * params.demand();
-        }
-    };
-    for_each_firm!(firms, par.0, step);
+    for (kinds, params, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
+            let kind = &kinds[i];
+            if kind.end_use == EndUse::Military {
+                let grey = pools[kind.home as usize][kind.material as usize].grey_per_demand;
+                flow.diverted_in = grey * params[i].demand();
+            }
+        });
+    }
 }
 
 #[cfg(test)]

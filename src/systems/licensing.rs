@@ -7,7 +7,8 @@ use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
-use super::{Parallel, for_each_firm};
+use super::{DENSE, Parallel};
+use crate::par;
 
 /// Rebuilds the terms each (material, home state) faces this week from the
 /// export controls, the supplier's trust and the state of the talks.
@@ -180,19 +181,13 @@ pub fn licensing(
     mut firms: LicenceQuery,
 ) {
     let (week, seed, view) = (clock.week, seed.0, &view.0);
-    let step = |(id, kind, params, mut lic): (&FirmId, &FirmKind, &FirmParams, Mut<Licence>)| {
-        let terms = &view[kind.material as usize][kind.home as usize];
-        licence_step(
-            week,
-            seed,
-            terms,
-            *id,
-            kind,
-            params,
-            lic.bypass_change_detection(),
-        );
-    };
-    for_each_firm!(firms, par.0, step);
+    for (ids, kinds, params, mut lic) in firms.contiguous_iter_mut().expect(DENSE) {
+        par::for_each(par.0, lic.bypass_change_detection(), |i, lic| {
+            let kind = &kinds[i];
+            let terms = &view[kind.material as usize][kind.home as usize];
+            licence_step(week, seed, terms, ids[i], kind, &params[i], lic);
+        });
+    }
 }
 
 #[cfg(test)]

@@ -12,21 +12,13 @@ pub mod supply;
 
 use bevy_ecs::prelude::*;
 
-/// Whether per-firm systems iterate in parallel (`par_iter_mut`).
+/// Whether per-firm systems split their work over the rayon pool.
 /// Output does not depend on it: per-firm updates are independent and
-/// every reduction runs sequentially in a fixed order.
+/// reductions combine fixed chunks in order (`crate::par`).
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Parallel(pub bool);
 
-/// Runs `step` on every entity of `query`: with `par_iter_mut` when
-/// `parallel`, else in order. `step` must touch only its own entity.
-macro_rules! for_each_firm {
-    ($query:expr, $parallel:expr, $step:expr) => {
-        if $parallel {
-            $query.par_iter_mut().for_each($step)
-        } else {
-            $query.iter_mut().for_each($step)
-        }
-    };
-}
-pub(crate) use for_each_firm;
+/// Firm queries iterate table by table over component slices
+/// (`contiguous_iter`), which needs every queried component in tables (the
+/// default storage).
+pub(crate) const DENSE: &str = "firm components are stored in tables";

@@ -7,7 +7,8 @@
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
-use super::{Parallel, for_each_firm};
+use super::{DENSE, Parallel};
+use crate::par;
 
 /// Share of full output the tier-1 suppliers allow, from last week's
 /// utilization: the minimum over parts of the mean over each part's suppliers.
@@ -79,33 +80,29 @@ pub fn produce(
     mut firms: ProduceQuery,
 ) {
     let (links, util) = (&*links, &utilization.0);
-    let step = |(params, tier1, flow, mut stock, mut out): (
-        &FirmParams,
-        &Tier1,
-        &Flow,
-        Mut<Stock>,
-        Mut<Production>,
-    )| {
-        let chain = if tier1.len == 0 {
-            1.0
-        } else {
-            chain_limit(tier1, links, util)
-        };
-        produce_step(
-            params,
-            chain,
-            flow,
-            stock.bypass_change_detection(),
-            out.bypass_change_detection(),
+    for (params, tier1, flows, mut stocks, mut outs) in firms.contiguous_iter_mut().expect(DENSE) {
+        let (stocks, outs) = (
+            stocks.bypass_change_detection(),
+            outs.bypass_change_detection(),
         );
-    };
-    for_each_firm!(firms, par.0, step);
+        par::for_each2(par.0, stocks, outs, |i, stock, out| {
+            let chain = if tier1[i].len == 0 {
+                1.0
+            } else {
+                chain_limit(&tier1[i], links, util)
+            };
+            produce_step(&params[i], chain, &flows[i], stock, out);
+        });
+    }
 }
 
 /// Publishes this week's utilization for next week's chain limits.
 pub fn publish(mut utilization: ResMut<Utilization>, firms: Query<(&FirmId, &Production)>) {
-    for (id, p) in &firms {
-        utilization.0[id.0 as usize] = p.utilization;
+    let util = &mut utilization.0;
+    for (ids, prods) in firms.contiguous_iter().expect(DENSE) {
+        for (id, p) in ids.iter().zip(prods) {
+            util[id.0 as usize] = p.utilization;
+        }
     }
 }
 

@@ -7,7 +7,8 @@ use crate::metrics::WeekStats;
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
-use super::{Parallel, for_each_firm};
+use super::{DENSE, Parallel};
+use crate::par;
 
 /// A firm's order this week, kg: full-capacity use plus closing the gap to
 /// its target inventory over `restock_weeks`.
@@ -61,17 +62,13 @@ pub fn orders(
 ) {
     let restock = settings.supply.restock_weeks;
     let view = &view.0;
-    let step = |(kind, params, stock, lic, mut flow): (
-        &FirmKind,
-        &FirmParams,
-        &Stock,
-        &Licence,
-        Mut<Flow>,
-    )| {
-        let terms = &view[kind.material as usize][kind.home as usize];
-        *flow.bypass_change_detection() = order_step(terms, kind, params, stock, lic, restock);
-    };
-    for_each_firm!(firms, par.0, step);
+    for (kinds, params, stocks, lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
+            let kind = &kinds[i];
+            let terms = &view[kind.material as usize][kind.home as usize];
+            *flow = order_step(terms, kind, &params[i], &stocks[i], &lics[i], restock);
+        });
+    }
 }
 
 /// Class of a firm in the priority rule: 1 military, 0 the rest.
@@ -111,13 +108,31 @@ pub fn pools(
     controls: Query<&ExportControl>,
     programs: Query<&SubstitutionProgram>,
     mut stockpiles: Query<&mut Stockpile>,
+    par: Res<Parallel>,
     firms: Query<(&FirmKind, &Flow)>,
 ) {
     let (ns, nm) = (registry.states.len(), registry.materials.len());
-    let mut requests = vec![vec![[0.0f64; 2]; nm]; ns];
-    for (kind, flow) in &firms {
-        requests[kind.home as usize][kind.material as usize][class(kind.end_use)] +=
-            flow.pool_request;
+    // requests[home * nm + material][class]
+    let mut requests = vec![[0.0f64; 2]; ns * nm];
+    for (kinds, flows) in firms.contiguous_iter().expect(DENSE) {
+        par::reduce(
+            par.0,
+            kinds.len(),
+            |range| {
+                let mut part = vec![[0.0f64; 2]; ns * nm];
+                for (kind, flow) in kinds[range.clone()].iter().zip(&flows[range]) {
+                    part[kind.home as usize * nm + kind.material as usize][class(kind.end_use)] +=
+                        flow.pool_request;
+                }
+                part
+            },
+            |part| {
+                for (total, p) in requests.iter_mut().zip(part) {
+                    total[0] += p[0];
+                    total[1] += p[1];
+                }
+            },
+        );
     }
     for (st, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
@@ -135,7 +150,7 @@ pub fn pools(
                 .map(|p| p.capacity_now)
                 .sum();
             pool.capacity = registry.other_supply[st][m] * (1.0 - cut) + substitution;
-            let req = requests[st][m];
+            let req = requests[st * nm + m];
             pool.fill = allocate(pool.capacity, req, settings.supply.priority);
             // Stockpiles cover what is left, in the order they were declared.
             let short0 = [req[0] * (1.0 - pool.fill[0]), req[1] * (1.0 - pool.fill[1])];
@@ -179,14 +194,15 @@ type DeliverQuery<'w, 's> = Query<'w, 's, (&'static FirmKind, &'static mut Flow)
 /// Delivers each firm's share of the pools and stockpiles.
 pub fn deliver(pools: Res<Pools>, par: Res<Parallel>, mut firms: DeliverQuery) {
     let pools = &pools.0;
-    let step = |(kind, mut flow): (&FirmKind, Mut<Flow>)| {
-        let pool = &pools[kind.home as usize][kind.material as usize];
-        let c = class(kind.end_use);
-        let flow = flow.bypass_change_detection();
-        flow.from_pool = flow.pool_request * pool.fill[c];
-        flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
-    };
-    for_each_firm!(firms, par.0, step);
+    for (kinds, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
+            let kind = &kinds[i];
+            let pool = &pools[kind.home as usize][kind.material as usize];
+            let c = class(kind.end_use);
+            flow.from_pool = flow.pool_request * pool.fill[c];
+            flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
+        });
+    }
 }
 
 #[cfg(test)]
