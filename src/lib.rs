@@ -29,6 +29,7 @@ pub mod par;
 pub mod rng;
 pub mod schedule;
 pub mod sim;
+pub mod soa;
 pub mod sweep;
 pub mod systems;
 

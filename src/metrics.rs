@@ -2,12 +2,11 @@
 //! (`RunTotals`), and the recorders that turn them into output rows.
 //! Every aggregate over firms sums fixed chunks of the firm tables (whose
 //! order is the spawn order, FirmId order) and combines them in chunk order
-//! (`crate::par`), so the thread count never changes a figure.
+//! (`crate::par`), so the thread count never changes a figure. The firms'
+//! weekly figures are tallied in production's pass over them (`Tally`).
 
 use crate::config::EndUse;
 use crate::model::*;
-use crate::par;
-use crate::systems::{DENSE, Parallel};
 use bevy_ecs::prelude::*;
 
 /// Per (home state, sector) group, this week.
@@ -152,9 +151,11 @@ pub struct TranscriptRow {
     pub note: String,
 }
 
-/// This week's figures of a run of firms: the per-firm part of `WeekStats`.
+/// This week's figures of a chunk of firms: the per-firm part of
+/// `WeekStats`. Production fills one per chunk as it goes (one pass over
+/// the firms) and adds them up in chunk order.
 #[derive(Debug, Clone)]
-struct Tally {
+pub struct Tally {
     groups: Vec<GroupStats>,
     states: Vec<StateStats>,
     /// [material * states + destination]
@@ -165,7 +166,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(r: &Registry) -> Self {
+    pub fn new(r: &Registry) -> Self {
         Tally {
             groups: vec![GroupStats::default(); r.groups.len()],
             states: vec![StateStats::default(); r.states.len()],
@@ -176,8 +177,9 @@ impl Tally {
         }
     }
 
+    /// Adds one firm's figures for `week`, after its production.
     #[allow(clippy::too_many_arguments)]
-    fn add(
+    pub fn add(
         &mut self,
         week: u32,
         ns: usize,
@@ -243,7 +245,7 @@ impl Tally {
     }
 
     /// Adds this tally into the week's statistics.
-    fn add_to(self, stats: &mut WeekStats) {
+    pub fn add_to(self, stats: &mut WeekStats) {
         for (t, g) in stats.groups.iter_mut().zip(self.groups) {
             t.capacity += g.capacity;
             t.output += g.output;
@@ -284,36 +286,16 @@ impl Tally {
     }
 }
 
-/// Sums this week's firm figures into `WeekStats` and `RunTotals`.
-#[allow(clippy::type_complexity)]
+/// Completes this week's statistics (the firms' part was tallied by
+/// production) and adds them to the run totals.
 pub fn aggregate(
     clock: Res<Clock>,
     registry: Res<Registry>,
-    par: Res<Parallel>,
     mut stats: ResMut<WeekStats>,
     mut totals: ResMut<RunTotals>,
     stockpiles: Query<&Stockpile>,
-    firms: Query<(&FirmKind, &FirmParams, &Stock, &Licence, &Flow, &Production)>,
 ) {
     let week = clock.week;
-    let ns = registry.states.len();
-    let stats = &mut *stats;
-    for (kinds, params, stocks, lics, flows, prods) in firms.contiguous_iter().expect(DENSE) {
-        par::reduce(
-            par.0,
-            kinds.len(),
-            |range| {
-                let mut tally = Tally::new(&registry);
-                for i in range {
-                    tally.add(
-                        week, ns, &kinds[i], &params[i], &stocks[i], &lics[i], &flows[i], &prods[i],
-                    );
-                }
-                tally
-            },
-            |tally| tally.add_to(stats),
-        );
-    }
     stats.ledger.stockpiles = stockpiles.iter().map(|s| s.quantity).sum();
 
     if stats.civilian_grants > 0 && totals.first_civilian_licence_week.is_none() {

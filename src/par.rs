@@ -59,6 +59,34 @@ where
     }
 }
 
+/// Like `for_each2`, and folds each chunk into a result: `fold(range, a,
+/// b)` gets the chunk's range of indices and its parts of `a` and `b`, and
+/// the results go to `combine` in chunk order.
+pub fn fold2<A, B, P, F, C>(parallel: bool, a: &mut [A], b: &mut [B], fold: F, mut combine: C)
+where
+    A: Send,
+    B: Send,
+    P: Send,
+    F: Fn(Range<usize>, &mut [A], &mut [B]) -> P + Sync + Send,
+    C: FnMut(P),
+{
+    debug_assert_eq!(a.len(), b.len());
+    let len = a.len();
+    if parallel {
+        let partials: Vec<P> = a
+            .par_chunks_mut(CHUNK)
+            .zip(b.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(c, (a, b))| fold(chunk(c, len), a, b))
+            .collect();
+        partials.into_iter().for_each(combine);
+    } else {
+        for (c, (a, b)) in a.chunks_mut(CHUNK).zip(b.chunks_mut(CHUNK)).enumerate() {
+            combine(fold(chunk(c, len), a, b));
+        }
+    }
+}
+
 /// Folds `0..len` in chunks of `CHUNK` with `fold` (on the rayon pool when
 /// `parallel`) and hands each chunk's result to `combine` in chunk order.
 pub fn reduce<P, F, C>(parallel: bool, len: usize, fold: F, mut combine: C)
@@ -105,6 +133,20 @@ mod tests {
             .unwrap();
         let parallel = pool.install(|| sum(true));
         assert_eq!(parallel.to_bits(), sum(false).to_bits());
+        let sum2 = |parallel| {
+            let (mut a, mut b) = (xs.clone(), vec![0u8; xs.len()]);
+            let mut total = 0.0;
+            fold2(
+                parallel,
+                &mut a,
+                &mut b,
+                |_, a, _| a.iter().sum::<f64>(),
+                |p| total += p,
+            );
+            total
+        };
+        assert_eq!(pool.install(|| sum2(true)).to_bits(), sum(false).to_bits());
+        assert_eq!(sum2(false).to_bits(), sum(false).to_bits());
         // and it is a real sum
         let naive: f64 = xs.iter().sum();
         assert!((parallel - naive).abs() / naive < 1e-12);

@@ -114,8 +114,10 @@ pub fn settle(
             kinds.len(),
             |range| {
                 let mut part = (vec![0.0; ns * nm], Vec::new(), 0u32);
-                for (kind, flow) in kinds[range.clone()].iter().zip(&flows[range]) {
-                    if !flow.diverted {
+                for i in range {
+                    // Only dual-use firms divert: skip the others' flows.
+                    let (kind, flow) = (&kinds[i], &flows[i]);
+                    if kind.end_use != EndUse::DualUse || !flow.diverted {
                         continue;
                     }
                     let (h, m) = (kind.home as usize, kind.material as usize);

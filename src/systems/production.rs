@@ -4,6 +4,7 @@
 //! of its suppliers last week, so a shortage travels up the chain with a
 //! week's delay, suppliers first.
 
+use crate::metrics::{Tally, WeekStats};
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
@@ -65,43 +66,83 @@ type ProduceQuery<'w, 's> = Query<
     'w,
     's,
     (
+        &'static FirmKind,
         &'static FirmParams,
         &'static Tier1,
+        &'static Licence,
         &'static Flow,
         &'static mut Stock,
         &'static mut Production,
     ),
 >;
 
+/// Produces, and tallies the week's firm figures into `WeekStats` in the
+/// same pass (`metrics::Tally`).
 pub fn produce(
+    clock: Res<Clock>,
+    registry: Res<Registry>,
     links: Res<Links>,
     utilization: Res<Utilization>,
     par: Res<Parallel>,
+    mut stats: ResMut<WeekStats>,
     mut firms: ProduceQuery,
 ) {
-    let (links, util) = (&*links, &utilization.0);
-    for (params, tier1, flows, mut stocks, mut outs) in firms.contiguous_iter_mut().expect(DENSE) {
+    let (week, ns) = (clock.week, registry.states.len());
+    let (registry, links, util) = (&*registry, &*links, &utilization.0);
+    let stats = &mut *stats;
+    for (kinds, params, tier1, lics, flows, mut stocks, mut outs) in
+        firms.contiguous_iter_mut().expect(DENSE)
+    {
         let (stocks, outs) = (
             stocks.bypass_change_detection(),
             outs.bypass_change_detection(),
         );
-        par::for_each2(par.0, stocks, outs, |i, stock, out| {
-            let chain = if tier1[i].len == 0 {
-                1.0
-            } else {
-                chain_limit(&tier1[i], links, util)
-            };
-            produce_step(&params[i], chain, &flows[i], stock, out);
-        });
+        par::fold2(
+            par.0,
+            stocks,
+            outs,
+            |range, stocks, outs| {
+                let mut tally = Tally::new(registry);
+                for ((i, stock), out) in range.zip(stocks).zip(outs) {
+                    let chain = if tier1[i].len == 0 {
+                        1.0
+                    } else {
+                        chain_limit(&tier1[i], links, util)
+                    };
+                    produce_step(&params[i], chain, &flows[i], stock, out);
+                    tally.add(
+                        week, ns, &kinds[i], &params[i], stock, &lics[i], &flows[i], out,
+                    );
+                }
+                tally
+            },
+            |tally| tally.add_to(stats),
+        );
     }
 }
 
 /// Publishes this week's utilization for next week's chain limits.
-pub fn publish(mut utilization: ResMut<Utilization>, firms: Query<(&FirmId, &Production)>) {
+pub fn publish(
+    par: Res<Parallel>,
+    mut utilization: ResMut<Utilization>,
+    firms: Query<(&FirmId, &Production)>,
+) {
     let util = &mut utilization.0;
     for (ids, prods) in firms.contiguous_iter().expect(DENSE) {
-        for (id, p) in ids.iter().zip(prods) {
-            util[id.0 as usize] = p.utilization;
+        // Tables hold firms in spawn order, which is FirmId order: then the
+        // table is a slice of `util` and can be copied in parallel.
+        let first = ids.first().map_or(0, |id| id.0 as usize);
+        if ids
+            .iter()
+            .enumerate()
+            .all(|(k, id)| id.0 as usize == first + k)
+        {
+            let part = &mut util[first..first + ids.len()];
+            par::for_each(par.0, part, |i, u| *u = prods[i].utilization);
+        } else {
+            for (id, p) in ids.iter().zip(prods) {
+                util[id.0 as usize] = p.utilization;
+            }
         }
     }
 }

@@ -99,6 +99,74 @@ pub fn allocate(capacity: f64, requests: [f64; 2], rule: PriorityRule) -> [f64; 
     }
 }
 
+/// Adds the firms' requests to non-supplier sources into
+/// `requests[home * nm + material][class]`, in fixed chunks (`crate::par`).
+pub fn add_requests(
+    parallel: bool,
+    nm: usize,
+    kinds: &[FirmKind],
+    flows: &[Flow],
+    requests: &mut [[f64; 2]],
+) {
+    let n = requests.len();
+    par::reduce(
+        parallel,
+        kinds.len(),
+        |range| {
+            let mut part = vec![[0.0f64; 2]; n];
+            for (kind, flow) in kinds[range.clone()].iter().zip(&flows[range]) {
+                part[kind.home as usize * nm + kind.material as usize][class(kind.end_use)] +=
+                    flow.pool_request;
+            }
+            part
+        },
+        |part| {
+            for (total, p) in requests.iter_mut().zip(part) {
+                total[0] += p[0];
+                total[1] += p[1];
+            }
+        },
+    );
+}
+
+/// Sets a pool's fill ratios for requests `req` ([other, military]) from
+/// its capacity, then lets the stockpiles cover what is left, in order,
+/// drawing them down.
+pub fn fill_pool<'a>(
+    pool: &mut PoolState,
+    req: [f64; 2],
+    rule: PriorityRule,
+    stockpiles: impl Iterator<Item = &'a mut Stockpile>,
+) {
+    pool.fill = allocate(pool.capacity, req, rule);
+    let short0 = [req[0] * (1.0 - pool.fill[0]), req[1] * (1.0 - pool.fill[1])];
+    let mut short = short0;
+    for sp in stockpiles {
+        let release = sp.max_release.min(sp.quantity);
+        let fill = match sp.rule {
+            ReleaseRule::MilitaryOnly => [
+                0.0,
+                if short[1] > 0.0 {
+                    (release / short[1]).min(1.0)
+                } else {
+                    0.0
+                },
+            ],
+            ReleaseRule::MilitaryFirst => allocate(release, short, PriorityRule::MilitaryFirst),
+        };
+        let released = fill[0] * short[0] + fill[1] * short[1];
+        sp.quantity = (sp.quantity - released).max(0.0);
+        short = [short[0] * (1.0 - fill[0]), short[1] * (1.0 - fill[1])];
+    }
+    pool.stock_fill = [0, 1].map(|c| {
+        if short0[c] > 0.0 {
+            1.0 - short[c] / short0[c]
+        } else {
+            0.0
+        }
+    });
+}
+
 /// Sums requests, sets each pool's fill ratios and draws down stockpiles.
 pub fn pools(
     registry: Res<Registry>,
@@ -112,27 +180,9 @@ pub fn pools(
     firms: Query<(&FirmKind, &Flow)>,
 ) {
     let (ns, nm) = (registry.states.len(), registry.materials.len());
-    // requests[home * nm + material][class]
     let mut requests = vec![[0.0f64; 2]; ns * nm];
     for (kinds, flows) in firms.contiguous_iter().expect(DENSE) {
-        par::reduce(
-            par.0,
-            kinds.len(),
-            |range| {
-                let mut part = vec![[0.0f64; 2]; ns * nm];
-                for (kind, flow) in kinds[range.clone()].iter().zip(&flows[range]) {
-                    part[kind.home as usize * nm + kind.material as usize][class(kind.end_use)] +=
-                        flow.pool_request;
-                }
-                part
-            },
-            |part| {
-                for (total, p) in requests.iter_mut().zip(part) {
-                    total[0] += p[0];
-                    total[1] += p[1];
-                }
-            },
-        );
+        add_requests(par.0, nm, kinds, flows, &mut requests);
     }
     for (st, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
@@ -151,39 +201,11 @@ pub fn pools(
                 .sum();
             pool.capacity = registry.other_supply[st][m] * (1.0 - cut) + substitution;
             let req = requests[st * nm + m];
-            pool.fill = allocate(pool.capacity, req, settings.supply.priority);
-            // Stockpiles cover what is left, in the order they were declared.
-            let short0 = [req[0] * (1.0 - pool.fill[0]), req[1] * (1.0 - pool.fill[1])];
-            let mut short = short0;
-            for mut sp in stockpiles
+            let own = stockpiles
                 .iter_mut()
                 .filter(|s| s.owner as usize == st && s.material as usize == m)
-            {
-                let release = sp.max_release.min(sp.quantity);
-                let fill = match sp.rule {
-                    ReleaseRule::MilitaryOnly => [
-                        0.0,
-                        if short[1] > 0.0 {
-                            (release / short[1]).min(1.0)
-                        } else {
-                            0.0
-                        },
-                    ],
-                    ReleaseRule::MilitaryFirst => {
-                        allocate(release, short, PriorityRule::MilitaryFirst)
-                    }
-                };
-                let released = fill[0] * short[0] + fill[1] * short[1];
-                sp.quantity = (sp.quantity - released).max(0.0);
-                short = [short[0] * (1.0 - fill[0]), short[1] * (1.0 - fill[1])];
-            }
-            pool.stock_fill = [0, 1].map(|c| {
-                if short0[c] > 0.0 {
-                    1.0 - short[c] / short0[c]
-                } else {
-                    0.0
-                }
-            });
+                .map(Mut::into_inner);
+            fill_pool(pool, req, settings.supply.priority, own);
             stats.pool_capacity[st][m] = pool.capacity;
         }
     }

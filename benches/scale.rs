@@ -1,0 +1,204 @@
+//! Criterion benchmarks of the model's speed, from a thousand to a million
+//! firms. BENCHMARKS.md states the results and the targets.
+//!
+//! ```text
+//! cargo bench --bench scale                 # everything (about 15 minutes)
+//! cargo bench --bench scale -- tick/        # one group
+//! ```
+//!
+//! Worlds are the baseline scenario with its generated populations scaled
+//! (`population_scale`), seed 1, built and warmed (10 weeks) outside the
+//! timed loop. "2 threads" is rayon's global pool of 2 threads, "1 thread"
+//! runs every system in sequence.
+
+use chokepoint::config::{RunOverrides, resolve_run};
+use chokepoint::metrics::Recorder;
+use chokepoint::model::{Clock, FirmId};
+use chokepoint::schedule::{Phase, schedule_of};
+use chokepoint::sim::Simulation;
+use chokepoint::soa::SoaFirms;
+use chokepoint::sweep;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Nominal sizes and their labels.
+const SIZES: [(&str, usize); 4] = [
+    ("1e3", 1_000),
+    ("1e4", 10_000),
+    ("1e5", 100_000),
+    ("1e6", 1_000_000),
+];
+/// Weeks run before timing: the export stop and the first licences.
+const WARM_WEEKS: u32 = 10;
+/// Weeks a warmed world is ticked before a fresh one is built, so that
+/// timed ticks stay within the baseline's first year.
+const WINDOW: u64 = 52;
+
+/// The baseline with about `firms` firms, built and warmed.
+fn world(firms: usize, threads: usize) -> Simulation {
+    // 9,500 generated firms at scale 1, plus 5 named firms.
+    let scale = (firms as f64 - 5.0) / 9_500.0;
+    let overrides = RunOverrides {
+        set: vec![format!("population_scale={scale}")],
+        ..Default::default()
+    };
+    let run = resolve_run("configs/baseline.ron".as_ref(), &overrides).expect("baseline resolves");
+    let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").unwrap();
+    let mut sim = Simulation::new(&run.scenario, run.run.seed, start, threads);
+    sim.run(WARM_WEEKS);
+    sim
+}
+
+fn firm_count(sim: &mut Simulation) -> u64 {
+    sim.world.query::<&FirmId>().iter(&sim.world).count() as u64
+}
+
+/// Times `iters` whole ticks, `WINDOW` at a time on a freshly warmed world.
+fn time_ticks(firms: usize, threads: usize, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let mut sim = world(firms, threads);
+        let n = left.min(WINDOW);
+        let t = Instant::now();
+        for _ in 0..n {
+            sim.step();
+        }
+        total += t.elapsed();
+        left -= n;
+    }
+    total
+}
+
+/// One tick of the whole schedule at each size.
+fn tick(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tick");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for (label, firms) in SIZES {
+        let actual = firm_count(&mut world(firms, 2));
+        group.throughput(Throughput::Elements(actual));
+        group.measurement_time(Duration::from_secs(if firms >= 1_000_000 { 20 } else { 5 }));
+        for threads in [1, 2] {
+            group.bench_with_input(
+                BenchmarkId::new(format!("{threads}_thread"), label),
+                &firms,
+                |b, &firms| b.iter_custom(|iters| time_ticks(firms, threads, iters)),
+            );
+        }
+    }
+    group.finish();
+}
+
+/// Each phase alone at a million firms, 2 threads, on one warmed world.
+/// The Metrics phase appends a row and advances the clock: both are undone
+/// outside the timed part.
+fn phases(c: &mut Criterion) {
+    let mut sim = world(1_000_000, 2);
+    let actual = firm_count(&mut sim);
+    let mut group = c.benchmark_group("phase_1e6");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .throughput(Throughput::Elements(actual));
+    for phase in Phase::ALL {
+        let mut schedule = schedule_of(&[phase]);
+        group.bench_function(format!("{phase:?}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (week, rows) = (sim.week(), sim.world.resource::<Recorder>().0.rows.len());
+                    let t = Instant::now();
+                    schedule.run(&mut sim.world);
+                    total += t.elapsed();
+                    sim.world.resource_mut::<Clock>().week = week;
+                    sim.world.resource_mut::<Recorder>().0.rows.truncate(rows);
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The plain-Rust struct-of-arrays reference against the ECS, at a million
+/// firms: the same three phases (licensing, supply, production) in both,
+/// and the ECS's whole tick.
+fn reference(c: &mut Criterion) {
+    let mut sim = world(1_000_000, 2);
+    let actual = firm_count(&mut sim);
+    let mut group = c.benchmark_group("reference_1e6");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(actual));
+    for (name, parallel) in [("soa_rayon_2_threads", true), ("soa_1_thread", false)] {
+        let mut soa = SoaFirms::from_world(&mut sim.world, parallel);
+        group.bench_function(name, |b| b.iter(|| soa.tick()));
+    }
+    let mut three = schedule_of(&[Phase::Licensing, Phase::Supply, Phase::Production]);
+    group.bench_function("ecs_licensing_supply_production_2_threads", |b| {
+        b.iter(|| three.run(&mut sim.world))
+    });
+    drop(sim);
+    group.bench_function("ecs_whole_tick_2_threads", |b| {
+        b.iter_custom(|iters| time_ticks(1_000_000, 2, iters))
+    });
+    group.finish();
+}
+
+/// The whole baseline (9,505 firms, 104 weeks), world building included.
+fn baseline(c: &mut Criterion) {
+    let run = resolve_run("configs/baseline.ron".as_ref(), &RunOverrides::default())
+        .expect("baseline resolves");
+    let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").unwrap();
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(20).throughput(Throughput::Elements(1));
+    for threads in [1, 2] {
+        group.bench_function(format!("run_104_weeks_{threads}_thread"), |b| {
+            b.iter(|| {
+                let mut sim = Simulation::new(&run.scenario, run.run.seed, start, threads);
+                sim.run(104);
+                black_box(sim.tables())
+            })
+        });
+    }
+    group.finish();
+}
+
+/// A 100-run sweep of the baseline (benches/sweep_100.ron), output written
+/// and merged, with 1 and 2 worker threads. Throughput is in runs.
+fn sweep_100(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut group = c.benchmark_group("sweep_100");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(60))
+        .throughput(Throughput::Elements(100));
+    let mut n = 0;
+    for jobs in [1, 2] {
+        group.bench_function(format!("{jobs}_thread"), |b| {
+            b.iter(|| {
+                n += 1;
+                let out = dir.path().join(format!("sweep_{n}"));
+                let p = sweep::prepare("benches/sweep_100.ron".as_ref(), Some(&out))
+                    .expect("sweep prepares");
+                let options = sweep::SweepOptions {
+                    jobs: Some(jobs),
+                    shard: sweep::Shard::ALL,
+                    resume: false,
+                };
+                let report = sweep::run_sweep(&p, &options, &mut |_| {}).expect("sweep runs");
+                assert_eq!(report.failed, 0);
+                std::fs::remove_dir_all(&out).ok();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, tick, phases, reference, baseline, sweep_100);
+criterion_main!(benches);
