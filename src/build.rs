@@ -17,6 +17,64 @@ struct Proto {
     inventory: f64,
 }
 
+/// The draws of one generated population.
+struct PopulationDraws {
+    kind: FirmKind,
+    count: usize,
+    /// capacity, intensity, supplier share, inventory weeks, jobs,
+    /// political weight, diversion propensity.
+    samplers: [Sampler; 7],
+    rng: rand_pcg::Pcg64Mcg,
+}
+
+impl PopulationDraws {
+    fn draw(&mut self) -> Proto {
+        let g = &mut self.rng;
+        let [cap, int, share, inv, jobs, weight, div] = &self.samplers;
+        let params = FirmParams {
+            capacity: cap.sample(g).max(0.0) as f32,
+            intensity: int.sample(g).max(0.0) as f32,
+            supplier_share: share.sample(g).clamp(0.0, 1.0) as f32,
+            target_weeks: inv.sample(g).max(0.0) as f32,
+            jobs: jobs.sample(g).max(0.0) as f32,
+            political_weight: weight.sample(g).max(0.0) as f32,
+            diversion: div.sample(g).clamp(0.0, 1.0) as f32,
+        };
+        let params = FirmParams {
+            diversion: if self.kind.end_use == EndUse::DualUse {
+                params.diversion
+            } else {
+                0.0
+            },
+            ..params
+        };
+        Proto {
+            kind: self.kind,
+            inventory: params.demand() * params.target_weeks as f64,
+            params,
+        }
+    }
+}
+
+/// An iterator of known length, so that `spawn_batch` reserves the tables
+/// once, at their final size.
+struct ExactLen<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I: Iterator> Iterator for ExactLen<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.left -= 1;
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
 /// Builds the world of a run. The scenario must have passed
 /// `config::check_scenario`.
 pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
@@ -87,55 +145,96 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
             params,
         });
     }
+    // Generated firms are drawn as they are spawned (no list of a million
+    // firms next to the tables): one stream per population, in file order.
     let mut population_ranges = Vec::new();
+    let mut generators = Vec::new();
+    let mut next = firms.len();
     for (p_ix, p) in s.populations.iter().enumerate() {
         let (home, material) = (state_ix(&p.home), material_ix(&p.material));
-        let group = group_ix(home, &p.sector);
         let kind = FirmKind {
             home,
             material,
             supplier: materials[material as usize].supplier,
             end_use: p.end_use,
-            group,
+            group: group_ix(home, &p.sector),
         };
         let count = (p.count as f64 * s.population_scale).round() as usize;
-        let [cap, int, share, inv, jobs, weight, div] = [
-            &p.capacity,
-            &p.intensity,
-            &p.supplier_share,
-            &p.inventory_weeks,
-            &p.jobs,
-            &p.political_weight,
-            &p.diversion_propensity,
-        ]
-        .map(Sampler::new);
-        let mut g = rng::generator(seed, Stream::Population, p_ix as u64);
-        let first = firms.len();
-        for _ in 0..count {
-            let params = FirmParams {
-                capacity: cap.sample(&mut g).max(0.0) as f32,
-                intensity: int.sample(&mut g).max(0.0) as f32,
-                supplier_share: share.sample(&mut g).clamp(0.0, 1.0) as f32,
-                target_weeks: inv.sample(&mut g).max(0.0) as f32,
-                jobs: jobs.sample(&mut g).max(0.0) as f32,
-                political_weight: weight.sample(&mut g).max(0.0) as f32,
-                diversion: div.sample(&mut g).clamp(0.0, 1.0) as f32,
-            };
-            let params = FirmParams {
-                diversion: if p.end_use == EndUse::DualUse {
-                    params.diversion
-                } else {
-                    0.0
-                },
-                ..params
-            };
-            firms.push(Proto {
-                kind,
-                inventory: params.demand() * params.target_weeks as f64,
-                params,
-            });
+        population_ranges.push(next..next + count);
+        next += count;
+        generators.push(PopulationDraws {
+            kind,
+            count,
+            samplers: [
+                &p.capacity,
+                &p.intensity,
+                &p.supplier_share,
+                &p.inventory_weeks,
+                &p.jobs,
+                &p.political_weight,
+                &p.diversion_propensity,
+            ]
+            .map(Sampler::new),
+            rng: rng::generator(seed, Stream::Population, p_ix as u64),
+        });
+    }
+    let n = next;
+    let generated = generators
+        .into_iter()
+        .flat_map(|mut p| (0..p.count).map(move |_| p.draw()));
+    let all = ExactLen {
+        inner: firms.into_iter().chain(generated),
+        left: n,
+    };
+    world.spawn_batch(all.enumerate().map(|(i, f)| {
+        (
+            FirmId(i as u32),
+            f.kind,
+            f.params,
+            Stock {
+                inventory: f.inventory,
+            },
+            Licence::None,
+            Flow::default(),
+            Production {
+                utilization: 1.0,
+                ..Default::default()
+            },
+            Tier1::default(),
+        )
+    }));
+
+    // ---- per-firm figures the links and the registry need, in FirmId order
+    let mut query = world.query::<(Entity, &FirmId, &FirmKind, &FirmParams)>();
+    // Customers of each supplying population: (firm, capacity).
+    let mut customers: Vec<Vec<(u32, f64)>> = vec![Vec::new(); s.populations.len()];
+    let (ns, nm) = (states.len(), materials.len());
+    let mut baseline_imports = vec![vec![0.0; ns]; nm];
+    let mut has_military = vec![vec![false; nm]; ns];
+    let mut military_demand = vec![vec![0.0; nm]; ns];
+    let mut entities = vec![Entity::PLACEHOLDER; n];
+    // Query order is spawn order: the sums below are the same every run.
+    for (entity, id, kind, params) in query.iter(&world) {
+        entities[id.0 as usize] = entity;
+        for (p_ix, p) in s.populations.iter().enumerate() {
+            if let Some(link) = &p.supplies
+                && kind.home == state_ix(&p.home)
+                && groups[kind.group as usize].sector == link.sector
+            {
+                customers[p_ix].push((id.0, params.capacity.max(1e-9) as f64));
+            }
         }
-        population_ranges.push(first..firms.len());
+        let (h, m) = (kind.home as usize, kind.material as usize);
+        if kind.home != kind.supplier {
+            baseline_imports[m][h] += params.supplier_share as f64 * params.demand();
+        }
+        if kind.end_use == EndUse::Military {
+            has_military[h][m] = true;
+            military_demand[h][m] += params.demand();
+        }
+    }
+    for c in &mut customers {
+        c.sort_unstable_by_key(|&(id, _)| id);
     }
 
     // ---- tier-1 links: (customer, part, supplier)
@@ -152,21 +251,14 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     }
     for (p_ix, p) in s.populations.iter().enumerate() {
         let Some(link) = &p.supplies else { continue };
-        let home = state_ix(&p.home);
-        let customers: Vec<u32> = (0..firms.len())
-            .filter(|&i| {
-                firms[i].kind.home == home
-                    && groups[firms[i].kind.group as usize].sector == link.sector
-            })
-            .map(|i| i as u32)
-            .collect();
+        let customers = &customers[p_ix];
         if customers.is_empty() {
             continue;
         }
         let mut cumulative = Vec::with_capacity(customers.len());
         let mut total = 0.0;
-        for &c in &customers {
-            total += firms[c as usize].params.capacity.max(1e-9) as f64;
+        for &(_, capacity) in customers {
+            total += capacity;
             cumulative.push(total);
         }
         let mut g = rng::generator(seed, Stream::Links, p_ix as u64);
@@ -174,39 +266,43 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
             let u: f64 = g.random::<f64>() * total;
             let c = customers[cumulative
                 .partition_point(|&x| x <= u)
-                .min(customers.len() - 1)];
+                .min(customers.len() - 1)]
+            .0;
             let part = g.random_range(0..link.parts);
             links.push((c, ((p_ix as u32 + 1) << 16) | part, supplier as u32));
         }
     }
+    drop(customers);
     links.sort_unstable();
-    let mut tier1 = vec![Tier1::default(); firms.len()];
     let mut table = Links::default();
-    for (i, &(customer, part, supplier)) in links.iter().enumerate() {
-        let t = &mut tier1[customer as usize];
-        if t.len == 0 {
-            t.start = i as u32;
+    let mut tier1: Option<(u32, Tier1)> = None;
+    let set_tier1 = |world: &mut World, t: Option<(u32, Tier1)>| {
+        if let Some((customer, t)) = t {
+            *world
+                .get_mut::<Tier1>(entities[customer as usize])
+                .expect("every firm has a Tier1") = t;
         }
-        t.len += 1;
+    };
+    for (i, &(customer, part, supplier)) in links.iter().enumerate() {
+        match &mut tier1 {
+            Some((c, t)) if *c == customer => t.len += 1,
+            _ => {
+                set_tier1(&mut world, tier1.take());
+                tier1 = Some((
+                    customer,
+                    Tier1 {
+                        start: i as u32,
+                        len: 1,
+                    },
+                ));
+            }
+        }
         table.supplier.push(supplier);
         table.part.push(part);
     }
+    set_tier1(&mut world, tier1);
+    drop(links);
 
-    // ---- per-state figures
-    let (ns, nm) = (states.len(), materials.len());
-    let mut baseline_imports = vec![vec![0.0; ns]; nm];
-    let mut has_military = vec![vec![false; nm]; ns];
-    let mut military_demand = vec![vec![0.0; nm]; ns];
-    for f in &firms {
-        let (h, m) = (f.kind.home as usize, f.kind.material as usize);
-        if f.kind.home != f.kind.supplier {
-            baseline_imports[m][h] += f.params.supplier_share as f64 * f.params.demand();
-        }
-        if f.kind.end_use == EndUse::Military {
-            has_military[h][m] = true;
-            military_demand[h][m] += f.params.demand();
-        }
-    }
     let mut other_supply = vec![vec![0.0; nm]; ns];
     for (i, st) in s.states.iter().enumerate() {
         for o in &st.other_supply {
@@ -214,25 +310,6 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         }
     }
 
-    // ---- spawn
-    let n = firms.len();
-    world.spawn_batch(firms.into_iter().zip(tier1).enumerate().map(|(i, (f, t))| {
-        (
-            FirmId(i as u32),
-            f.kind,
-            f.params,
-            Stock {
-                inventory: f.inventory,
-            },
-            Licence::None,
-            Flow::default(),
-            Production {
-                utilization: 1.0,
-                ..Default::default()
-            },
-            t,
-        )
-    }));
     for (i, st) in s.states.iter().enumerate() {
         let ix = i as StateIx;
         let trust = (0..ns)
