@@ -79,6 +79,31 @@ impl<I: Iterator> Iterator for ExactLen<I> {
 /// `config::check_scenario`.
 pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let mut world = World::new();
+    // Resources first. In bevy_ecs 0.20 a resource is a component of an
+    // entity of its own, kept in a sparse set indexed by entity index: a
+    // resource inserted after a million firms costs 4 MB. Inserted before
+    // them it costs a few bytes; the values are replaced below.
+    world.insert_resource(WeekStats::default());
+    world.insert_resource(RunTotals::default());
+    world.insert_resource(Pools::default());
+    world.insert_resource(Registry::default());
+    world.insert_resource(Clock { week: 0, start });
+    world.insert_resource(Seed(seed));
+    world.insert_resource(Settings {
+        supply: s.supply.clone(),
+        negotiation: s.negotiation.clone(),
+    });
+    world.insert_resource(crate::systems::events::Timeline(s.timeline.clone()));
+    world.insert_resource(Links::default());
+    world.insert_resource(Utilization::default());
+    world.insert_resource(LicensingView::default());
+    world.insert_resource(ActiveProtocol(match s.negotiation.protocol {
+        crate::config::ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
+    }));
+    world.insert_resource(Recorder::default());
+    world.insert_resource(crate::systems::Parallel(false));
+    // Made by a schedule's first run.
+    world.init_resource::<bevy_ecs::schedule::Schedules>();
     let states: Vec<String> = s.states.iter().map(|st| st.code.clone()).collect();
     let state_ix = |code: &str| {
         states
@@ -212,17 +237,22 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let mut baseline_imports = vec![vec![0.0; ns]; nm];
     let mut has_military = vec![vec![false; nm]; ns];
     let mut military_demand = vec![vec![0.0; nm]; ns];
-    let mut entities = vec![Entity::PLACEHOLDER; n];
+    // Firms that may get tier-1 links (named firms and customers), by id.
+    let mut linkable: Vec<(u32, Entity)> = Vec::new();
     // Query order is spawn order: the sums below are the same every run.
     for (entity, id, kind, params) in query.iter(&world) {
-        entities[id.0 as usize] = entity;
+        let mut customer = (id.0 as usize) < s.firms.len();
         for (p_ix, p) in s.populations.iter().enumerate() {
             if let Some(link) = &p.supplies
                 && kind.home == state_ix(&p.home)
                 && groups[kind.group as usize].sector == link.sector
             {
                 customers[p_ix].push((id.0, params.capacity.max(1e-9) as f64));
+                customer = true;
             }
+        }
+        if customer {
+            linkable.push((id.0, entity));
         }
         let (h, m) = (kind.home as usize, kind.material as usize);
         if kind.home != kind.supplier {
@@ -236,6 +266,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     for c in &mut customers {
         c.sort_unstable_by_key(|&(id, _)| id);
     }
+    linkable.sort_unstable_by_key(|&(id, _)| id);
 
     // ---- tier-1 links: (customer, part, supplier)
     let mut links: Vec<(u32, u32, u32)> = Vec::new();
@@ -279,7 +310,12 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     let set_tier1 = |world: &mut World, t: Option<(u32, Tier1)>| {
         if let Some((customer, t)) = t {
             *world
-                .get_mut::<Tier1>(entities[customer as usize])
+                .get_mut::<Tier1>(
+                    linkable[linkable
+                        .binary_search_by_key(&customer, |&(id, _)| id)
+                        .expect("links go to linkable firms")]
+                    .1,
+                )
                 .expect("every firm has a Tier1") = t;
         }
     };
@@ -436,19 +472,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     world.insert_resource(RunTotals::new(&registry));
     world.insert_resource(Pools(vec![vec![PoolState::default(); nm]; ns]));
     world.insert_resource(registry);
-    world.insert_resource(Clock { week: 0, start });
-    world.insert_resource(Seed(seed));
-    world.insert_resource(Settings {
-        supply: s.supply.clone(),
-        negotiation: s.negotiation.clone(),
-    });
-    world.insert_resource(crate::systems::events::Timeline(s.timeline.clone()));
     world.insert_resource(table);
     world.insert_resource(Utilization(vec![1.0; n]));
-    world.insert_resource(LicensingView::default());
-    world.insert_resource(ActiveProtocol(match s.negotiation.protocol {
-        crate::config::ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
-    }));
-    world.insert_resource(Recorder::default());
     world
 }

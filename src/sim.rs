@@ -123,3 +123,39 @@ impl Simulation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FirmId;
+    use bevy_ecs::resource::IsResource;
+
+    /// Resources live on entities of their own, in sparse sets indexed by
+    /// entity index: each one inserted after the firms would cost 4 bytes
+    /// per firm. They must all come before the firms.
+    #[test]
+    fn every_resource_entity_comes_before_the_firms() {
+        let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
+        let mut sim = Simulation::new(&scenario, 1, start, 1);
+        sim.run(2);
+        let world = &mut sim.world;
+        let resources: Vec<u32> = world
+            .query_filtered::<Entity, With<IsResource>>()
+            .iter(world)
+            .map(|e| e.index_u32())
+            .collect();
+        let first_firm = world
+            .query_filtered::<Entity, With<FirmId>>()
+            .iter(world)
+            .map(|e| e.index_u32())
+            .min()
+            .unwrap();
+        assert!(resources.len() >= 10, "{} resources", resources.len());
+        let last = *resources.iter().max().unwrap();
+        assert!(
+            last < first_firm,
+            "a resource (entity {last}) was inserted after the firms (from {first_firm})"
+        );
+    }
+}

@@ -365,7 +365,7 @@ pub struct Group {
 }
 
 /// Names and fixed per-state data.
-#[derive(Resource, Debug, Clone)]
+#[derive(Resource, Debug, Clone, Default)]
 pub struct Registry {
     pub states: Vec<String>,
     pub materials: Vec<MaterialInfo>,

@@ -26,12 +26,23 @@ fn same_seed_gives_byte_identical_files_and_another_seed_differs() {
     assert!(differs("summary.csv"), "another seed changes the summary");
 }
 
+/// The small scenario scaled to about 23,000 firms: several chunks of
+/// `chokepoint::par::CHUNK`, so the work really is split.
+const SCALE: f64 = 100.0;
+
 #[test]
 fn one_and_several_threads_give_identical_tables() {
-    let scenario = small_scenario();
+    let mut scenario = small_scenario();
+    scenario.population_scale = SCALE;
     let mut one = Simulation::new(&scenario, 11, start(), 1);
     let mut two = Simulation::new(&scenario, 11, start(), 2);
     let mut four = Simulation::new(&scenario, 11, start(), 4);
+    let firms = one
+        .world
+        .query::<&chokepoint::model::FirmId>()
+        .iter(&one.world)
+        .count();
+    assert!(firms > 4 * chokepoint::par::CHUNK, "{firms} firms");
     one.run(40);
     two.run(40);
     four.run(40);
@@ -48,7 +59,16 @@ fn thread_count_does_not_change_the_files() {
     for (out, threads) in [("t1", "1"), ("t2", "2")] {
         let o = chokepoint(
             tmp.path(),
-            &["run", config, "--threads", threads, "--out", out],
+            &[
+                "run",
+                config,
+                "--threads",
+                threads,
+                "--set",
+                &format!("population_scale={SCALE}"),
+                "--out",
+                out,
+            ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
     }
