@@ -158,4 +158,25 @@ mod tests {
             "a resource (entity {last}) was inserted after the firms (from {first_firm})"
         );
     }
+
+    /// `FIRM_COMPONENT_BYTES` counts every component a firm has.
+    #[test]
+    fn firm_component_bytes_cover_every_component_of_a_firm() {
+        let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
+        let mut sim = Simulation::new(&scenario, 1, start, 1);
+        let world = &mut sim.world;
+        let firms: Vec<Entity> = world
+            .query_filtered::<Entity, With<FirmId>>()
+            .iter(world)
+            .collect();
+        for e in firms {
+            let bytes: usize = world
+                .inspect_entity(e)
+                .unwrap()
+                .map(|(_, info)| info.layout().size())
+                .sum();
+            assert_eq!(bytes, crate::model::FIRM_COMPONENT_BYTES);
+        }
+    }
 }

@@ -129,6 +129,17 @@ pub struct Tier1 {
     pub len: u32,
 }
 
+/// Bytes of component data per firm: the sum of `size_of` of the
+/// components every firm has. BENCHMARKS.md compares peak memory with it.
+pub const FIRM_COMPONENT_BYTES: usize = size_of::<FirmId>()
+    + size_of::<FirmKind>()
+    + size_of::<FirmParams>()
+    + size_of::<Stock>()
+    + size_of::<Licence>()
+    + size_of::<Flow>()
+    + size_of::<Production>()
+    + size_of::<Tier1>();
+
 // ----------------------------------------------------------------- states
 
 /// A state agent.
