@@ -74,7 +74,7 @@ fn add_phase(s: &mut Schedule, phase: Phase) {
                 .in_set(phase),
         ),
         Phase::Diversion => s.add_systems(
-            (diversion::divert, diversion::settle, diversion::receive)
+            (diversion::divert, diversion::receive)
                 .chain()
                 .in_set(phase),
         ),

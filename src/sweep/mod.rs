@@ -1,9 +1,10 @@
 //! Batch sweeps: a sweep file expands into runs (design points x
-//! replicates), run in parallel on a rayon pool in fixed-size chunks whose
-//! results are appended in run order to this shard's part file. A killed
-//! sweep resumes from its part file; `merge` joins the parts and computes
-//! the per-point aggregates and Sobol indices. Memory stays flat in the
-//! number of runs: only one chunk of results is held at a time.
+//! replicates), run by `jobs` worker threads that take run ids in order;
+//! their rows are appended in run order to this shard's part file, in
+//! synced batches. A killed sweep resumes from its part file; `merge` joins
+//! the parts and computes the per-point aggregates and Sobol indices.
+//! Memory stays flat in the number of runs: only rows not yet written (about
+//! one batch, plus one per worker) are held.
 
 pub mod design;
 pub mod merge;
@@ -16,10 +17,13 @@ use crate::metrics::Cell;
 use crate::rng::{self, Stream};
 use crate::sim::Simulation;
 use design::Plan;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// Columns every row of `runs.csv` starts with, before the axes and the summary.
 pub const FIXED_COLUMNS: [&str; 6] = ["run", "point", "replicate", "seed", "status", "message"];
@@ -250,7 +254,7 @@ pub fn run_seed(base_seed: u64, point: u64, replicate: u64) -> u64 {
     rng::key(base_seed, Stream::Sweep, point, replicate)
 }
 
-/// Progress of a sweep, reported after every chunk.
+/// Progress of a sweep, reported after every batch written.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
     /// Runs of this shard done, including those found on resume.
@@ -498,13 +502,7 @@ pub fn run_sweep(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Error::Output(e.to_string()))?;
     let total = range.end - range.start;
-    let chunk = (32 * jobs) as u64;
-    let mut next = range.start + resumed;
     let mut failed = 0u64;
     progress(Progress {
         done: resumed,
@@ -512,27 +510,57 @@ pub fn run_sweep(
         resumed,
         failed,
     });
+    // Workers take run ids in order from a shared counter and send their
+    // rows here; rows are appended in run order, in batches of at least
+    // `batch` rows or one second's worth, each synced to disk. Nothing waits
+    // for the slowest run of a batch, and a kill loses only the rows not
+    // yet synced.
+    let batch = 32 * jobs;
+    let next_id = AtomicU64::new(range.start + resumed);
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {})); // a run's panic is recorded in its row
-    let result = (|| -> Result<()> {
-        while next < range.end {
-            let ids: Vec<u64> = (next..(next + chunk).min(range.end)).collect();
-            let rows: Vec<Vec<String>> =
-                pool.install(|| ids.par_iter().map(|&id| run_row(p, id)).collect());
-            failed += rows.iter().filter(|r| r[4] == "failed").count() as u64;
-            file.write_all(&csv_bytes(rows))
-                .map_err(|e| Error::io(&part, e))?;
-            file.sync_data().map_err(|e| Error::io(&part, e))?;
-            next += ids.len() as u64;
-            progress(Progress {
-                done: next - range.start,
-                total,
-                resumed,
-                failed,
+    let result = std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = mpsc::channel::<(u64, Vec<String>)>();
+        for _ in 0..jobs {
+            let (tx, next_id) = (tx.clone(), &next_id);
+            scope.spawn(move || {
+                loop {
+                    let id = next_id.fetch_add(1, Ordering::Relaxed);
+                    // A send fails only when the writer stopped on an error.
+                    if id >= range.end || tx.send((id, run_row(p, id))).is_err() {
+                        break;
+                    }
+                }
             });
         }
+        drop(tx);
+        let mut waiting = BTreeMap::new();
+        let mut expected = range.start + resumed;
+        let mut rows = Vec::new();
+        let mut synced = Instant::now();
+        for (id, row) in rx {
+            waiting.insert(id, row);
+            while let Some(row) = waiting.remove(&expected) {
+                failed += (row[4] == "failed") as u64;
+                rows.push(row);
+                expected += 1;
+            }
+            let due = rows.len() >= batch || synced.elapsed() >= Duration::from_secs(1);
+            if !rows.is_empty() && (due || expected == range.end) {
+                file.write_all(&csv_bytes(std::mem::take(&mut rows)))
+                    .map_err(|e| Error::io(&part, e))?;
+                file.sync_data().map_err(|e| Error::io(&part, e))?;
+                synced = Instant::now();
+                progress(Progress {
+                    done: expected - range.start,
+                    total,
+                    resumed,
+                    failed,
+                });
+            }
+        }
         Ok(())
-    })();
+    });
     std::panic::set_hook(hook);
     result?;
     let merged = if opts.shard.count == 1 {

@@ -63,6 +63,18 @@ type DivertQuery<'w, 's> = Query<
     ),
 >;
 
+/// This week's diversion, summed over firms.
+struct Diverted {
+    /// kg diverted, [home * materials + material].
+    kg: Vec<f64>,
+    /// (supplier, home) of each detected diverter.
+    detected: Vec<(usize, usize)>,
+    firms: u32,
+}
+
+/// Each dual-use firm's diversion step, in one pass that also sums what
+/// was diverted; then `settle`.
+#[allow(clippy::too_many_arguments)]
 pub fn divert(
     clock: Res<Clock>,
     seed: Res<Seed>,
@@ -70,87 +82,112 @@ pub fn divert(
     registry: Res<Registry>,
     view: Res<LicensingView>,
     par: Res<Parallel>,
-    mut firms: DivertQuery,
-) {
-    let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
-    let (view, military) = (&view.0, &registry.has_military);
-    for (ids, kinds, params, mut lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
-        let (lics, flows) = (
-            lics.bypass_change_detection(),
-            flows.bypass_change_detection(),
-        );
-        par::for_each2(par.0, lics, flows, |i, lic, flow| {
-            let kind = &kinds[i];
-            if kind.end_use != EndUse::DualUse {
-                return;
-            }
-            let terms = &view[kind.material as usize][kind.home as usize];
-            let grey = military[kind.home as usize][kind.material as usize];
-            divert_step(
-                week, seed, share, grey, terms, ids[i], kind, &params[i], lic, flow,
-            );
-        });
-    }
-}
-
-/// Sums diverted material per state, counts detections and lowers the
-/// supplier's trust in the diverters' states.
-pub fn settle(
-    registry: Res<Registry>,
     mut pools: ResMut<Pools>,
     mut stats: ResMut<WeekStats>,
     mut totals: ResMut<RunTotals>,
     tracking: Query<&TrackingSystem>,
     mut states: Query<(&StateAgent, &mut Trust)>,
-    par: Res<Parallel>,
-    firms: Query<(&FirmKind, &Flow)>,
+    mut firms: DivertQuery,
 ) {
+    let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
+    let (view, military) = (&view.0, &registry.has_military);
     let (ns, nm) = (registry.states.len(), registry.materials.len());
-    let mut diverted = vec![0.0; ns * nm]; // [home * nm + material]
-    let mut detections = vec![vec![0u32; ns]; ns]; // [supplier][home]
-    for (kinds, flows) in firms.contiguous_iter().expect(DENSE) {
-        par::reduce(
+    let mut sum = Diverted {
+        kg: vec![0.0; ns * nm],
+        detected: Vec::new(),
+        firms: 0,
+    };
+    for (ids, kinds, params, mut lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        let (lics, flows) = (
+            lics.bypass_change_detection(),
+            flows.bypass_change_detection(),
+        );
+        par::fold2(
             par.0,
-            kinds.len(),
-            |range| {
-                let mut part = (vec![0.0; ns * nm], Vec::new(), 0u32);
-                for i in range {
-                    // Only dual-use firms divert: skip the others' flows.
-                    let (kind, flow) = (&kinds[i], &flows[i]);
-                    if kind.end_use != EndUse::DualUse || !flow.diverted {
+            lics,
+            flows,
+            |range, lics, flows| {
+                let mut part = Diverted {
+                    kg: vec![0.0; ns * nm],
+                    detected: Vec::new(),
+                    firms: 0,
+                };
+                for ((i, lic), flow) in range.zip(lics).zip(flows) {
+                    let kind = &kinds[i];
+                    if kind.end_use != EndUse::DualUse {
                         continue;
                     }
                     let (h, m) = (kind.home as usize, kind.material as usize);
-                    part.0[h * nm + m] += flow.diverted_out;
-                    part.2 += 1;
-                    if flow.detected {
-                        part.1.push((kind.supplier as usize, h));
+                    let terms = &view[m][h];
+                    divert_step(
+                        week,
+                        seed,
+                        share,
+                        military[h][m],
+                        terms,
+                        ids[i],
+                        kind,
+                        &params[i],
+                        lic,
+                        flow,
+                    );
+                    if flow.diverted {
+                        part.kg[h * nm + m] += flow.diverted_out;
+                        part.firms += 1;
+                        if flow.detected {
+                            part.detected.push((kind.supplier as usize, h));
+                        }
                     }
                 }
                 part
             },
-            |(div, found, diverting)| {
-                for (total, d) in diverted.iter_mut().zip(div) {
-                    *total += d;
+            |part| {
+                for (total, kg) in sum.kg.iter_mut().zip(part.kg) {
+                    *total += kg;
                 }
-                for (s, h) in found {
-                    detections[s][h] += 1;
-                }
-                stats.diverting_firms += diverting;
+                sum.detected.extend(part.detected);
+                sum.firms += part.firms;
             },
         );
     }
+    settle(
+        &registry,
+        &sum,
+        &mut pools,
+        &mut stats,
+        &mut totals,
+        &tracking,
+        &mut states,
+    );
+}
+
+/// Sets the grey supply per unit of military demand of each pool, counts
+/// detections and lowers the supplier's trust in the diverters' states.
+fn settle(
+    registry: &Registry,
+    sum: &Diverted,
+    pools: &mut Pools,
+    stats: &mut WeekStats,
+    totals: &mut RunTotals,
+    tracking: &Query<&TrackingSystem>,
+    states: &mut Query<(&StateAgent, &mut Trust)>,
+) {
+    let (ns, nm) = (registry.states.len(), registry.materials.len());
     for (h, row) in pools.0.iter_mut().enumerate() {
         for (m, pool) in row.iter_mut().enumerate() {
             let demand = registry.military_demand[h][m];
             pool.grey_per_demand = if demand > 0.0 {
-                diverted[h * nm + m] / demand
+                sum.kg[h * nm + m] / demand
             } else {
                 0.0
             };
         }
     }
-    for (agent, mut trust) in &mut states {
+    let mut detections = vec![vec![0u32; ns]; ns]; // [supplier][home]
+    for &(s, h) in &sum.detected {
+        detections[s][h] += 1;
+    }
+    for (agent, mut trust) in states.iter_mut() {
         let s = agent.ix as usize;
         let Some(t) = tracking.iter().find(|t| t.owner as usize == s) else {
             continue;
@@ -161,7 +198,8 @@ pub fn settle(
             }
         }
     }
-    let found: u32 = detections.iter().flatten().sum();
+    let found = sum.detected.len() as u32;
+    stats.diverting_firms += sum.firms;
     stats.detections += found;
     totals.detections += found as u64;
 }
@@ -172,6 +210,9 @@ type ReceiveQuery<'w, 's> =
 /// Military firms receive the diverted material, pro rata to their demand.
 pub fn receive(pools: Res<Pools>, par: Res<Parallel>, mut firms: ReceiveQuery) {
     let pools = &pools.0;
+    if pools.iter().flatten().all(|p| p.grey_per_demand == 0.0) {
+        return; // nothing diverted: every diverted_in is still 0 from orders
+    }
     for (kinds, params, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
         par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
             let kind = &kinds[i];
