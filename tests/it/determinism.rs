@@ -27,7 +27,7 @@ fn same_seed_gives_byte_identical_files_and_another_seed_differs() {
 }
 
 /// The small scenario scaled to about 23,000 firms: several chunks of
-/// `chokepoint::par::CHUNK`, so the work really is split.
+/// `chokepoint::par::CHUNK`, above `PARALLEL_MIN`, so the work really is split.
 const SCALE: f64 = 100.0;
 
 #[test]
@@ -42,7 +42,7 @@ fn one_and_several_threads_give_identical_tables() {
         .query::<&chokepoint::model::FirmId>()
         .iter(&one.world)
         .count();
-    assert!(firms > 4 * chokepoint::par::CHUNK, "{firms} firms");
+    assert!(firms > chokepoint::par::PARALLEL_MIN, "{firms} firms");
     one.run(40);
     two.run(40);
     four.run(40);
