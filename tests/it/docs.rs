@@ -1,4 +1,5 @@
-//! The configuration reference names every field of the config types.
+//! The docs say what the code does: the configuration reference names every
+//! field of the config types; BENCHMARKS.md states the firm's component size.
 
 use crate::common::root;
 
@@ -31,4 +32,15 @@ fn config_reference_names_every_field() {
             }
         }
     }
+}
+
+#[test]
+fn benchmarks_state_the_component_bytes_per_firm() {
+    let doc = std::fs::read_to_string(root().join("BENCHMARKS.md")).unwrap();
+    let bytes = chokepoint::model::FIRM_COMPONENT_BYTES;
+    assert!(
+        doc.contains(&format!("{bytes} B of component data per firm")),
+        "BENCHMARKS.md does not state {bytes} B of component data per firm: \
+         the firm components changed; measure again (scripts/memory.sh)"
+    );
 }
