@@ -240,12 +240,22 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     // Firms that may get tier-1 links (named firms and customers), by id.
     let mut linkable: Vec<(u32, Entity)> = Vec::new();
     // Query order is spawn order: the sums below are the same every run.
+    // (home, sector) of the customers of each supplying population.
+    let buyers: Vec<Option<(StateIx, &str)>> = s
+        .populations
+        .iter()
+        .map(|p| {
+            p.supplies
+                .as_ref()
+                .map(|l| (state_ix(&p.home), l.sector.as_str()))
+        })
+        .collect();
     for (entity, id, kind, params) in query.iter(&world) {
         let mut customer = (id.0 as usize) < s.firms.len();
-        for (p_ix, p) in s.populations.iter().enumerate() {
-            if let Some(link) = &p.supplies
-                && kind.home == state_ix(&p.home)
-                && groups[kind.group as usize].sector == link.sector
+        for (p_ix, buyer) in buyers.iter().enumerate() {
+            if let Some((home, sector)) = *buyer
+                && kind.home == home
+                && groups[kind.group as usize].sector == sector
             {
                 customers[p_ix].push((id.0, params.capacity.max(1e-9) as f64));
                 customer = true;

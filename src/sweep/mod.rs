@@ -23,6 +23,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Columns every row of `runs.csv` starts with, before the axes and the summary.
@@ -327,14 +328,7 @@ fn run_row(p: &Prepared, run: u64) -> Vec<String> {
     let summary = match outcome {
         Ok(Ok(cells)) => Ok(cells),
         Ok(Err(message)) => Err(message),
-        Err(panic) => Err(format!(
-            "panic: {}",
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )),
+        Err(panic) => Err(format!("panic: {}", panic_message(&*panic))),
     };
     let summary_start = FIXED_COLUMNS.len() + p.plan.paths.len();
     match summary {
@@ -511,35 +505,52 @@ pub fn run_sweep(
         failed,
     });
     // Workers take run ids in order from a shared counter and send their
-    // rows here; rows are appended in run order, in batches of at least
-    // `batch` rows or one second's worth, each synced to disk. Nothing waits
-    // for the slowest run of a batch, and a kill loses only the rows not
-    // yet synced.
+    // rows here; rows are appended in run order, in batches of `batch` rows
+    // or whatever is ready each second, each synced to disk. Nothing waits
+    // for the slowest run of a batch, and a kill loses only the rows not yet
+    // synced. A worker runs at most `2 * batch` runs ahead of the last row
+    // written, so one slow run cannot make the rows held in memory grow.
     let batch = 32 * jobs;
+    let ahead = 2 * batch as u64;
     let next_id = AtomicU64::new(range.start + resumed);
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {})); // a run's panic is recorded in its row
-    let result = std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = mpsc::channel::<(u64, Vec<String>)>();
+    let gate = Gate::new(range.start + resumed);
+    let _hook = QuietPanics::install(); // a run's panic is recorded in its row
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Vec<String>, String>)>();
         for _ in 0..jobs {
-            let (tx, next_id) = (tx.clone(), &next_id);
+            let (tx, next_id, gate) = (tx.clone(), &next_id, &gate);
             scope.spawn(move || {
                 loop {
                     let id = next_id.fetch_add(1, Ordering::Relaxed);
-                    // A send fails only when the writer stopped on an error.
-                    if id >= range.end || tx.send((id, run_row(p, id))).is_err() {
+                    if id >= range.end || !gate.wait_until_below(id, ahead) {
+                        break;
+                    }
+                    let row = std::panic::catch_unwind(|| run_row(p, id))
+                        .map_err(|panic| panic_message(&*panic));
+                    // A send fails only when the writer stopped.
+                    if tx.send((id, row)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
+        // Stops the workers however the writer ends.
+        let _stop = gate.stop_on_drop();
         let mut waiting = BTreeMap::new();
         let mut expected = range.start + resumed;
         let mut rows = Vec::new();
         let mut synced = Instant::now();
-        for (id, row) in rx {
-            waiting.insert(id, row);
+        loop {
+            let wait = Duration::from_secs(1).saturating_sub(synced.elapsed());
+            match rx.recv_timeout(wait) {
+                Ok((id, row)) => {
+                    let row = row.map_err(|m| Error::Output(format!("run {id}: {m}")))?;
+                    waiting.insert(id, row);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
             while let Some(row) = waiting.remove(&expected) {
                 failed += (row[4] == "failed") as u64;
                 rows.push(row);
@@ -550,7 +561,7 @@ pub fn run_sweep(
                 file.write_all(&csv_bytes(std::mem::take(&mut rows)))
                     .map_err(|e| Error::io(&part, e))?;
                 file.sync_data().map_err(|e| Error::io(&part, e))?;
-                synced = Instant::now();
+                gate.written(expected);
                 progress(Progress {
                     done: expected - range.start,
                     total,
@@ -558,11 +569,17 @@ pub fn run_sweep(
                     failed,
                 });
             }
+            if synced.elapsed() >= Duration::from_secs(1) {
+                synced = Instant::now();
+            }
+        }
+        if expected != range.end {
+            return Err(Error::Output(format!(
+                "the sweep's workers stopped before run {expected}"
+            )));
         }
         Ok(())
-    });
-    std::panic::set_hook(hook);
-    result?;
+    })?;
     let merged = if opts.shard.count == 1 {
         Some(merge::merge(&p.out_dir)?)
     } else {
@@ -580,6 +597,79 @@ pub fn run_sweep(
         failed,
         merged,
     })
+}
+
+/// How far the writer has got, for workers to wait on.
+struct Gate {
+    /// (rows written up to this run id, stop)
+    state: Mutex<(u64, bool)>,
+    moved: Condvar,
+}
+
+impl Gate {
+    fn new(written: u64) -> Self {
+        Gate {
+            state: Mutex::new((written, false)),
+            moved: Condvar::new(),
+        }
+    }
+
+    /// Waits until `id` is less than `ahead` runs past the rows written.
+    /// False when the sweep is stopping.
+    fn wait_until_below(&self, id: u64, ahead: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !state.1 && id >= state.0 + ahead {
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.1
+    }
+
+    fn written(&self, upto: u64) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0 = upto;
+        self.moved.notify_all();
+    }
+
+    fn stop_on_drop(&self) -> impl Drop + '_ {
+        struct Stop<'a>(&'a Gate);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+                self.0.moved.notify_all();
+            }
+        }
+        Stop(self)
+    }
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// Silences the panic hook while it lives (a run's panic goes into its
+/// row), and puts the old hook back however the sweep ends.
+struct QuietPanics(Option<PanicHook>);
+
+impl QuietPanics {
+    fn install() -> Self {
+        let old = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        QuietPanics(Some(old))
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        if let Some(hook) = self.0.take() {
+            std::panic::set_hook(hook);
+        }
+    }
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// Failed runs among the first `n` rows of a part file.

@@ -44,8 +44,18 @@ fn one_and_several_threads_give_identical_tables() {
         .count();
     assert!(firms > chokepoint::par::PARALLEL_MIN, "{firms} firms");
     one.run(40);
-    two.run(40);
-    four.run(40);
+    // Each on a pool of its own size: the global pool is sized once per
+    // process, whichever test comes first.
+    for (sim, threads) in [(&mut two, 2), (&mut four, 4)] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            assert_eq!(rayon::current_num_threads(), threads);
+            sim.run(40)
+        });
+    }
     let t1 = one.tables();
     assert_eq!(t1, two.tables());
     assert_eq!(t1, four.tables());
