@@ -514,8 +514,8 @@ pub fn run_sweep(
     let ahead = 2 * batch as u64;
     let next_id = AtomicU64::new(range.start + resumed);
     let gate = Gate::new(range.start + resumed);
-    let _hook = QuietPanics::install(); // a run's panic is recorded in its row
-    std::thread::scope(|scope| -> Result<()> {
+    let quiet = QuietPanics::install(); // a run's panic is recorded in its row
+    let result = std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Vec<String>, String>)>();
         for _ in 0..jobs {
             let (tx, next_id, gate) = (tx.clone(), &next_id, &gate);
@@ -579,7 +579,9 @@ pub fn run_sweep(
             )));
         }
         Ok(())
-    })?;
+    });
+    drop(quiet);
+    result?;
     let merged = if opts.shard.count == 1 {
         Some(merge::merge(&p.out_dir)?)
     } else {
