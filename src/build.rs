@@ -315,38 +315,25 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     }
     drop(customers);
     links.sort_unstable();
-    let mut table = Links::default();
-    let mut tier1: Option<(u32, Tier1)> = None;
-    let set_tier1 = |world: &mut World, t: Option<(u32, Tier1)>| {
-        if let Some((customer, t)) = t {
-            *world
-                .get_mut::<Tier1>(
-                    linkable[linkable
-                        .binary_search_by_key(&customer, |&(id, _)| id)
-                        .expect("links go to linkable firms")]
-                    .1,
-                )
-                .expect("every firm has a Tier1") = t;
-        }
-    };
-    for (i, &(customer, part, supplier)) in links.iter().enumerate() {
-        match &mut tier1 {
-            Some((c, t)) if *c == customer => t.len += 1,
-            _ => {
-                set_tier1(&mut world, tier1.take());
-                tier1 = Some((
-                    customer,
-                    Tier1 {
-                        start: i as u32,
-                        len: 1,
-                    },
-                ));
-            }
-        }
-        table.supplier.push(supplier);
-        table.part.push(part);
+    // One range of the sorted links per customer.
+    let mut start = 0;
+    for group in links.chunk_by(|a, b| a.0 == b.0) {
+        let customer = group[0].0;
+        let ix = linkable
+            .binary_search_by_key(&customer, |&(id, _)| id)
+            .expect("links go to linkable firms");
+        *world
+            .get_mut::<Tier1>(linkable[ix].1)
+            .expect("every firm has a Tier1") = Tier1 {
+            start,
+            len: group.len() as u32,
+        };
+        start += group.len() as u32;
     }
-    set_tier1(&mut world, tier1);
+    let table = Links {
+        supplier: links.iter().map(|l| l.2).collect(),
+        part: links.iter().map(|l| l.1).collect(),
+    };
     drop(links);
 
     let mut other_supply = vec![vec![0.0; nm]; ns];

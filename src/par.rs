@@ -46,25 +46,16 @@ where
     B: Send,
     F: Fn(usize, &mut A, &mut B) + Sync + Send,
 {
-    debug_assert_eq!(a.len(), b.len());
-    if parallel && a.len() >= PARALLEL_MIN {
-        a.par_chunks_mut(CHUNK)
-            .zip(b.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(c, (a, b))| {
-                let start = c * CHUNK;
-                for (i, (x, y)) in a.iter_mut().zip(b).enumerate() {
-                    f(start + i, x, y);
-                }
-            });
-    } else {
-        for (i, (x, y)) in a.iter_mut().zip(b).enumerate() {
+    let each = |range: Range<usize>, a: &mut [A], b: &mut [B]| {
+        for ((i, x), y) in range.zip(a).zip(b) {
             f(i, x, y);
         }
-    }
+    };
+    fold2(parallel, a, b, each, |()| {});
 }
 
-/// Like `for_each2`, and folds each chunk into a result: `fold(range, a,
+/// Runs `fold` over each chunk of `a` and `b` (same length) and hands the
+/// results to `combine` in chunk order: `fold(range, a,
 /// b)` gets the chunk's range of indices and its parts of `a` and `b`, and
 /// the results go to `combine` in chunk order.
 pub fn fold2<A, B, P, F, C>(parallel: bool, a: &mut [A], b: &mut [B], fold: F, mut combine: C)

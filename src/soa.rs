@@ -124,10 +124,7 @@ impl SoaFirms {
 
         let pools = &self.pools;
         par::for_each(parallel, &mut self.flow, |i, flow| {
-            let pool = &pools[kinds[i].home as usize][kinds[i].material as usize];
-            let c = supply::class(kinds[i].end_use);
-            flow.from_pool = flow.pool_request * pool.fill[c];
-            flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
+            supply::deliver_step(&kinds[i], pools, flow)
         });
 
         let (tier1, links, flows, util) = (&self.tier1, &self.links, &self.flow, &self.utilization);

@@ -72,6 +72,16 @@ struct Diverted {
     firms: u32,
 }
 
+impl Diverted {
+    fn new(pools: usize) -> Self {
+        Diverted {
+            kg: vec![0.0; pools],
+            detected: Vec::new(),
+            firms: 0,
+        }
+    }
+}
+
 /// Each dual-use firm's diversion step, in one pass that also sums what
 /// was diverted; then `settle`.
 #[allow(clippy::too_many_arguments)]
@@ -92,11 +102,7 @@ pub fn divert(
     let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
     let (view, military) = (&view.0, &registry.has_military);
     let (ns, nm) = (registry.states.len(), registry.materials.len());
-    let mut sum = Diverted {
-        kg: vec![0.0; ns * nm],
-        detected: Vec::new(),
-        firms: 0,
-    };
+    let mut sum = Diverted::new(ns * nm);
     for (ids, kinds, params, mut lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
         let (lics, flows) = (
             lics.bypass_change_detection(),
@@ -107,11 +113,7 @@ pub fn divert(
             lics,
             flows,
             |range, lics, flows| {
-                let mut part = Diverted {
-                    kg: vec![0.0; ns * nm],
-                    detected: Vec::new(),
-                    firms: 0,
-                };
+                let mut part = Diverted::new(ns * nm);
                 for ((i, lic), flow) in range.zip(lics).zip(flows) {
                     let kind = &kinds[i];
                     if kind.end_use != EndUse::DualUse {

@@ -213,16 +213,20 @@ pub fn pools(
 
 type DeliverQuery<'w, 's> = Query<'w, 's, (&'static FirmKind, &'static mut Flow)>;
 
+/// One firm's share of its pool and of the stockpiles behind it.
+pub fn deliver_step(kind: &FirmKind, pools: &[Vec<PoolState>], flow: &mut Flow) {
+    let pool = &pools[kind.home as usize][kind.material as usize];
+    let c = class(kind.end_use);
+    flow.from_pool = flow.pool_request * pool.fill[c];
+    flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
+}
+
 /// Delivers each firm's share of the pools and stockpiles.
 pub fn deliver(pools: Res<Pools>, par: Res<Parallel>, mut firms: DeliverQuery) {
     let pools = &pools.0;
     for (kinds, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
         par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
-            let kind = &kinds[i];
-            let pool = &pools[kind.home as usize][kind.material as usize];
-            let c = class(kind.end_use);
-            flow.from_pool = flow.pool_request * pool.fill[c];
-            flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
+            deliver_step(&kinds[i], pools, flow);
         });
     }
 }
