@@ -55,6 +55,10 @@ pub enum Error {
     /// Writing output failed for a reason other than IO.
     #[error("output: {0}")]
     Output(String),
+    /// A file of an output folder (read by `report`) is missing, half-written
+    /// or malformed; `path` names the file.
+    #[error("{}: {message}", path.display())]
+    Folder { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -65,7 +69,8 @@ impl Error {
             Error::Parse { .. }
             | Error::Invalid { .. }
             | Error::Override { .. }
-            | Error::Usage(_) => true,
+            | Error::Usage(_)
+            | Error::Folder { .. } => true,
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
             Error::Output(_) => false,
         }

@@ -26,6 +26,7 @@ pub mod model;
 pub mod negotiation;
 pub mod output;
 pub mod par;
+pub mod report;
 pub mod rng;
 pub mod schedule;
 pub mod sim;

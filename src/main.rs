@@ -1,4 +1,4 @@
-//! The command line: `chokepoint run | validate`. The only place that
+//! The command line: `chokepoint run | validate | sweep | merge | report`. The only place that
 //! prints results and turns errors into exit codes (2: bad input, 1: other).
 
 use chokepoint::config::{self, FileKind, RunOverrides};
@@ -86,6 +86,17 @@ enum Command {
     Merge {
         /// The sweep's output folder.
         dir: PathBuf,
+    },
+    /// Draw a run's or a merged sweep's output folder as one self-contained HTML page.
+    Report {
+        /// Output folder of `chokepoint run` or of a merged `chokepoint sweep`.
+        dir: PathBuf,
+        /// HTML file to write [default: DIR/report.html].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write each figure as SVG and PNG into this folder.
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
     },
 }
 
@@ -193,6 +204,19 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
             } else {
                 0
             })
+        }
+        Command::Report { dir, out, figures } => {
+            let written = chokepoint::report::report(&dir, out.as_deref(), figures.as_deref())?;
+            println!(
+                "{} report with {} figures: {}",
+                written.kind,
+                written.figures,
+                written.html.display()
+            );
+            for f in &written.figure_files {
+                println!("  {}", f.display());
+            }
+            Ok(0)
         }
         Command::Validate { file } => {
             let kind = config::validate_file(&file)?;

@@ -8,12 +8,12 @@ use crate::config::{ResolvedRun, Scenario};
 use crate::error::{Error, Result};
 use crate::metrics::{Cell, Table};
 use crate::sim::RunTables;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Everything needed to reproduce a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub crate_version: String,
     pub config: String,

@@ -1,0 +1,169 @@
+//! A CSV file of an output folder, read whole, with errors that name the
+//! file, the line and the column.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// A CSV table: header and text cells.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub path: PathBuf,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// An error about `path`.
+pub fn bad(path: &Path, message: impl Into<String>) -> Error {
+    Error::Folder {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Reads a file an output folder must have; a missing one is named as such.
+pub fn read_required(path: &Path, what: &str) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(bad(path, format!("missing: {what}")))
+        }
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+impl Frame {
+    /// Reads `path`. A missing file, a row with the wrong number of fields
+    /// (a half-written line) or a file with no rows is an error naming the
+    /// file and line.
+    pub fn read(path: &Path, what: &str) -> Result<Frame> {
+        let text = read_required(path, what)?;
+        if !text.is_empty() && !text.ends_with('\n') {
+            let line = text.lines().count();
+            return Err(bad(
+                path,
+                format!("line {line} is cut off (no end of line): the file is half-written"),
+            ));
+        }
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let columns: Vec<String> = reader
+            .headers()
+            .map_err(|e| bad(path, format!("header: {e}")))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        if columns.is_empty() || columns == [""] {
+            return Err(bad(path, "empty file: no header"));
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
+                        "{len} fields where the header has {expected_len}: the file is half-written or damaged"
+                    ),
+                    _ => e.to_string(),
+                };
+                bad(path, format!("line {line}: {message}"))
+            })?;
+            rows.push(record.iter().map(str::to_owned).collect());
+        }
+        Ok(Frame {
+            path: path.to_path_buf(),
+            columns,
+            rows,
+        })
+    }
+
+    /// Index of column `name`.
+    pub fn index(&self, name: &str) -> Result<usize> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| bad(&self.path, format!("no column `{name}`")))
+    }
+
+    /// Cell (`row`, `column`) as a number; an empty cell is `None`.
+    pub fn number(&self, row: usize, column: usize) -> Result<Option<f64>> {
+        let text = self.rows[row][column].trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            bad(
+                &self.path,
+                format!(
+                    "line {}, column `{}`: `{text}` is not a number",
+                    row + 2,
+                    self.columns[column]
+                ),
+            )
+        })
+    }
+
+    /// Column `name` as numbers.
+    pub fn numbers(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        let c = self.index(name)?;
+        (0..self.rows.len()).map(|r| self.number(r, c)).collect()
+    }
+
+    /// Column `name` as text.
+    pub fn texts(&self, name: &str) -> Result<Vec<&str>> {
+        let c = self.index(name)?;
+        Ok(self.rows.iter().map(|r| r[c].as_str()).collect())
+    }
+
+    /// Column `name` of the single row of a one-row file.
+    pub fn only(&self, name: &str) -> Result<Option<f64>> {
+        self.number(0, self.index(name)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(text: &str) -> Result<Frame> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        Frame::read(&path, "a test table")
+    }
+
+    #[test]
+    fn reads_numbers_and_names_bad_cells() {
+        let f = frame("a,b\n1,2.5\n,x\n").unwrap();
+        assert_eq!(f.numbers("a").unwrap(), vec![Some(1.0), None]);
+        let e = f.numbers("b").unwrap_err().to_string();
+        assert!(
+            e.contains("t.csv: line 3, column `b`: `x` is not a number"),
+            "{e}"
+        );
+        assert!(
+            f.index("c")
+                .unwrap_err()
+                .to_string()
+                .contains("no column `c`")
+        );
+    }
+
+    #[test]
+    fn half_written_files_are_errors_naming_file_and_line() {
+        let e = frame("a,b\n1,2\n3").unwrap_err().to_string();
+        assert!(e.contains("t.csv: line 3 is cut off"), "{e}");
+        let e = frame("a,b\n1,2\n3\n").unwrap_err().to_string();
+        assert!(
+            e.contains("t.csv: line 3: 1 fields where the header has 2"),
+            "{e}"
+        );
+        let e = frame("").unwrap_err().to_string();
+        assert!(e.contains("empty file"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let e = Frame::read(&dir.path().join("gone.csv"), "the week table")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gone.csv: missing: the week table"), "{e}");
+    }
+}

@@ -1,0 +1,385 @@
+//! The report of one run: its four files, its figures and its tables.
+
+use super::chart::{Figure, Kind, Layer, Panel, Shape, XAxis};
+use super::frame::{Frame, bad, read_required};
+use crate::config;
+use crate::error::Result;
+use crate::output::Manifest;
+use chrono::NaiveDate;
+use std::path::Path;
+
+/// A run's output folder, read and checked.
+#[derive(Debug)]
+pub struct RunData {
+    pub manifest: Manifest,
+    pub start: NaiveDate,
+    pub timeseries: Frame,
+    pub summary: Frame,
+    pub transcript: Frame,
+}
+
+/// Negotiation events marked on the pressure chart: transcript `event`
+/// value, legend name, marker shape.
+pub const MARKED_EVENTS: [(&str, &str, Shape); 7] = [
+    ("open", "talks opened", Shape::Circle),
+    ("offer", "offer", Shape::Dot),
+    ("agreement", "agreement", Shape::Triangle),
+    ("breakdown", "breakdown", Shape::Cross),
+    ("defection", "defection", Shape::Cross),
+    ("expiry", "expiry", Shape::Ring),
+    ("event", "scheduled event", Shape::Ring),
+];
+
+impl RunData {
+    /// Reads `dir`; any missing, half-written or inconsistent file is an
+    /// error naming it.
+    pub fn load(dir: &Path) -> Result<RunData> {
+        let manifest_path = dir.join("manifest.ron");
+        let text = read_required(
+            &manifest_path,
+            "the run's manifest (is this a run's output folder?)",
+        )?;
+        let manifest: Manifest = config::parse_ron(&manifest_path, &text)?;
+        let start = NaiveDate::parse_from_str(&manifest.start_date, "%Y-%m-%d").map_err(|e| {
+            bad(
+                &manifest_path,
+                format!("start_date `{}`: {e}", manifest.start_date),
+            )
+        })?;
+        let timeseries = Frame::read(&dir.join("timeseries.csv"), "the run's weekly series")?;
+        let weeks = timeseries.numbers("week")?;
+        let expected = manifest.weeks as usize;
+        let in_order = weeks.iter().enumerate().all(|(i, w)| *w == Some(i as f64));
+        if weeks.len() != expected || !in_order {
+            return Err(bad(
+                &timeseries.path,
+                format!(
+                    "{} weekly rows where the manifest says {expected} weeks (0 to {}): the run is half-written or the files are from different runs",
+                    weeks.len(),
+                    expected.saturating_sub(1)
+                ),
+            ));
+        }
+        let summary = Frame::read(&dir.join("summary.csv"), "the run's summary")?;
+        if summary.rows.len() != 1 {
+            return Err(bad(
+                &summary.path,
+                format!("{} rows where a run's summary has 1", summary.rows.len()),
+            ));
+        }
+        let seed = summary.only("seed")?;
+        if seed != Some(manifest.seed as f64) {
+            return Err(bad(
+                &summary.path,
+                format!(
+                    "seed {seed:?} where manifest.ron says {}: the files are from different runs",
+                    manifest.seed
+                ),
+            ));
+        }
+        let transcript = Frame::read(&dir.join("transcript.csv"), "the negotiation transcript")?;
+        for name in ["week", "event", "actor"] {
+            transcript.index(name)?;
+        }
+        Ok(RunData {
+            manifest,
+            start,
+            timeseries,
+            summary,
+            transcript,
+        })
+    }
+
+    fn weeks(&self) -> XAxis {
+        XAxis::Weeks { start: self.start }
+    }
+
+    /// (week, value) of a timeseries column, skipping empty cells.
+    pub fn series(&self, column: &str) -> Result<Vec<(f64, f64)>> {
+        Ok(self
+            .timeseries
+            .numbers(column)?
+            .into_iter()
+            .enumerate()
+            .filter_map(|(w, v)| v.map(|v| (w as f64, v)))
+            .collect())
+    }
+
+    /// Columns named `{prefix}{middle}{suffix}`, with their middle part.
+    fn columns_like(&self, prefix: &str, suffix: &str) -> Vec<(String, String)> {
+        self.timeseries
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let middle = c.strip_prefix(prefix)?.strip_suffix(suffix)?;
+                (!middle.is_empty()).then(|| (c.clone(), middle.to_owned()))
+            })
+            .collect()
+    }
+
+    /// Sector groups (`US_autos`, ...) in column order.
+    pub fn groups(&self) -> Vec<String> {
+        self.columns_like("", "_licences_pending")
+            .into_iter()
+            .map(|(_, g)| g)
+            .collect()
+    }
+
+    fn states(&self) -> Vec<String> {
+        self.manifest
+            .scenario
+            .states
+            .iter()
+            .map(|s| s.code.clone())
+            .collect()
+    }
+
+    /// Lines, one per (column, legend name), on a week axis.
+    fn lines(&self, title: &str, y_label: &str, columns: &[(String, String)]) -> Result<Panel> {
+        let layers = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (column, name))| Ok(Layer::new(name, i, Kind::Line(self.series(column)?))))
+            .collect::<Result<_>>()?;
+        Ok(Panel {
+            title: title.into(),
+            x: self.weeks(),
+            y_label: y_label.into(),
+            layers,
+        })
+    }
+
+    /// Every figure of the run's page.
+    pub fn figures(&self) -> Result<Vec<Figure>> {
+        Ok(vec![
+            self.exports()?,
+            self.output()?,
+            self.inventory()?,
+            self.licences()?,
+            self.pressure()?,
+            self.restrictions()?,
+            self.substitution()?,
+        ])
+    }
+
+    fn exports(&self) -> Result<Figure> {
+        let mut panels = Vec::new();
+        for (column, flow) in self.columns_like("exports_", "_kg") {
+            let baseline_column = format!("exports_baseline_kg_per_week_{flow}");
+            let baseline = self
+                .summary
+                .only(&baseline_column)?
+                .ok_or_else(|| bad(&self.summary.path, format!("`{baseline_column}` is empty")))?;
+            let series = self.series(&column)?;
+            let level: Vec<(f64, f64)> = series.iter().map(|&(w, _)| (w, baseline)).collect();
+            panels.push(Panel {
+                title: flow.replace('_', " "),
+                x: self.weeks(),
+                y_label: "kg per week".into(),
+                layers: vec![
+                    Layer::new("exports", 0, Kind::Line(series)),
+                    Layer::new("pre-control level", 1, Kind::Dashed(level)),
+                ],
+            });
+        }
+        Ok(Figure {
+            id: "exports".into(),
+            title: "Exports against their pre-control level".into(),
+            caption: "Weekly exports from the supplier to each consumer (timeseries.csv `exports_*_kg`) and the pre-control weekly level (summary.csv `exports_baseline_kg_per_week_*`).".into(),
+            grid_columns: 2,
+            panels,
+        })
+    }
+
+    fn output(&self) -> Result<Figure> {
+        let panels = self
+            .groups()
+            .iter()
+            .map(|g| {
+                let mut p = self.lines(
+                    &g.replace('_', " "),
+                    "per week",
+                    &[
+                        (format!("{g}_output"), "output".into()),
+                        (format!("{g}_lost_output"), "lost output".into()),
+                    ],
+                )?;
+                p.layers.push(Layer::new(
+                    "capacity",
+                    2,
+                    Kind::Dashed(self.series(&format!("{g}_capacity"))?),
+                ));
+                Ok(p)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Figure {
+            id: "output".into(),
+            title: "Output and lost output per sector".into(),
+            caption: "timeseries.csv `{state}_{sector}_output`, `_lost_output` and `_capacity`."
+                .into(),
+            grid_columns: 2,
+            panels,
+        })
+    }
+
+    fn inventory(&self) -> Result<Figure> {
+        let columns: Vec<(String, String)> = self
+            .groups()
+            .into_iter()
+            .map(|g| (format!("{g}_inventory_weeks"), g))
+            .collect();
+        Ok(Figure {
+            id: "inventory".into(),
+            title: "Inventory per sector".into(),
+            caption:
+                "Weeks of use held in stock, timeseries.csv `{state}_{sector}_inventory_weeks`."
+                    .into(),
+            grid_columns: 1,
+            panels: vec![self.lines("inventory", "weeks of use", &columns)?],
+        })
+    }
+
+    fn licences(&self) -> Result<Figure> {
+        let panels = self
+            .groups()
+            .iter()
+            .map(|g| {
+                let columns = ["pending", "granted", "denied"]
+                    .map(|s| (format!("{g}_licences_{s}"), s.to_owned()));
+                self.lines(&g.replace('_', " "), "licences", &columns)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Figure {
+            id: "licences".into(),
+            title: "Export licences pending, granted and denied per sector".into(),
+            caption: "timeseries.csv `{state}_{sector}_licences_pending`, `_granted`, `_denied`."
+                .into(),
+            grid_columns: 2,
+            panels,
+        })
+    }
+
+    /// Events of `kind` in the transcript as (week, pressure of the actor,
+    /// or of the first state when the actor is not a state).
+    pub fn event_marks(&self, kind: &str) -> Result<Vec<(f64, f64)>> {
+        let states = self.states();
+        let weeks = self.transcript.numbers("week")?;
+        let events = self.transcript.texts("event")?;
+        let actors = self.transcript.texts("actor")?;
+        let pressure: Vec<Vec<Option<f64>>> = states
+            .iter()
+            .map(|s| self.timeseries.numbers(&format!("{s}_pressure")))
+            .collect::<Result<_>>()?;
+        let mut marks = Vec::new();
+        for ((week, event), actor) in weeks.iter().zip(&events).zip(&actors) {
+            if *event != kind {
+                continue;
+            }
+            let week = week.ok_or_else(|| bad(&self.transcript.path, "a row has no week"))?;
+            let state = states.iter().position(|s| s == actor).unwrap_or(0);
+            let y = pressure[state]
+                .get(week as usize)
+                .copied()
+                .flatten()
+                .unwrap_or(0.0);
+            marks.push((week, y));
+        }
+        Ok(marks)
+    }
+
+    fn pressure(&self) -> Result<Figure> {
+        let columns: Vec<(String, String)> = self
+            .states()
+            .into_iter()
+            .map(|s| (format!("{s}_pressure"), format!("{s} pressure")))
+            .collect();
+        let mut panel = self.lines("pressure", "pressure (0 to 1)", &columns)?;
+        let first = columns.len();
+        for (i, (kind, name, shape)) in MARKED_EVENTS.into_iter().enumerate() {
+            let marks = self.event_marks(kind)?;
+            if !marks.is_empty() {
+                panel
+                    .layers
+                    .push(Layer::new(name, first + i, Kind::Markers(marks, shape)));
+            }
+        }
+        Ok(Figure {
+            id: "pressure".into(),
+            title: "Pressure on each state, with the negotiation's events".into(),
+            caption: "timeseries.csv `{state}_pressure`; markers are transcript.csv events, placed on the acting state's line.".into(),
+            grid_columns: 1,
+            panels: vec![panel],
+        })
+    }
+
+    fn steps(&self, title: &str, columns: &[(String, String)]) -> Result<Panel> {
+        let layers = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (column, name))| Ok(Layer::new(name, i, Kind::Steps(self.series(column)?))))
+            .collect::<Result<_>>()?;
+        Ok(Panel {
+            title: title.into(),
+            x: self.weeks(),
+            y_label: "level".into(),
+            layers,
+        })
+    }
+
+    fn restrictions(&self) -> Result<Figure> {
+        let mut panels = Vec::new();
+        for state in self.states() {
+            let restrictions = self.columns_like(&format!("{state}_restriction_"), "");
+            if !restrictions.is_empty() {
+                panels
+                    .push(self.steps(&format!("restrictions imposed by {state}"), &restrictions)?);
+            }
+            let controls: Vec<(String, String)> = [
+                "control_active_",
+                "civilian_approval_",
+                "general_licence_",
+                "extraterritorial_",
+            ]
+            .iter()
+            .flat_map(|term| self.columns_like(&format!("{state}_{term}"), ""))
+            .map(|(column, _)| {
+                let name = column[state.len() + 1..].replace('_', " ");
+                (column, name)
+            })
+            .collect();
+            if !controls.is_empty() {
+                panels.push(self.steps(&format!("export controls of {state}"), &controls)?);
+            }
+        }
+        Ok(Figure {
+            id: "restrictions".into(),
+            title: "Restriction levels and export-control terms".into(),
+            caption: "timeseries.csv `{state}_restriction_{sector}_on_{target}` and the supplier's control terms, as steps: a level holds until it changes.".into(),
+            grid_columns: 1,
+            panels,
+        })
+    }
+
+    fn substitution(&self) -> Result<Figure> {
+        let named = |prefix: &str| -> Vec<(String, String)> {
+            self.states()
+                .iter()
+                .flat_map(|s| {
+                    self.columns_like(&format!("{s}_{prefix}"), "")
+                        .into_iter()
+                        .map(move |(column, material)| (column, format!("{s} {material}")))
+                })
+                .collect()
+        };
+        Ok(Figure {
+            id: "substitution".into(),
+            title: "Substitution capacity".into(),
+            caption: "Supply from substitutes per week (timeseries.csv `{state}_substitution_kg_{material}`) and as a share of demand (`_substitution_share_`).".into(),
+            grid_columns: 2,
+            panels: vec![
+                self.lines("substitute supply", "kg per week", &named("substitution_kg_"))?,
+                self.lines("share of demand", "share", &named("substitution_share_"))?,
+            ],
+        })
+    }
+}

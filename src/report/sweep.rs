@@ -1,0 +1,603 @@
+//! The report of a merged sweep: distributions per design point, main
+//! effects, a heat map for two axes, Sobol indices, failed runs.
+
+use super::chart::{Figure, HeatCell, Kind, Layer, Panel, Shape, XAxis};
+use super::frame::{Frame, bad, read_required};
+use super::{Page, Table};
+use crate::config;
+use crate::error::Result;
+use crate::sweep::SweepManifest;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Summary columns shown when the runs have them, besides the sweep's
+/// `sensitivity` list and every `substitution_share_end_*`.
+pub const HEADLINE: [&str; 7] = [
+    "first_civilian_licence_week",
+    "first_agreement_week",
+    "agreements",
+    "breakdowns",
+    "civilian_licences_granted",
+    "supplier_revenue_lost_usd",
+    "peak_readiness_gap",
+];
+
+/// Distinct values up to which an axis is shown value by value; above it,
+/// in equal bins.
+const MAX_DISTINCT: usize = 12;
+const BINS: usize = 8;
+
+/// A merged sweep's folder, read and checked.
+#[derive(Debug)]
+pub struct SweepData {
+    pub manifest: SweepManifest,
+    pub runs: Frame,
+    pub points: Frame,
+    pub sobol: Option<Frame>,
+}
+
+impl SweepData {
+    pub fn load(dir: &Path) -> Result<SweepData> {
+        let path = dir.join("sweep.ron");
+        let manifest: SweepManifest =
+            config::parse_ron(&path, &read_required(&path, "the sweep's manifest")?)?;
+        let merge_first = format!(
+            "the merged runs; run `chokepoint merge {}` once every shard has finished",
+            dir.display()
+        );
+        let runs = Frame::read(&dir.join("runs.csv"), &merge_first)?;
+        let ids = runs.numbers("run")?;
+        let whole = ids.len() as u64 == manifest.runs
+            && ids.iter().enumerate().all(|(i, r)| *r == Some(i as f64));
+        if !whole {
+            return Err(bad(
+                &runs.path,
+                format!(
+                    "{} rows where sweep.ron says {} runs (0 to {}): half-written or from another sweep; merge again",
+                    ids.len(),
+                    manifest.runs,
+                    manifest.runs.saturating_sub(1)
+                ),
+            ));
+        }
+        for axis in &manifest.axes {
+            runs.index(axis)?;
+        }
+        let points = Frame::read(&dir.join("points.csv"), &merge_first)?;
+        let sobol = match manifest.saltelli {
+            Some(_) => Some(Frame::read(&dir.join("sobol.csv"), &merge_first)?),
+            None => None,
+        };
+        Ok(SweepData {
+            manifest,
+            runs,
+            points,
+            sobol,
+        })
+    }
+
+    /// Rows of runs that ended with status `ok`.
+    fn ok_rows(&self) -> Result<Vec<usize>> {
+        Ok(self
+            .runs
+            .texts("status")?
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s == "ok")
+            .map(|(i, _)| i)
+            .collect())
+    }
+
+    /// The summary columns shown: the sweep's sensitivity list, then the
+    /// headline columns, then substitution shares, each once, when at least
+    /// one ok run has a value.
+    pub fn headline(&self) -> Result<Vec<String>> {
+        let ok = self.ok_rows()?;
+        let mut wanted: Vec<String> = self.manifest.sensitivity.clone();
+        wanted.extend(HEADLINE.iter().map(|s| s.to_string()));
+        wanted.extend(
+            self.runs
+                .columns
+                .iter()
+                .filter(|c| c.starts_with("substitution_share_end_"))
+                .cloned(),
+        );
+        let mut shown = Vec::new();
+        for c in wanted {
+            if shown.contains(&c) || self.runs.index(&c).is_err() {
+                continue;
+            }
+            let values = self.runs.numbers(&c)?;
+            if ok.iter().any(|&r| values[r].is_some()) {
+                shown.push(c);
+            }
+        }
+        Ok(shown)
+    }
+
+    /// (axis value, column value) of every ok run with both; `None` when
+    /// the axis is not numeric.
+    fn pairs(&self, axis: &str, column: &str) -> Result<Option<Vec<(f64, f64)>>> {
+        let a = self.runs.index(axis)?;
+        let ok = self.ok_rows()?;
+        if ok
+            .iter()
+            .any(|&r| self.runs.rows[r][a].trim().parse::<f64>().is_err())
+        {
+            return Ok(None);
+        }
+        let values = self.runs.numbers(column)?;
+        let mut out = Vec::new();
+        for r in ok {
+            if let (Some(x), Some(y)) = (self.runs.number(r, a)?, values[r]) {
+                out.push((x, y));
+            }
+        }
+        Ok(Some(out))
+    }
+
+    pub fn figures(&self) -> Result<Vec<Figure>> {
+        let columns = self.headline()?;
+        let mut figures = vec![self.distributions(&columns)?];
+        for axis in &self.manifest.axes {
+            figures.push(self.main_effects(axis, &columns)?);
+        }
+        if let [a, b] = self.manifest.axes.as_slice()
+            && let Some(f) = self.heatmap(a, b, &columns)?
+        {
+            figures.push(f);
+        }
+        if let Some(sobol) = &self.sobol {
+            figures.push(self.sobol(sobol)?);
+        }
+        Ok(figures)
+    }
+
+    /// Per design point of `column`: (point, q05, median, q95) from points.csv.
+    pub fn point_stats(&self, column: &str) -> Result<Vec<(f64, f64, f64, f64)>> {
+        let names = self.points.texts("column")?;
+        let point = self.points.numbers("point")?;
+        let (q05, median, q95) = (
+            self.points.numbers("q05")?,
+            self.points.numbers("median")?,
+            self.points.numbers("q95")?,
+        );
+        let mut out = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if *name != column {
+                continue;
+            }
+            if let (Some(p), Some(lo), Some(m), Some(hi)) = (point[i], q05[i], median[i], q95[i]) {
+                out.push((p, lo, m, hi));
+            }
+        }
+        Ok(out)
+    }
+
+    fn distributions(&self, columns: &[String]) -> Result<Figure> {
+        let n = self.manifest.points as usize;
+        let x = if n <= 40 {
+            XAxis::Categories {
+                label: "design point".into(),
+                names: (0..n).map(|p| p.to_string()).collect(),
+            }
+        } else {
+            XAxis::Value {
+                label: "design point".into(),
+            }
+        };
+        let point = self.runs.numbers("point")?;
+        let ok = self.ok_rows()?;
+        let mut panels = Vec::new();
+        for c in columns {
+            let values = self.runs.numbers(c)?;
+            let runs: Vec<(f64, f64)> = ok
+                .iter()
+                .filter_map(|&r| Some((point[r]?, values[r]?)))
+                .collect();
+            let stats = self.point_stats(c)?;
+            panels.push(Panel {
+                title: c.clone(),
+                x: x.clone(),
+                y_label: "value".into(),
+                layers: vec![
+                    Layer::new(
+                        "5 % to 95 %",
+                        5,
+                        Kind::Intervals(stats.iter().map(|s| (s.0, s.1, s.3)).collect()),
+                    ),
+                    Layer::new("run", 0, Kind::Markers(runs, Shape::Dot)),
+                    Layer::new(
+                        "median",
+                        1,
+                        Kind::Markers(stats.iter().map(|s| (s.0, s.2)).collect(), Shape::Ring),
+                    ),
+                ],
+            });
+        }
+        Ok(Figure {
+            id: "distributions".into(),
+            title: "Headline results per design point".into(),
+            caption: "Each ok run (runs.csv) and, per design point, the median and the 5 % and 95 % quantiles (points.csv). The design points' axis values are in the table below.".into(),
+            grid_columns: 2,
+            panels,
+        })
+    }
+
+    fn main_effects(&self, axis: &str, columns: &[String]) -> Result<Figure> {
+        let mut panels = Vec::new();
+        for c in columns {
+            let Some(pairs) = self.pairs(axis, c)? else {
+                continue;
+            };
+            let means = binned_means(&pairs);
+            panels.push(Panel {
+                title: c.clone(),
+                x: XAxis::Value {
+                    label: short(axis).into(),
+                },
+                y_label: "value".into(),
+                layers: vec![
+                    Layer::new("run", 0, Kind::Markers(pairs, Shape::Dot)),
+                    Layer::new("mean", 1, Kind::Line(means)),
+                ],
+            });
+        }
+        Ok(Figure {
+            id: format!("main-effect-{}", file_stem(axis)),
+            title: format!("Main effects of {axis}"),
+            caption: format!(
+                "Each ok run's value against `{axis}` (runs.csv) and the mean at each value (over {BINS} equal bins when the axis has more than {MAX_DISTINCT} values). A non-numeric axis is left out."
+            ),
+            grid_columns: 2,
+            panels,
+        })
+    }
+
+    fn heatmap(&self, a: &str, b: &str, columns: &[String]) -> Result<Option<Figure>> {
+        let mut panels = Vec::new();
+        for c in columns {
+            let (Some(xs), Some(ys)) = (self.pairs(a, c)?, self.pairs(b, c)?) else {
+                return Ok(None);
+            };
+            let triples: Vec<(f64, f64, f64)> =
+                xs.iter().zip(&ys).map(|(x, y)| (x.0, y.0, x.1)).collect();
+            let cells = heat_cells(&triples);
+            let (min, max) = cells
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |m, c| {
+                    (m.0.min(c.value), m.1.max(c.value))
+                });
+            panels.push(Panel {
+                title: format!(
+                    "{c}: mean {} (pale) to {} (dark)",
+                    super::chart::tick(min),
+                    super::chart::tick(max)
+                ),
+                x: XAxis::Value {
+                    label: short(a).into(),
+                },
+                y_label: short(b).into(),
+                layers: vec![Layer::new("", 0, Kind::Cells { cells, min, max })],
+            });
+        }
+        Ok(Some(Figure {
+            id: "heatmap".into(),
+            title: "Mean result over the two axes".into(),
+            caption: format!(
+                "Mean of the ok runs (runs.csv) in each cell of `{a}` by `{b}`: one cell per pair of values, or {BINS} equal bins per axis when it has more than {MAX_DISTINCT} values."
+            ),
+            grid_columns: 2,
+            panels,
+        }))
+    }
+
+    fn sobol(&self, sobol: &Frame) -> Result<Figure> {
+        let axes: Vec<String> = self.manifest.axes.clone();
+        let names: Vec<String> = axes.iter().map(|a| short(a).to_owned()).collect();
+        let column = sobol.texts("column")?;
+        let axis = sobol.texts("axis")?;
+        let get = |name: &str| sobol.numbers(name);
+        let (first, first_lo, first_hi) = (
+            get("first")?,
+            get("first_ci95_low")?,
+            get("first_ci95_high")?,
+        );
+        let (total, total_lo, total_hi) = (
+            get("total")?,
+            get("total_ci95_low")?,
+            get("total_ci95_high")?,
+        );
+        let mut order: Vec<&str> = Vec::new();
+        for c in &column {
+            if !order.contains(c) {
+                order.push(c);
+            }
+        }
+        let mut panels = Vec::new();
+        for c in order {
+            let mut layers = vec![
+                (Vec::new(), Vec::new(), &first, &first_lo, &first_hi, -0.2),
+                (Vec::new(), Vec::new(), &total, &total_lo, &total_hi, 0.2),
+            ];
+            for (row, (rc, ra)) in column.iter().zip(&axis).enumerate() {
+                let Some(x) = axes.iter().position(|a| a == ra) else {
+                    return Err(bad(
+                        &sobol.path,
+                        format!("line {}: unknown axis `{ra}`", row + 2),
+                    ));
+                };
+                if *rc != c {
+                    continue;
+                }
+                for (bars, cis, value, lo, hi, offset) in layers.iter_mut() {
+                    if let Some(v) = value[row] {
+                        bars.push((x as f64, v));
+                    }
+                    if let (Some(l), Some(h)) = (lo[row], hi[row]) {
+                        cis.push((x as f64 + *offset, l, h));
+                    }
+                }
+            }
+            let [(fb, fc, ..), (tb, tc, ..)] = layers.try_into().expect("two layers");
+            panels.push(Panel {
+                title: c.to_owned(),
+                x: XAxis::Categories {
+                    label: "axis".into(),
+                    names: names.clone(),
+                },
+                y_label: "index".into(),
+                layers: vec![
+                    Layer::new(
+                        "first order",
+                        0,
+                        Kind::Bars {
+                            bars: fb,
+                            width: 0.35,
+                            offset: -0.2,
+                        },
+                    ),
+                    Layer::new(
+                        "total",
+                        1,
+                        Kind::Bars {
+                            bars: tb,
+                            width: 0.35,
+                            offset: 0.2,
+                        },
+                    ),
+                    Layer::new(
+                        "95 % CI",
+                        7,
+                        Kind::Intervals(fc.into_iter().chain(tc).collect()),
+                    ),
+                ],
+            });
+        }
+        Ok(Figure {
+            id: "sobol".into(),
+            title: "Sobol sensitivity indices".into(),
+            caption: "First-order and total indices per axis with bootstrap 95 % confidence intervals (sobol.csv).".into(),
+            grid_columns: 2,
+            panels,
+        })
+    }
+}
+
+/// Last part of a dotted axis path.
+fn short(axis: &str) -> &str {
+    axis.rsplit('.').next().unwrap_or(axis)
+}
+
+fn file_stem(axis: &str) -> String {
+    axis.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+/// How an axis is cut into cells: one per distinct value, or equal bins.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cuts {
+    Distinct(Vec<f64>),
+    Equal { min: f64, max: f64 },
+}
+
+impl Cuts {
+    pub fn of(values: impl Iterator<Item = f64>) -> Cuts {
+        let mut v: Vec<f64> = values.filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        if v.len() <= MAX_DISTINCT {
+            Cuts::Distinct(v)
+        } else {
+            Cuts::Equal {
+                min: v[0],
+                max: v[v.len() - 1],
+            }
+        }
+    }
+
+    pub fn cell(&self, x: f64) -> usize {
+        match self {
+            Cuts::Distinct(v) => v.partition_point(|&d| d < x),
+            Cuts::Equal { min, max } => {
+                (((x - min) / (max - min) * BINS as f64) as usize).min(BINS - 1)
+            }
+        }
+    }
+
+    /// Centre and edges of cell `i`.
+    pub fn bounds(&self, i: usize) -> (f64, f64, f64) {
+        match self {
+            Cuts::Distinct(v) => {
+                let lo = if i == 0 {
+                    v[0] - half_gap(v, 0)
+                } else {
+                    (v[i - 1] + v[i]) / 2.0
+                };
+                let hi = if i + 1 == v.len() {
+                    v[i] + half_gap(v, i)
+                } else {
+                    (v[i] + v[i + 1]) / 2.0
+                };
+                (v[i], lo, hi)
+            }
+            Cuts::Equal { min, max } => {
+                let w = (max - min) / BINS as f64;
+                let lo = min + w * i as f64;
+                (lo + w / 2.0, lo, lo + w)
+            }
+        }
+    }
+}
+
+/// Half the gap to the nearest other value (0.5 when there is none).
+fn half_gap(v: &[f64], i: usize) -> f64 {
+    let gap = if v.len() < 2 {
+        1.0
+    } else if i == 0 {
+        v[1] - v[0]
+    } else {
+        v[i] - v[i - 1]
+    };
+    gap / 2.0
+}
+
+/// Mean y per cell of x, as (cell centre, mean) in order of x.
+pub fn binned_means(pairs: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let cuts = Cuts::of(pairs.iter().map(|p| p.0));
+    let mut sums: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
+    for &(x, y) in pairs {
+        let e = sums.entry(cuts.cell(x)).or_default();
+        e.0 += y;
+        e.1 += 1;
+    }
+    sums.into_iter()
+        .map(|(i, (s, n))| (cuts.bounds(i).0, s / n as f64))
+        .collect()
+}
+
+/// Mean value per (x cell, y cell) of (x, y, value) triples.
+pub fn heat_cells(triples: &[(f64, f64, f64)]) -> Vec<HeatCell> {
+    let cx = Cuts::of(triples.iter().map(|t| t.0));
+    let cy = Cuts::of(triples.iter().map(|t| t.1));
+    let mut sums: BTreeMap<(usize, usize), (f64, usize)> = BTreeMap::new();
+    for &(x, y, v) in triples {
+        let e = sums.entry((cx.cell(x), cy.cell(y))).or_default();
+        e.0 += v;
+        e.1 += 1;
+    }
+    sums.into_iter()
+        .map(|((i, j), (s, n))| {
+            let (_, x0, x1) = cx.bounds(i);
+            let (_, y0, y1) = cy.bounds(j);
+            HeatCell {
+                x: (x0, x1),
+                y: (y0, y1),
+                value: s / n as f64,
+            }
+        })
+        .collect()
+}
+
+/// The sweep's page.
+pub fn page(dir: &Path) -> Result<Page> {
+    let data = SweepData::load(dir)?;
+    let m = &data.manifest;
+    let status = data.runs.texts("status")?;
+    let failed: Vec<usize> = (0..status.len()).filter(|&r| status[r] != "ok").collect();
+    let design = match m.saltelli {
+        Some((n, k)) => format!("Sobol (Saltelli, N = {n}, {k} axes)"),
+        None => format!("{:?}", m.sweep.design),
+    };
+    let facts = vec![
+        ("sweep file".to_string(), m.sweep_file.clone()),
+        ("design".into(), design),
+        (
+            "runs".into(),
+            format!(
+                "{} ({} design points x {} replicates), {} failed",
+                m.runs,
+                m.points,
+                m.replicates,
+                failed.len()
+            ),
+        ),
+        ("axes".into(), m.axes.join(", ")),
+        ("seed".into(), m.seed.to_string()),
+        ("crate version".into(), m.crate_version.clone()),
+        ("sweep hash".into(), m.hash.clone()),
+        ("folder".into(), dir.display().to_string()),
+    ];
+    let pick = |rows: &[usize], names: &[&str]| -> Result<Table> {
+        let idx: Vec<usize> = names
+            .iter()
+            .map(|n| data.runs.index(n))
+            .collect::<Result<_>>()?;
+        Ok(Table {
+            id: String::new(),
+            title: String::new(),
+            note: String::new(),
+            columns: names.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|&r| idx.iter().map(|&c| data.runs.rows[r][c].clone()).collect())
+                .collect(),
+        })
+    };
+    let failed_table = Table {
+        id: "failed".into(),
+        title: format!("Failed runs ({})", failed.len()),
+        note: "runs.csv rows whose status is not ok, with the seed to re-run them alone.".into(),
+        ..pick(&failed, &["run", "point", "replicate", "seed", "message"])?
+    };
+    let point = data.runs.numbers("point")?;
+    let first_of_point: Vec<usize> = (0..point.len())
+        .filter(|&r| r == 0 || point[r] != point[r - 1])
+        .collect();
+    let mut names = vec!["point"];
+    names.extend(m.axes.iter().map(String::as_str));
+    let points_table = Table {
+        id: "points".into(),
+        title: "Design points".into(),
+        note: "The axis values of each design point (runs.csv).".into(),
+        ..pick(&first_of_point, &names)?
+    };
+    Ok(Page {
+        title: format!("Sweep report: {}", m.sweep_file),
+        facts,
+        figures: data.figures()?,
+        tables: vec![failed_table, points_table],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_values_get_cells_between_midpoints() {
+        let cuts = Cuts::of([8.0, 12.0, 20.0, 12.0].into_iter());
+        assert_eq!(cuts, Cuts::Distinct(vec![8.0, 12.0, 20.0]));
+        assert_eq!(cuts.cell(12.0), 1);
+        assert_eq!(cuts.bounds(0), (8.0, 6.0, 10.0));
+        assert_eq!(cuts.bounds(2), (20.0, 16.0, 24.0));
+        assert_eq!(
+            binned_means(&[(8.0, 1.0), (8.0, 3.0), (20.0, 5.0)]),
+            vec![(8.0, 2.0), (20.0, 5.0)]
+        );
+    }
+
+    #[test]
+    fn many_values_fall_into_equal_bins() {
+        let xs: Vec<f64> = (0..=80).map(|i| i as f64 / 10.0).collect();
+        let cuts = Cuts::of(xs.iter().copied());
+        assert_eq!(cuts, Cuts::Equal { min: 0.0, max: 8.0 });
+        assert_eq!(cuts.cell(0.0), 0);
+        assert_eq!(cuts.cell(8.0), BINS - 1);
+        assert_eq!(cuts.bounds(0), (0.5, 0.0, 1.0));
+        let cells = heat_cells(&[(0.0, 0.0, 1.0), (0.0, 0.0, 3.0), (1.0, 2.0, 5.0)]);
+        assert_eq!(cells.len(), 2);
+        assert_eq!(cells[0].value, 2.0);
+    }
+}
