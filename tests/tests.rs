@@ -3,6 +3,8 @@
 #[path = "it/common.rs"]
 mod common;
 
+#[path = "it/browser.rs"]
+mod browser;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/conservation.rs"]
@@ -17,5 +19,7 @@ mod errors;
 mod generality;
 #[path = "it/ranges.rs"]
 mod ranges;
+#[path = "it/report.rs"]
+mod report;
 #[path = "it/sweep.rs"]
 mod sweep;

@@ -45,6 +45,9 @@ pub enum XAxis {
 pub struct Layer {
     /// Legend entry; empty for none.
     pub name: String,
+    /// Where the numbers come from, e.g. `timeseries.csv:US_autos_output`
+    /// (tests check the numbers against that file).
+    pub source: String,
     pub colour: usize,
     pub kind: Kind,
 }
@@ -112,9 +115,16 @@ impl Layer {
     pub fn new(name: impl Into<String>, colour: usize, kind: Kind) -> Self {
         Layer {
             name: name.into(),
+            source: String::new(),
             colour,
             kind,
         }
+    }
+
+    /// Names the file and column the numbers come from.
+    pub fn from(mut self, source: impl Into<String>) -> Self {
+        self.source = source.into();
+        self
     }
 
     fn colour(&self) -> RGBColor {
@@ -213,22 +223,26 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// Number text for tick labels: short, no float noise.
-pub fn tick(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.1}G", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", v / 1e3)
-    } else if a >= 100.0 || a == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 1.0 {
-        format!("{v:.1}")
+/// Number text for a tick on an axis spanning `span`: large values with
+/// k / M / G, and as many decimals as the tick spacing needs.
+pub fn tick(v: f64, span: f64) -> String {
+    let size = v.abs().max(span.abs());
+    let (scale, suffix) = if size >= 1e9 {
+        (1e9, "G")
+    } else if size >= 1e6 {
+        (1e6, "M")
+    } else if size >= 1e4 {
+        (1e3, "k")
     } else {
-        format!("{v:.2}")
-    }
+        (1.0, "")
+    };
+    let step = (span / scale / 6.0).abs();
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10().floor()).clamp(0.0, 6.0) as usize
+    } else {
+        2
+    };
+    format!("{:.decimals$}{suffix}", v / scale)
 }
 
 /// Colour of a heat-map value t in [0, 1]: pale yellow to dark blue.
@@ -285,7 +299,7 @@ impl Panel {
                     String::new()
                 }
             }
-            XAxis::Value { .. } => tick(*x),
+            XAxis::Value { .. } => tick(*x, x1 - x0),
         };
         let x_desc = match &self.x {
             XAxis::Weeks { .. } => "week starting",
@@ -302,7 +316,7 @@ impl Panel {
             .x_labels(x_labels)
             .y_labels(6)
             .x_label_formatter(&week_label)
-            .y_label_formatter(&|y| tick(*y))
+            .y_label_formatter(&|y| tick(*y, y1 - y0))
             .light_line_style(RGBColor(235, 235, 235))
             .bold_line_style(RGBColor(215, 215, 215))
             .label_style(("sans-serif", 12))
@@ -524,6 +538,15 @@ mod tests {
             assert!(svg.starts_with("<svg"), "{kind:?}");
             assert!(svg.contains("#0072B2"), "{kind:?} not drawn in its colour");
         }
+    }
+
+    #[test]
+    fn ticks_have_the_decimals_their_spacing_needs() {
+        assert_eq!(tick(0.035, 0.02), "0.035");
+        assert_eq!(tick(80_000.0, 90_000.0), "80k");
+        assert_eq!(tick(1_500_000.0, 2_000_000.0), "1.5M");
+        assert_eq!(tick(7.0, 1.0), "7.0");
+        assert_eq!(tick(40.0, 40.0), "40");
     }
 
     #[test]

@@ -136,10 +136,24 @@ impl RunData {
 
     /// Lines, one per (column, legend name), on a week axis.
     fn lines(&self, title: &str, y_label: &str, columns: &[(String, String)]) -> Result<Panel> {
+        self.panel(title, y_label, columns, Kind::Line)
+    }
+
+    /// One layer of `kind` per (column, legend name), on a week axis.
+    fn panel(
+        &self,
+        title: &str,
+        y_label: &str,
+        columns: &[(String, String)],
+        kind: fn(Vec<(f64, f64)>) -> Kind,
+    ) -> Result<Panel> {
         let layers = columns
             .iter()
             .enumerate()
-            .map(|(i, (column, name))| Ok(Layer::new(name, i, Kind::Line(self.series(column)?))))
+            .map(|(i, (column, name))| {
+                Ok(Layer::new(name, i, kind(self.series(column)?))
+                    .from(format!("timeseries.csv:{column}")))
+            })
             .collect::<Result<_>>()?;
         Ok(Panel {
             title: title.into(),
@@ -177,8 +191,10 @@ impl RunData {
                 x: self.weeks(),
                 y_label: "kg per week".into(),
                 layers: vec![
-                    Layer::new("exports", 0, Kind::Line(series)),
-                    Layer::new("pre-control level", 1, Kind::Dashed(level)),
+                    Layer::new("exports", 0, Kind::Line(series))
+                        .from(format!("timeseries.csv:{column}")),
+                    Layer::new("pre-control level", 1, Kind::Dashed(level))
+                        .from(format!("summary.csv:{baseline_column}")),
                 ],
             });
         }
@@ -204,11 +220,11 @@ impl RunData {
                         (format!("{g}_lost_output"), "lost output".into()),
                     ],
                 )?;
-                p.layers.push(Layer::new(
-                    "capacity",
-                    2,
-                    Kind::Dashed(self.series(&format!("{g}_capacity"))?),
-                ));
+                let capacity = format!("{g}_capacity");
+                p.layers.push(
+                    Layer::new("capacity", 2, Kind::Dashed(self.series(&capacity)?))
+                        .from(format!("timeseries.csv:{capacity}")),
+                );
                 Ok(p)
             })
             .collect::<Result<_>>()?;
@@ -298,9 +314,10 @@ impl RunData {
         for (i, (kind, name, shape)) in MARKED_EVENTS.into_iter().enumerate() {
             let marks = self.event_marks(kind)?;
             if !marks.is_empty() {
-                panel
-                    .layers
-                    .push(Layer::new(name, first + i, Kind::Markers(marks, shape)));
+                panel.layers.push(
+                    Layer::new(name, first + i, Kind::Markers(marks, shape))
+                        .from(format!("transcript.csv:event={kind}")),
+                );
             }
         }
         Ok(Figure {
@@ -312,27 +329,17 @@ impl RunData {
         })
     }
 
-    fn steps(&self, title: &str, columns: &[(String, String)]) -> Result<Panel> {
-        let layers = columns
-            .iter()
-            .enumerate()
-            .map(|(i, (column, name))| Ok(Layer::new(name, i, Kind::Steps(self.series(column)?))))
-            .collect::<Result<_>>()?;
-        Ok(Panel {
-            title: title.into(),
-            x: self.weeks(),
-            y_label: "level".into(),
-            layers,
-        })
-    }
-
     fn restrictions(&self) -> Result<Figure> {
         let mut panels = Vec::new();
         for state in self.states() {
             let restrictions = self.columns_like(&format!("{state}_restriction_"), "");
             if !restrictions.is_empty() {
-                panels
-                    .push(self.steps(&format!("restrictions imposed by {state}"), &restrictions)?);
+                panels.push(self.panel(
+                    &format!("restrictions imposed by {state}"),
+                    "level",
+                    &restrictions,
+                    Kind::Steps,
+                )?);
             }
             let controls: Vec<(String, String)> = [
                 "control_active_",
@@ -348,7 +355,12 @@ impl RunData {
             })
             .collect();
             if !controls.is_empty() {
-                panels.push(self.steps(&format!("export controls of {state}"), &controls)?);
+                panels.push(self.panel(
+                    &format!("export controls of {state}"),
+                    "level",
+                    &controls,
+                    Kind::Steps,
+                )?);
             }
         }
         Ok(Figure {

@@ -115,25 +115,33 @@ impl SweepData {
         Ok(shown)
     }
 
-    /// (axis value, column value) of every ok run with both; `None` when
-    /// the axis is not numeric.
-    fn pairs(&self, axis: &str, column: &str) -> Result<Option<Vec<(f64, f64)>>> {
-        let a = self.runs.index(axis)?;
-        let ok = self.ok_rows()?;
-        if ok
+    /// The value of `axis` in every run row as a number, and how to show it:
+    /// a numeric axis as itself, any other (e.g. `Choices` of RON text) as
+    /// the index of its text among the sorted distinct texts.
+    pub fn axis(&self, axis: &str) -> Result<(Vec<f64>, XAxis)> {
+        let texts = self.runs.texts(axis)?;
+        let label = short(axis).to_owned();
+        if let Ok(values) = texts.iter().map(|t| t.trim().parse::<f64>()).collect() {
+            return Ok((values, XAxis::Value { label }));
+        }
+        let mut names: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+        names.sort();
+        names.dedup();
+        let values = texts
             .iter()
-            .any(|&r| self.runs.rows[r][a].trim().parse::<f64>().is_err())
-        {
-            return Ok(None);
-        }
+            .map(|t| names.iter().position(|n| n == t).unwrap_or(0) as f64)
+            .collect();
+        Ok((values, XAxis::Categories { label, names }))
+    }
+
+    /// (axis value, column value) of every ok run with a value.
+    fn pairs(&self, axis: &[f64], column: &str) -> Result<Vec<(f64, f64)>> {
         let values = self.runs.numbers(column)?;
-        let mut out = Vec::new();
-        for r in ok {
-            if let (Some(x), Some(y)) = (self.runs.number(r, a)?, values[r]) {
-                out.push((x, y));
-            }
-        }
-        Ok(Some(out))
+        Ok(self
+            .ok_rows()?
+            .into_iter()
+            .filter_map(|r| Some((axis[r], values[r]?)))
+            .collect())
     }
 
     pub fn figures(&self) -> Result<Vec<Figure>> {
@@ -142,10 +150,8 @@ impl SweepData {
         for axis in &self.manifest.axes {
             figures.push(self.main_effects(axis, &columns)?);
         }
-        if let [a, b] = self.manifest.axes.as_slice()
-            && let Some(f) = self.heatmap(a, b, &columns)?
-        {
-            figures.push(f);
+        if let [a, b] = self.manifest.axes.as_slice() {
+            figures.push(self.heatmap(a, b, &columns)?);
         }
         if let Some(sobol) = &self.sobol {
             figures.push(self.sobol(sobol)?);
@@ -205,13 +211,16 @@ impl SweepData {
                         "5 % to 95 %",
                         5,
                         Kind::Intervals(stats.iter().map(|s| (s.0, s.1, s.3)).collect()),
-                    ),
-                    Layer::new("run", 0, Kind::Markers(runs, Shape::Dot)),
+                    )
+                    .from(format!("points.csv:{c}:q05-q95")),
+                    Layer::new("run", 0, Kind::Markers(runs, Shape::Dot))
+                        .from(format!("runs.csv:point~{c}")),
                     Layer::new(
                         "median",
                         1,
                         Kind::Markers(stats.iter().map(|s| (s.0, s.2)).collect(), Shape::Ring),
-                    ),
+                    )
+                    .from(format!("points.csv:{c}:median")),
                 ],
             });
         }
@@ -225,21 +234,20 @@ impl SweepData {
     }
 
     fn main_effects(&self, axis: &str, columns: &[String]) -> Result<Figure> {
+        let (values, x) = self.axis(axis)?;
         let mut panels = Vec::new();
         for c in columns {
-            let Some(pairs) = self.pairs(axis, c)? else {
-                continue;
-            };
+            let pairs = self.pairs(&values, c)?;
             let means = binned_means(&pairs);
             panels.push(Panel {
                 title: c.clone(),
-                x: XAxis::Value {
-                    label: short(axis).into(),
-                },
+                x: x.clone(),
                 y_label: "value".into(),
                 layers: vec![
-                    Layer::new("run", 0, Kind::Markers(pairs, Shape::Dot)),
-                    Layer::new("mean", 1, Kind::Line(means)),
+                    Layer::new("run", 0, Kind::Markers(pairs, Shape::Dot))
+                        .from(format!("runs.csv:{axis}~{c}")),
+                    Layer::new("mean", 1, Kind::Line(means))
+                        .from(format!("runs.csv:{axis}~{c}:mean")),
                 ],
             });
         }
@@ -247,21 +255,36 @@ impl SweepData {
             id: format!("main-effect-{}", file_stem(axis)),
             title: format!("Main effects of {axis}"),
             caption: format!(
-                "Each ok run's value against `{axis}` (runs.csv) and the mean at each value (over {BINS} equal bins when the axis has more than {MAX_DISTINCT} values). A non-numeric axis is left out."
+                "Each ok run's value against `{axis}` (runs.csv) and the mean at each value (over {BINS} equal bins when the axis has more than {MAX_DISTINCT} values)."
             ),
             grid_columns: 2,
             panels,
         })
     }
 
-    fn heatmap(&self, a: &str, b: &str, columns: &[String]) -> Result<Option<Figure>> {
+    fn heatmap(&self, a: &str, b: &str, columns: &[String]) -> Result<Figure> {
+        let (xa, x) = self.axis(a)?;
+        let (xb, y) = self.axis(b)?;
+        let y_label = match y {
+            XAxis::Categories { label, names } => {
+                let key: Vec<String> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| format!("{i} = {n}"))
+                    .collect();
+                format!("{label} ({})", key.join(", "))
+            }
+            XAxis::Value { label } => label,
+            XAxis::Weeks { .. } => unreachable!("sweep axes are never weeks"),
+        };
         let mut panels = Vec::new();
         for c in columns {
-            let (Some(xs), Some(ys)) = (self.pairs(a, c)?, self.pairs(b, c)?) else {
-                return Ok(None);
-            };
-            let triples: Vec<(f64, f64, f64)> =
-                xs.iter().zip(&ys).map(|(x, y)| (x.0, y.0, x.1)).collect();
+            let values = self.runs.numbers(c)?;
+            let triples: Vec<(f64, f64, f64)> = self
+                .ok_rows()?
+                .into_iter()
+                .filter_map(|r| Some((xa[r], xb[r], values[r]?)))
+                .collect();
             let cells = heat_cells(&triples);
             let (min, max) = cells
                 .iter()
@@ -271,17 +294,18 @@ impl SweepData {
             panels.push(Panel {
                 title: format!(
                     "{c}: mean {} (pale) to {} (dark)",
-                    super::chart::tick(min),
-                    super::chart::tick(max)
+                    super::chart::tick(min, max - min),
+                    super::chart::tick(max, max - min)
                 ),
-                x: XAxis::Value {
-                    label: short(a).into(),
-                },
-                y_label: short(b).into(),
-                layers: vec![Layer::new("", 0, Kind::Cells { cells, min, max })],
+                x: x.clone(),
+                y_label: y_label.clone(),
+                layers: vec![
+                    Layer::new("", 0, Kind::Cells { cells, min, max })
+                        .from(format!("runs.csv:{a}~{b}~{c}:mean")),
+                ],
             });
         }
-        Ok(Some(Figure {
+        Ok(Figure {
             id: "heatmap".into(),
             title: "Mean result over the two axes".into(),
             caption: format!(
@@ -289,7 +313,7 @@ impl SweepData {
             ),
             grid_columns: 2,
             panels,
-        }))
+        })
     }
 
     fn sobol(&self, sobol: &Frame) -> Result<Figure> {
@@ -356,7 +380,8 @@ impl SweepData {
                             width: 0.35,
                             offset: -0.2,
                         },
-                    ),
+                    )
+                    .from(format!("sobol.csv:{c}:first")),
                     Layer::new(
                         "total",
                         1,
@@ -365,12 +390,14 @@ impl SweepData {
                             width: 0.35,
                             offset: 0.2,
                         },
-                    ),
+                    )
+                    .from(format!("sobol.csv:{c}:total")),
                     Layer::new(
                         "95 % CI",
                         7,
                         Kind::Intervals(fc.into_iter().chain(tc).collect()),
-                    ),
+                    )
+                    .from(format!("sobol.csv:{c}:ci95")),
                 ],
             });
         }

@@ -1,0 +1,432 @@
+//! `chokepoint report`: the numbers behind every chart are the numbers in
+//! the output files, bad folders fail naming the file, and the pages draw
+//! every chart in headless Chromium without a network request.
+
+use crate::browser::check_page;
+use crate::common::*;
+use chokepoint::report::chart::{Figure, Kind};
+use chokepoint::report::run::RunData;
+use chokepoint::report::sweep::SweepData;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One CSV file read with the csv crate alone: column name -> cells.
+fn columns(path: &Path) -> HashMap<String, Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut out: HashMap<String, Vec<String>> =
+        header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for record in reader.records() {
+        for (h, cell) in header.iter().zip(record.unwrap().iter()) {
+            out.get_mut(h).unwrap().push(cell.to_string());
+        }
+    }
+    out
+}
+
+fn num(cell: &str) -> Option<f64> {
+    (!cell.is_empty()).then(|| cell.parse().unwrap())
+}
+
+fn points(kind: &Kind) -> Vec<(f64, f64)> {
+    match kind {
+        Kind::Line(p) | Kind::Dashed(p) | Kind::Steps(p) | Kind::Markers(p, _) => p.clone(),
+        other => panic!("not a point layer: {other:?}"),
+    }
+}
+
+/// Runs `args` (`run ...` or `sweep ...`) and returns the output folder.
+fn make(tmp: &Path, args: &[&str], out: &str) -> PathBuf {
+    let mut all = args.to_vec();
+    all.extend(["--out", out]);
+    let o = chokepoint(tmp, &all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    tmp.join(out)
+}
+
+fn small_run(tmp: &Path) -> PathBuf {
+    make(tmp, &["run", data("small_run.ron").to_str().unwrap()], "r")
+}
+
+fn merged_sweep(tmp: &Path, file: &str, out: &str) -> PathBuf {
+    let dir = make(tmp, &["sweep", data(file).to_str().unwrap()], out);
+    let o = chokepoint(tmp, &["merge", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    dir
+}
+
+#[test]
+fn every_run_chart_plots_the_numbers_of_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = small_run(tmp.path());
+    let ts = columns(&dir.join("timeseries.csv"));
+    let summary = columns(&dir.join("summary.csv"));
+    let transcript = columns(&dir.join("transcript.csv"));
+    let run = RunData::load(&dir).unwrap();
+    let first_state = format!("{}_pressure", run.manifest.scenario.states[0].code);
+    let figures = run.figures().unwrap();
+    let mut checked = 0;
+    for layer in figures
+        .iter()
+        .flat_map(|f| &f.panels)
+        .flat_map(|p| &p.layers)
+    {
+        let got = points(&layer.kind);
+        let (file, what) = layer
+            .source
+            .split_once(':')
+            .expect("every layer names its source");
+        let expected: Vec<(f64, f64)> = match file {
+            "timeseries.csv" => ts[what]
+                .iter()
+                .enumerate()
+                .filter_map(|(w, c)| Some((w as f64, num(c)?)))
+                .collect(),
+            "summary.csv" => {
+                let level = num(&summary[what][0]).unwrap();
+                got.iter().map(|&(w, _)| (w, level)).collect()
+            }
+            "transcript.csv" => {
+                let kind = what.strip_prefix("event=").unwrap();
+                let weeks: Vec<f64> = transcript["event"]
+                    .iter()
+                    .zip(&transcript["week"])
+                    .filter(|(e, _)| *e == kind)
+                    .map(|(_, w)| w.parse().unwrap())
+                    .collect();
+                // Each marker sits on the acting state's pressure that week.
+                let actors: Vec<&String> = transcript["event"]
+                    .iter()
+                    .zip(&transcript["actor"])
+                    .filter(|(e, _)| *e == kind)
+                    .map(|(_, a)| a)
+                    .collect();
+                weeks
+                    .iter()
+                    .zip(actors)
+                    .map(|(&w, a)| {
+                        let column = format!("{a}_pressure");
+                        let column = if ts.contains_key(&column) {
+                            column
+                        } else {
+                            first_state.clone()
+                        };
+                        (w, num(&ts[&column][w as usize]).unwrap())
+                    })
+                    .collect()
+            }
+            other => panic!("unexpected source file {other}"),
+        };
+        assert_eq!(got, expected, "{}", layer.source);
+        assert!(!got.is_empty(), "{} has no points", layer.source);
+        checked += 1;
+    }
+    // 1 export panel x 2, 2 groups x (3 output + 3 licence + 1 inventory),
+    // 2 pressures, events, restrictions and controls, substitution.
+    assert!(checked >= 25, "only {checked} layers checked");
+    let ids: Vec<&str> = figures.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "exports",
+            "output",
+            "inventory",
+            "licences",
+            "pressure",
+            "restrictions",
+            "substitution"
+        ]
+    );
+    let pressure = &figures[4].panels[0];
+    assert!(
+        pressure
+            .layers
+            .iter()
+            .any(|l| l.source == "transcript.csv:event=agreement"),
+        "the small run reaches an agreement, which must be marked"
+    );
+}
+
+fn layer<'a>(figures: &'a [Figure], id: &str, panel: &str, source: &str) -> &'a Kind {
+    let figure = figures
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id}"));
+    let panel = figure
+        .panels
+        .iter()
+        .find(|p| p.title.starts_with(panel))
+        .unwrap();
+    &panel
+        .layers
+        .iter()
+        .find(|l| l.source == source)
+        .unwrap()
+        .kind
+}
+
+#[test]
+fn every_sweep_chart_plots_the_numbers_of_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = merged_sweep(tmp.path(), "sweep_small.ron", "s");
+    let data = SweepData::load(&dir).unwrap();
+    let figures = data.figures().unwrap();
+    let runs = columns(&dir.join("runs.csv"));
+    let pts = columns(&dir.join("points.csv"));
+    let c = "first_agreement_week";
+    assert!(data.headline().unwrap().contains(&c.to_string()));
+
+    // Distributions: every ok run, and the quantiles of points.csv.
+    let dots: Vec<(f64, f64)> = (0..runs["run"].len())
+        .filter(|&r| runs["status"][r] == "ok")
+        .filter_map(|r| Some((runs["point"][r].parse().unwrap(), num(&runs[c][r])?)))
+        .collect();
+    assert_eq!(
+        points(layer(
+            &figures,
+            "distributions",
+            c,
+            &format!("runs.csv:point~{c}")
+        )),
+        dots
+    );
+    let rows: Vec<usize> = (0..pts["column"].len())
+        .filter(|&i| pts["column"][i] == c)
+        .collect();
+    let intervals: Vec<(f64, f64, f64)> = rows
+        .iter()
+        .filter_map(|&i| {
+            let p = |name: &str| num(&pts[name][i]);
+            Some((p("point")?, p("q05")?, p("q95")?))
+        })
+        .collect();
+    assert!(intervals.len() >= 3, "{intervals:?}");
+    assert_eq!(
+        layer(
+            &figures,
+            "distributions",
+            c,
+            &format!("points.csv:{c}:q05-q95")
+        ),
+        &Kind::Intervals(intervals)
+    );
+
+    // Main effects of the numeric axis: the mean of the runs at each value.
+    let axis = "negotiation.deadline_weeks";
+    let means = points(layer(
+        &figures,
+        "main-effect-negotiation-deadline-weeks",
+        c,
+        &format!("runs.csv:{axis}~{c}:mean"),
+    ));
+    assert_eq!(means.len(), 3, "{means:?}");
+    for (x, mean) in means {
+        let values: Vec<f64> = (0..runs["run"].len())
+            .filter(|&r| runs["status"][r] == "ok" && runs[axis][r].parse::<f64>().unwrap() == x)
+            .filter_map(|r| num(&runs[c][r]))
+            .collect();
+        let expected = values.iter().sum::<f64>() / values.len() as f64;
+        assert!((mean - expected).abs() < 1e-9, "{x}: {mean} vs {expected}");
+    }
+
+    // The heat map: one cell per pair of axis values that has a value, each
+    // the mean of the ok runs in it (concession as the index of its text).
+    let concession = "states.CN.preferences.concession";
+    let Kind::Cells { cells, .. } = layer(
+        &figures,
+        "heatmap",
+        c,
+        &format!("runs.csv:{axis}~{concession}~{c}:mean"),
+    ) else {
+        panic!("heat map layer is not cells")
+    };
+    let mut names: Vec<&String> = runs[concession].iter().collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 2);
+    assert!((4..=6).contains(&cells.len()), "{cells:?}");
+    for cell in cells {
+        let values: Vec<f64> = (0..runs["run"].len())
+            .filter(|&r| runs["status"][r] == "ok")
+            .filter(|&r| {
+                let x: f64 = runs[axis][r].parse().unwrap();
+                let y = names
+                    .iter()
+                    .position(|n| **n == runs[concession][r])
+                    .unwrap() as f64;
+                (cell.x.0..cell.x.1).contains(&x) && (cell.y.0..cell.y.1).contains(&y)
+            })
+            .filter_map(|r| num(&runs[c][r]))
+            .collect();
+        let expected = values.iter().sum::<f64>() / values.len() as f64;
+        assert!(
+            (cell.value - expected).abs() < 1e-9,
+            "{cell:?} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn sobol_bars_are_the_indices_of_sobol_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = merged_sweep(tmp.path(), "sweep_sobol_small.ron", "s");
+    let figures = SweepData::load(&dir).unwrap().figures().unwrap();
+    let sobol = columns(&dir.join("sobol.csv"));
+    // The first column with an index (a column constant over the runs has none).
+    let first = (0..sobol["column"].len())
+        .find(|&i| !sobol["total"][i].is_empty())
+        .expect("some index");
+    let c = &sobol["column"][first];
+    let expected: Vec<(f64, f64)> = (0..sobol["column"].len())
+        .filter(|&i| &sobol["column"][i] == c)
+        .enumerate()
+        .filter_map(|(axis, i)| Some((axis as f64, num(&sobol["total"][i])?)))
+        .collect();
+    assert!(!expected.is_empty());
+    let Kind::Bars { bars, .. } = layer(&figures, "sobol", c, &format!("sobol.csv:{c}:total"))
+    else {
+        panic!("not bars")
+    };
+    assert_eq!(bars, &expected);
+}
+
+fn report_fails(cwd: &Path, dir: &str, expected: &[&str]) {
+    let o = chokepoint(cwd, &["report", dir]);
+    let err = stderr(&o) + &String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for e in expected {
+        assert!(err.contains(e), "`{e}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !cwd.join(dir).join("report.html").exists(),
+        "a report was written"
+    );
+}
+
+#[test]
+fn a_missing_or_half_written_file_fails_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = small_run(tmp.path());
+    let copy = |name: &str| {
+        let to = tmp.path().join(name);
+        std::fs::create_dir_all(&to).unwrap();
+        for f in [
+            "timeseries.csv",
+            "summary.csv",
+            "transcript.csv",
+            "manifest.ron",
+        ] {
+            std::fs::copy(dir.join(f), to.join(f)).unwrap();
+        }
+        to
+    };
+
+    let gone = copy("gone");
+    std::fs::remove_file(gone.join("transcript.csv")).unwrap();
+    report_fails(tmp.path(), "gone", &["gone/transcript.csv: missing"]);
+
+    // Cut in the middle of a line, as a killed writer would leave it.
+    let cut = copy("cut");
+    let text = std::fs::read_to_string(cut.join("timeseries.csv")).unwrap();
+    std::fs::write(cut.join("timeseries.csv"), &text[..text.len() * 2 / 3]).unwrap();
+    report_fails(
+        tmp.path(),
+        "cut",
+        &["cut/timeseries.csv: line", "half-written"],
+    );
+
+    // Whole lines, but fewer weeks than the manifest says.
+    let short = copy("short");
+    let lines: Vec<&str> = text.lines().take(11).collect();
+    std::fs::write(short.join("timeseries.csv"), lines.join("\n") + "\n").unwrap();
+    report_fails(
+        tmp.path(),
+        "short",
+        &["short/timeseries.csv: 10 weekly rows where the manifest says 40 weeks"],
+    );
+
+    let partial = copy(".r.partial-host-1-2");
+    std::fs::remove_file(partial.join("manifest.ron")).unwrap();
+    report_fails(
+        tmp.path(),
+        ".r.partial-host-1-2",
+        &["manifest.ron", "still being written"],
+    );
+
+    report_fails(tmp.path(), "nowhere", &["nowhere: no such output folder"]);
+}
+
+#[test]
+fn an_unmerged_sweep_fails_naming_runs_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One shard of two: its part is written, the merge has not run.
+    let file = data("sweep_small.ron");
+    make(
+        tmp.path(),
+        &["sweep", file.to_str().unwrap(), "--shard", "0/2"],
+        "s",
+    );
+    report_fails(
+        tmp.path(),
+        "s",
+        &["s/runs.csv: missing", "chokepoint merge"],
+    );
+}
+
+/// Renders a report in Chromium and checks every chart drew, with no
+/// request; returns the screenshot's path.
+fn check_in_browser(html: &Path, shot: &Path, charts: usize) -> bool {
+    let Some(page) = check_page(html, shot, 1200, 2200) else {
+        return false;
+    };
+    assert_eq!(page.charts.len(), charts, "{:?}", page.charts);
+    for (id, drawn) in &page.charts {
+        assert!(*drawn > 0, "chart `{id}` drew nothing: {:?}", page.charts);
+    }
+    assert!(
+        page.requests.is_empty(),
+        "the page made requests: {:?}",
+        page.requests
+    );
+    assert!(
+        page.inked_pixels > 100_000,
+        "screenshot nearly blank: {}",
+        page.inked_pixels
+    );
+    true
+}
+
+#[test]
+fn reports_draw_every_chart_in_chromium_without_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = make(
+        tmp.path(),
+        &["run", root().join("configs/baseline.ron").to_str().unwrap()],
+        "baseline",
+    );
+    let o = chokepoint(tmp.path(), &["report", "baseline", "--figures", "fig"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["exports.svg", "exports.png", "pressure.svg", "pressure.png"] {
+        assert!(
+            tmp.path().join("fig").join(f).metadata().unwrap().len() > 1000,
+            "{f}"
+        );
+    }
+    let shots = root().join("target/report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("run.png");
+    if !check_in_browser(&run.join("report.html"), &shot, 7) {
+        return;
+    }
+    if std::env::var_os("CHOKEPOINT_UPDATE_DOCS").is_some() {
+        std::fs::copy(&shot, root().join("docs/report-run.png")).unwrap();
+    }
+
+    let sweep = merged_sweep(tmp.path(), "sweep_small.ron", "s");
+    let o = chokepoint(tmp.path(), &["report", "s", "--out", "sweep.html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!sweep.join("report.html").exists());
+    // distributions, 2 main effects, heat map
+    check_in_browser(&tmp.path().join("sweep.html"), &shots.join("sweep.png"), 4);
+}
