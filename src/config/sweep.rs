@@ -32,6 +32,13 @@ pub struct SweepConfig {
     /// Output folder. Default `out/<sweep file name>` (relative to the working directory).
     #[serde(default)]
     pub out: Option<String>,
+    /// Weekly timeseries.csv columns to keep for every run, e.g.
+    /// `["US_pressure", "exports_ndfeb_magnets_CN_to_US_kg"]`: streamed to
+    /// Parquet beside the rows and merged into `series.parquet` (one row per
+    /// run and week), from which `chokepoint report` draws ensemble bands.
+    /// Default none.
+    #[serde(default)]
+    pub series: Vec<String>,
 }
 
 fn one() -> u32 {

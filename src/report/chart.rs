@@ -226,6 +226,9 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
 /// Number text for a tick on an axis spanning `span`: large values with
 /// k / M / G, and as many decimals as the tick spacing needs.
 pub fn tick(v: f64, span: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
     let size = v.abs().max(span.abs());
     let (scale, suffix) = if size >= 1e9 {
         (1e9, "G")

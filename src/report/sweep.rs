@@ -7,6 +7,8 @@ use super::{Page, Table};
 use crate::config;
 use crate::error::Result;
 use crate::sweep::SweepManifest;
+use crate::sweep::series::{self, SeriesTable};
+use statrs::statistics::{Data, OrderStatistics};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -34,6 +36,8 @@ pub struct SweepData {
     pub runs: Frame,
     pub points: Frame,
     pub sobol: Option<Frame>,
+    /// `series.parquet`, when the sweep kept weekly series.
+    pub series: Option<SeriesTable>,
 }
 
 impl SweepData {
@@ -68,11 +72,20 @@ impl SweepData {
             Some(_) => Some(Frame::read(&dir.join("sobol.csv"), &merge_first)?),
             None => None,
         };
+        let series = if manifest.sweep.series.is_empty() {
+            None
+        } else {
+            Some(series::read(
+                &dir.join("series.parquet"),
+                &manifest.sweep.series,
+            )?)
+        };
         Ok(SweepData {
             manifest,
             runs,
             points,
             sobol,
+            series,
         })
     }
 
@@ -155,6 +168,11 @@ impl SweepData {
         }
         if let Some(sobol) = &self.sobol {
             figures.push(self.sobol(sobol)?);
+        }
+        if let Some(series) = &self.series {
+            for (c, name) in series.columns.iter().enumerate() {
+                figures.push(bands(series, c, name));
+            }
         }
         Ok(figures)
     }
@@ -408,6 +426,85 @@ impl SweepData {
             grid_columns: 2,
             panels,
         })
+    }
+}
+
+/// Design points drawn in the ensemble bands; the first ones are shown
+/// when a sweep has more.
+pub const BAND_POINTS: u64 = 24;
+
+/// Per design point and week: (week, q05, q25, median, q75, q95) of column
+/// `c` over the runs that have a value.
+pub fn band_stats(series: &SeriesTable, c: usize) -> BTreeMap<u64, Vec<[f64; 6]>> {
+    let mut groups: BTreeMap<(u64, u32), Vec<f64>> = BTreeMap::new();
+    for (row, value) in series.values[c].iter().enumerate() {
+        if let Some(v) = value {
+            groups
+                .entry((series.point[row], series.week[row]))
+                .or_default()
+                .push(*v);
+        }
+    }
+    let mut out: BTreeMap<u64, Vec<[f64; 6]>> = BTreeMap::new();
+    for ((point, week), values) in groups {
+        let mut data = Data::new(values);
+        out.entry(point).or_default().push([
+            week as f64,
+            data.quantile(0.05),
+            data.quantile(0.25),
+            data.median(),
+            data.quantile(0.75),
+            data.quantile(0.95),
+        ]);
+    }
+    out
+}
+
+/// Ensemble bands of series column `c`: one panel per design point.
+fn bands(series: &SeriesTable, c: usize, name: &str) -> Figure {
+    let stats = band_stats(series, c);
+    let panels = stats
+        .iter()
+        .take(BAND_POINTS as usize)
+        .map(|(point, weeks)| {
+            let band = |lo: usize, hi: usize| weeks.iter().map(|s| (s[0], s[lo], s[hi])).collect();
+            Panel {
+                title: format!("design point {point}"),
+                x: XAxis::Value {
+                    label: "week".into(),
+                },
+                y_label: "value".into(),
+                layers: vec![
+                    Layer::new("90 % of runs", 5, Kind::Band(band(1, 5)))
+                        .from(format!("series.parquet:{name}:q05-q95")),
+                    Layer::new("50 % of runs", 0, Kind::Band(band(2, 4)))
+                        .from(format!("series.parquet:{name}:q25-q75")),
+                    Layer::new(
+                        "median",
+                        1,
+                        Kind::Line(weeks.iter().map(|s| (s[0], s[3])).collect()),
+                    )
+                    .from(format!("series.parquet:{name}:median")),
+                ],
+            }
+        })
+        .collect();
+    let shown = if stats.len() as u64 > BAND_POINTS {
+        format!(
+            " The first {BAND_POINTS} of {} design points are shown.",
+            stats.len()
+        )
+    } else {
+        String::new()
+    };
+    Figure {
+        id: format!("bands-{}", file_stem(name)),
+        title: format!("{name}: ensemble bands per design point"),
+        caption: format!(
+            "Median, 50 % and 90 % bands over the runs of each design point, week by week (series.parquet, column `{name}`; quantiles as in points.csv).{shown}"
+        ),
+        grid_columns: 2,
+        panels,
     }
 }
 

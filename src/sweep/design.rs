@@ -321,6 +321,7 @@ mod tests {
             sensitivity: vec![],
             bootstrap: 10,
             out: None,
+            series: Vec::new(),
         }
     }
 

@@ -368,6 +368,15 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         )?;
         files.push(parquet_path);
     }
+    if !manifest.sweep.series.is_empty() {
+        let shards: Vec<Shard> = parts.iter().map(|(s, _)| *s).collect();
+        files.push(super::series::merge(
+            dir,
+            manifest.runs,
+            &manifest.sweep.series,
+            &shards,
+        )?);
+    }
     Ok(MergeReport {
         runs,
         failed,

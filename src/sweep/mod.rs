@@ -8,6 +8,7 @@
 
 pub mod design;
 pub mod merge;
+pub mod series;
 pub mod slurm;
 pub mod stats;
 
@@ -197,6 +198,15 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             });
         }
     }
+    if !cfg.series.is_empty() {
+        let problems = series::check(&cfg.series, &timeseries_columns(&base));
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+    }
     let mut columns: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
     columns.extend(plan.paths.iter().cloned());
     columns.extend(summary_columns.into_iter().filter(|c| c != "seed"));
@@ -246,6 +256,13 @@ fn summary_columns(base: &ResolvedRun) -> Vec<String> {
     sim.tables().summary.columns
 }
 
+/// Timeseries column names of the base scenario (one week run).
+fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
+    let mut sim = Simulation::new(&base.scenario, base.run.seed, start_date(base), 1);
+    sim.run(1);
+    sim.tables().timeseries.columns
+}
+
 fn start_date(base: &ResolvedRun) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(&base.run.start_date, "%Y-%m-%d").expect("checked date")
 }
@@ -287,8 +304,11 @@ pub struct SweepOptions {
     pub resume: bool,
 }
 
-/// One run's row of `runs.csv`.
-fn run_row(p: &Prepared, run: u64) -> Vec<String> {
+/// A run's summary cells and, when the sweep keeps them, its weekly series.
+type RunOutput = (Vec<(String, Cell)>, Option<series::RunSeries>);
+
+/// One run's row of `runs.csv`, and its weekly series when the sweep keeps them.
+fn run_row(p: &Prepared, run: u64) -> (Vec<String>, Option<series::RunSeries>) {
     let reps = p.config.replicates as u64;
     let (point, replicate) = (run / reps, run % reps);
     let seed = run_seed(p.config.seed, point, replicate);
@@ -307,7 +327,7 @@ fn run_row(p: &Prepared, run: u64) -> Vec<String> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-        || -> std::result::Result<Vec<(String, Cell)>, String> {
+        || -> std::result::Result<RunOutput, String> {
             let scenario = config::apply_overrides(p.base.scenario.clone(), &sets)
                 .map_err(|e| e.to_string())?;
             let problems = config::check_scenario(&scenario);
@@ -317,16 +337,27 @@ fn run_row(p: &Prepared, run: u64) -> Vec<String> {
             }
             let mut sim = Simulation::new(&scenario, seed, start_date(&p.base), 1);
             sim.run(p.base.run.weeks);
-            let summary = sim.tables().summary;
-            Ok(summary
-                .columns
-                .into_iter()
-                .zip(summary.rows.into_iter().next().unwrap_or_default())
-                .collect())
+            let tables = sim.tables();
+            let kept = (!p.config.series.is_empty()).then(|| {
+                series::RunSeries::of(run, point, replicate, &tables.timeseries, &p.config.series)
+            });
+            let summary = tables.summary;
+            Ok((
+                summary
+                    .columns
+                    .into_iter()
+                    .zip(summary.rows.into_iter().next().unwrap_or_default())
+                    .collect(),
+                kept,
+            ))
         },
     ));
+    let mut kept = None;
     let summary = match outcome {
-        Ok(Ok(cells)) => Ok(cells),
+        Ok(Ok((cells, series))) => {
+            kept = series;
+            Ok(cells)
+        }
         Ok(Err(message)) => Err(message),
         Err(panic) => Err(format!("panic: {}", panic_message(&*panic))),
     };
@@ -363,7 +394,7 @@ fn run_row(p: &Prepared, run: u64) -> Vec<String> {
             ));
         }
     }
-    row
+    (row, kept)
 }
 
 fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
@@ -406,10 +437,7 @@ fn scan_part(
     range: &std::ops::Range<u64>,
 ) -> Result<(u64, u64, u64)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes.as_slice());
+    let mut reader = raw_reader(&bytes);
     let mut record = csv::StringRecord::new();
     let (mut good_end, mut runs, mut width) = (0u64, 0u64, None);
     while let Ok(true) = reader.read_record(&mut record) {
@@ -455,6 +483,35 @@ fn recover_part(path: &Path, header: &[String], range: &std::ops::Range<u64>) ->
     Ok(runs)
 }
 
+/// A reader of a part file's records, the header among them.
+fn raw_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
+/// Cuts a part file back to its header and first `rows` rows.
+fn cut_part(path: &Path, rows: u64) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = raw_reader(&bytes);
+    let mut record = csv::StringRecord::new();
+    for _ in 0..=rows {
+        if !reader
+            .read_record(&mut record)
+            .map_err(|e| Error::Output(format!("{}: {e}", path.display())))?
+        {
+            break;
+        }
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    file.set_len(reader.position().byte())
+        .map_err(|e| Error::io(path, e))
+}
+
 /// Complete runs in a part file, and whether a partial row follows them.
 pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool)> {
     let (runs, good_end, len) = scan_part(path, None, &range)?;
@@ -482,6 +539,19 @@ pub fn run_sweep(
         recover_part(&part, &p.columns, &range)?
     } else {
         0
+    };
+    let keep_series = !p.config.series.is_empty();
+    let parts_dir = p.out_dir.join("parts");
+    let resumed = if keep_series {
+        // Series files are written before their rows: keep rows only as far
+        // as their series reach without a gap, and drop series past the rows.
+        let kept = series::reconcile(&parts_dir, opts.shard, &range, resumed)?;
+        if kept < resumed {
+            cut_part(&part, kept)?;
+        }
+        kept
+    } else {
+        resumed
     };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -516,7 +586,8 @@ pub fn run_sweep(
     let gate = Gate::new(range.start + resumed);
     let quiet = QuietPanics::install(); // a run's panic is recorded in its row
     let result = std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Vec<String>, String>)>();
+        type Done = (Vec<String>, Option<series::RunSeries>);
+        let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Done, String>)>();
         for _ in 0..jobs {
             let (tx, next_id, gate) = (tx.clone(), &next_id, &gate);
             scope.spawn(move || {
@@ -540,6 +611,7 @@ pub fn run_sweep(
         let mut waiting = BTreeMap::new();
         let mut expected = range.start + resumed;
         let mut rows = Vec::new();
+        let mut kept = Vec::new();
         let mut synced = Instant::now();
         loop {
             let wait = Duration::from_secs(1).saturating_sub(synced.elapsed());
@@ -551,13 +623,25 @@ pub fn run_sweep(
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            while let Some(row) = waiting.remove(&expected) {
+            while let Some((row, series)) = waiting.remove(&expected) {
                 failed += (row[4] == "failed") as u64;
                 rows.push(row);
+                kept.extend(series);
                 expected += 1;
             }
             let due = rows.len() >= batch || synced.elapsed() >= Duration::from_secs(1);
             if !rows.is_empty() && (due || expected == range.end) {
+                if keep_series {
+                    let first = expected - rows.len() as u64;
+                    series::write_batch(
+                        &parts_dir,
+                        opts.shard,
+                        first,
+                        expected - 1,
+                        &std::mem::take(&mut kept),
+                        &p.config.series,
+                    )?;
+                }
                 file.write_all(&csv_bytes(std::mem::take(&mut rows)))
                     .map_err(|e| Error::io(&part, e))?;
                 file.sync_data().map_err(|e| Error::io(&part, e))?;

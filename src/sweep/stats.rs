@@ -170,6 +170,7 @@ mod tests {
             sensitivity: vec![],
             bootstrap: 200,
             out: None,
+            series: Vec::new(),
         };
         let p = plan(&cfg).unwrap();
         let f: Vec<f64> = (0..p.len())

@@ -267,6 +267,74 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
 }
 
 #[test]
+fn ensemble_bands_are_the_quantiles_of_series_parquet() {
+    use arrow_array::{Array, Float64Array, UInt32Array, UInt64Array};
+    use statrs::statistics::{Data, OrderStatistics};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = merged_sweep(tmp.path(), "sweep_small.ron", "s");
+    let figures = SweepData::load(&dir).unwrap().figures().unwrap();
+    // series.parquet read with the parquet crate alone.
+    let file = std::fs::File::open(dir.join("series.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let name = "US_pressure";
+    let mut groups: std::collections::BTreeMap<(u64, u32), Vec<f64>> = Default::default();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let col = |n: &str| batch.column(batch.schema().index_of(n).unwrap()).clone();
+        let point = col("point");
+        let point = point.as_any().downcast_ref::<UInt64Array>().unwrap();
+        let week = col("week");
+        let week = week.as_any().downcast_ref::<UInt32Array>().unwrap();
+        let value = col(name);
+        let value = value.as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..batch.num_rows() {
+            if value.is_valid(i) {
+                groups
+                    .entry((point.value(i), week.value(i)))
+                    .or_default()
+                    .push(value.value(i));
+            }
+        }
+    }
+    let (point, week) = (2u64, 10u32);
+    let mut data = Data::new(groups[&(point, week)].clone());
+    assert_eq!(data.len(), 3, "3 replicates");
+    let figure = figures
+        .iter()
+        .find(|f| f.id == "bands-US-pressure")
+        .expect("bands figure");
+    let panel = figure
+        .panels
+        .iter()
+        .find(|p| p.title == format!("design point {point}"))
+        .unwrap();
+    let at = |source: &str| -> Vec<f64> {
+        let layer = panel.layers.iter().find(|l| l.source == source).unwrap();
+        match &layer.kind {
+            Kind::Band(v) => {
+                let b = v.iter().find(|b| b.0 == week as f64).unwrap();
+                vec![b.1, b.2]
+            }
+            Kind::Line(v) => vec![v.iter().find(|b| b.0 == week as f64).unwrap().1],
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        at("series.parquet:US_pressure:q05-q95"),
+        vec![data.quantile(0.05), data.quantile(0.95)]
+    );
+    assert_eq!(
+        at("series.parquet:US_pressure:q25-q75"),
+        vec![data.quantile(0.25), data.quantile(0.75)]
+    );
+    assert_eq!(at("series.parquet:US_pressure:median"), vec![data.median()]);
+    assert_eq!(figure.panels.len(), 6, "one panel per design point");
+}
+
+#[test]
 fn sobol_bars_are_the_indices_of_sobol_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = merged_sweep(tmp.path(), "sweep_sobol_small.ron", "s");
@@ -358,7 +426,7 @@ fn a_missing_or_half_written_file_fails_naming_it() {
 }
 
 #[test]
-fn an_unmerged_sweep_fails_naming_runs_csv() {
+fn an_unmerged_sweep_or_missing_series_fail_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     // One shard of two: its part is written, the merge has not run.
     let file = data("sweep_small.ron");
@@ -372,10 +440,20 @@ fn an_unmerged_sweep_fails_naming_runs_csv() {
         "s",
         &["s/runs.csv: missing", "chokepoint merge"],
     );
+    // Merged, but the weekly series the sweep keeps are gone.
+    make(
+        tmp.path(),
+        &["sweep", file.to_str().unwrap(), "--shard", "1/2"],
+        "s",
+    );
+    let o = chokepoint(tmp.path(), &["merge", "s"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(tmp.path().join("s/series.parquet")).unwrap();
+    report_fails(tmp.path(), "s", &["s/series.parquet: missing"]);
 }
 
 /// Renders a report in Chromium and checks every chart drew, with no
-/// request; returns the screenshot's path.
+/// request; false when Chromium is not there (and not required).
 fn check_in_browser(html: &Path, shot: &Path, charts: usize) -> bool {
     let Some(page) = check_page(html, shot, 1200, 2200) else {
         return false;
@@ -427,6 +505,6 @@ fn reports_draw_every_chart_in_chromium_without_network() {
     let o = chokepoint(tmp.path(), &["report", "s", "--out", "sweep.html"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!sweep.join("report.html").exists());
-    // distributions, 2 main effects, heat map
-    check_in_browser(&tmp.path().join("sweep.html"), &shots.join("sweep.png"), 4);
+    // distributions, 2 main effects, heat map, bands of 2 series
+    check_in_browser(&tmp.path().join("sweep.html"), &shots.join("sweep.png"), 6);
 }

@@ -116,7 +116,13 @@ fn shard_and_merge_equals_unsharded(file: &str, files: &[&str]) {
 fn shards_merged_are_byte_identical_to_the_unsharded_sweep() {
     shard_and_merge_equals_unsharded(
         "sweep_small.ron",
-        &["runs.csv", "points.csv", "runs.parquet", "points.parquet"],
+        &[
+            "runs.csv",
+            "points.csv",
+            "runs.parquet",
+            "points.parquet",
+            "series.parquet",
+        ],
     );
 }
 
@@ -283,6 +289,15 @@ fn a_killed_sweep_resumes_to_the_same_output() {
         !tmp.path().join("killed/runs.csv").exists(),
         "killed before the end"
     );
+    // series written for the last rows on disk but lost (as if the kill came
+    // between a batch's series and its rows): resume must redo those rows
+    let mut series: Vec<_> = std::fs::read_dir(tmp.path().join("killed/parts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    series.sort();
+    std::fs::remove_file(series.last().expect("a batch of series on disk")).unwrap();
     // a run written only in part, as a kill during a write leaves it
     use std::io::Write;
     std::fs::OpenOptions::new()
@@ -302,13 +317,35 @@ fn a_killed_sweep_resumes_to_the_same_output() {
         &[file, "--out", "killed", "--jobs", "2", "--resume"],
     );
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    for f in ["runs.csv", "points.csv"] {
+    for f in ["runs.csv", "points.csv", "series.parquet"] {
         assert_eq!(
             read(&tmp.path().join("whole"), f),
             read(&tmp.path().join("killed"), f),
             "{f} differs after resume"
         );
     }
+}
+
+#[test]
+fn unknown_or_text_series_are_input_errors_before_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("sweep_small.ron"))
+        .unwrap()
+        .replace("\"US_pressure\"]", "\"US_presure\", \"date\"]")
+        .replace(
+            "base: \"small_run.ron\"",
+            &format!("base: {:?}", data("small_run.ron").to_str().unwrap()),
+        );
+    std::fs::write(tmp.path().join("bad.ron"), text).unwrap();
+    let out = sweep(tmp.path(), &["bad.ron", "--out", "s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("field `series[1]`: `US_presure` is not a numeric column"),
+        "{err}"
+    );
+    assert!(err.contains("field `series[2]`: `date`"), "{err}");
+    assert!(!tmp.path().join("s").exists(), "nothing written");
 }
 
 #[test]
