@@ -32,7 +32,7 @@ for ((i = 0; i < 900; i++)); do
 done
 [ -z "${left:-}" ] || { say "timed out waiting for the jobs: $left"; exit 1; }
 ls "$work"/cluster/parts
-for f in runs.csv points.csv; do
+for f in runs.csv points.csv series.parquet; do
   [ -f "$work/cluster/$f" ] || { say "no $f: the merge job did not run"; cat "$work"/cluster/slurm/*.out >&2 || true; exit 1; }
   cmp "$work/local/$f" "$work/cluster/$f" || { say "$f differs between the cluster and the local run"; exit 1; }
 done
