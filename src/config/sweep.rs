@@ -37,7 +37,9 @@ pub struct SweepConfig {
     /// Parquet beside the rows and merged into `series.parquet` (one row per
     /// run and week), from which `chokepoint report` draws ensemble bands.
     /// Default none.
-    #[serde(default)]
+    // Not serialised when empty, so the hash of a sweep without series is
+    // what it was before this field existed (such sweeps still resume).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<String>,
 }
 

@@ -514,7 +514,8 @@ mod tests {
                 title: "p".into(),
                 x: XAxis::Value { label: "x".into() },
                 y_label: "y".into(),
-                layers: vec![Layer::new("series", 0, kind)],
+                // No legend: the colour can only come from the drawn data.
+                layers: vec![Layer::new("", 0, kind)],
             }],
             grid_columns: 1,
         }
@@ -541,6 +542,23 @@ mod tests {
             assert!(svg.starts_with("<svg"), "{kind:?}");
             assert!(svg.contains("#0072B2"), "{kind:?} not drawn in its colour");
         }
+        let empty = figure(Kind::Line(Vec::new())).svg().unwrap();
+        assert!(!empty.contains("#0072B2"), "an empty layer drew something");
+        let cells = Kind::Cells {
+            cells: vec![HeatCell {
+                x: (0.0, 1.0),
+                y: (0.0, 1.0),
+                value: 5.0,
+            }],
+            min: 0.0,
+            max: 5.0,
+        };
+        let RGBColor(r, g, b) = heat_colour(1.0);
+        let dark = format!("#{r:02X}{g:02X}{b:02X}");
+        assert!(
+            figure(cells).svg().unwrap().contains(&dark),
+            "no {dark} cell"
+        );
     }
 
     #[test]

@@ -32,9 +32,10 @@ pub fn read_required(path: &Path, what: &str) -> Result<String> {
 }
 
 impl Frame {
-    /// Reads `path`. A missing file, a row with the wrong number of fields
-    /// (a half-written line) or a file with no rows is an error naming the
-    /// file and line.
+    /// Reads `path`. A missing or empty file, a last line with no end of
+    /// line, or a row with the wrong number of fields (a half-written line)
+    /// is an error naming the file and line. A file with a header and no
+    /// rows is not; callers check the rows they need.
     pub fn read(path: &Path, what: &str) -> Result<Frame> {
         let text = read_required(path, what)?;
         if !text.is_empty() && !text.ends_with('\n') {
@@ -91,16 +92,18 @@ impl Frame {
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse().map(Some).map_err(|_| {
-            bad(
+        // Output files write no value as an empty cell, never NaN or inf.
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Some(v)),
+            _ => Err(bad(
                 &self.path,
                 format!(
-                    "line {}, column `{}`: `{text}` is not a number",
+                    "line {}, column `{}`: `{text}` is not a finite number",
                     row + 2,
                     self.columns[column]
                 ),
-            )
-        })
+            )),
+        }
     }
 
     /// Column `name` as numbers.
@@ -134,13 +137,15 @@ mod tests {
 
     #[test]
     fn reads_numbers_and_names_bad_cells() {
-        let f = frame("a,b\n1,2.5\n,x\n").unwrap();
+        let f = frame("a,b,d\n1,2.5,NaN\n,x,inf\n").unwrap();
         assert_eq!(f.numbers("a").unwrap(), vec![Some(1.0), None]);
         let e = f.numbers("b").unwrap_err().to_string();
         assert!(
-            e.contains("t.csv: line 3, column `b`: `x` is not a number"),
+            e.contains("t.csv: line 3, column `b`: `x` is not a finite number"),
             "{e}"
         );
+        let e = f.numbers("d").unwrap_err().to_string();
+        assert!(e.contains("t.csv: line 2, column `d`: `NaN`"), "{e}");
         assert!(
             f.index("c")
                 .unwrap_err()

@@ -84,6 +84,10 @@ pub fn report(dir: &Path, out: Option<&Path>, figures: Option<&Path>) -> Result<
         };
         return Err(bad(&dir.join("manifest.ron"), message));
     };
+    let mut page = page;
+    // A figure with nothing to show (e.g. no headline column with a value
+    // when every run failed) is left out rather than drawn empty.
+    page.figures.retain(|f| !f.panels.is_empty());
     let mut svgs = Vec::with_capacity(page.figures.len());
     for figure in &page.figures {
         svgs.push(figure.svg()?);

@@ -20,14 +20,13 @@ pub struct RunData {
 
 /// Negotiation events marked on the pressure chart: transcript `event`
 /// value, legend name, marker shape.
-pub const MARKED_EVENTS: [(&str, &str, Shape); 7] = [
+pub const MARKED_EVENTS: [(&str, &str, Shape); 6] = [
     ("open", "talks opened", Shape::Circle),
     ("offer", "offer", Shape::Dot),
     ("agreement", "agreement", Shape::Triangle),
     ("breakdown", "breakdown", Shape::Cross),
     ("defection", "defection", Shape::Cross),
     ("expiry", "expiry", Shape::Ring),
-    ("event", "scheduled event", Shape::Ring),
 ];
 
 impl RunData {
@@ -50,14 +49,19 @@ impl RunData {
         let weeks = timeseries.numbers("week")?;
         let expected = manifest.weeks as usize;
         let in_order = weeks.iter().enumerate().all(|(i, w)| *w == Some(i as f64));
-        if weeks.len() != expected || !in_order {
+        if weeks.len() != expected {
             return Err(bad(
                 &timeseries.path,
                 format!(
-                    "{} weekly rows where the manifest says {expected} weeks (0 to {}): the run is half-written or the files are from different runs",
+                    "{} weekly rows where the manifest says {expected} weeks: the run is half-written or the files are from different runs",
                     weeks.len(),
-                    expected.saturating_sub(1)
                 ),
+            ));
+        }
+        if !in_order {
+            return Err(bad(
+                &timeseries.path,
+                format!("the `week` column does not run 0, 1, ..., {}", expected - 1),
             ));
         }
         let summary = Frame::read(&dir.join("summary.csv"), "the run's summary")?;
@@ -78,7 +82,7 @@ impl RunData {
             ));
         }
         let transcript = Frame::read(&dir.join("transcript.csv"), "the negotiation transcript")?;
-        for name in ["week", "event", "actor"] {
+        for name in ["week", "track", "event", "actor"] {
             transcript.index(name)?;
         }
         Ok(RunData {
@@ -275,32 +279,74 @@ impl RunData {
         })
     }
 
-    /// Events of `kind` in the transcript as (week, pressure of the actor,
-    /// or of the first state when the actor is not a state).
+    /// The state a transcript row concerns: its actor when that is a
+    /// state, else (agreements, expiries) the consumer of its track
+    /// `SUPPLIER-CONSUMER-MATERIAL`, else the first state.
+    pub fn row_state(&self, actor: &str, track: &str) -> usize {
+        let states = self.states();
+        let consumer = track.split('-').nth(1).unwrap_or_default();
+        states
+            .iter()
+            .position(|s| s == actor)
+            .or_else(|| states.iter().position(|s| s == consumer))
+            .unwrap_or(0)
+    }
+
+    /// Events of `kind` in the transcript as (week, pressure that week of
+    /// the state the row concerns, see [`Self::row_state`]).
     pub fn event_marks(&self, kind: &str) -> Result<Vec<(f64, f64)>> {
         let states = self.states();
+        if states.is_empty() {
+            return Err(bad(
+                &self.timeseries.path,
+                "the manifest's scenario has no states",
+            ));
+        }
         let weeks = self.transcript.numbers("week")?;
         let events = self.transcript.texts("event")?;
         let actors = self.transcript.texts("actor")?;
+        let tracks = self.transcript.texts("track")?;
         let pressure: Vec<Vec<Option<f64>>> = states
             .iter()
             .map(|s| self.timeseries.numbers(&format!("{s}_pressure")))
             .collect::<Result<_>>()?;
         let mut marks = Vec::new();
-        for ((week, event), actor) in weeks.iter().zip(&events).zip(&actors) {
+        for (row, event) in events.iter().enumerate() {
             if *event != kind {
                 continue;
             }
-            let week = week.ok_or_else(|| bad(&self.transcript.path, "a row has no week"))?;
-            let state = states.iter().position(|s| s == actor).unwrap_or(0);
-            let y = pressure[state]
-                .get(week as usize)
-                .copied()
-                .flatten()
-                .unwrap_or(0.0);
+            let line = row + 2;
+            let week = weeks[row]
+                .filter(|w| *w >= 0.0 && (*w as usize) < pressure[0].len())
+                .ok_or_else(|| {
+                    bad(
+                        &self.transcript.path,
+                        format!("line {line}: no week, or a week the run does not have"),
+                    )
+                })?;
+            let state = self.row_state(actors[row], tracks[row]);
+            let y = pressure[state][week as usize].ok_or_else(|| {
+                bad(
+                    &self.timeseries.path,
+                    format!("`{}_pressure` is empty in week {week}", states[state]),
+                )
+            })?;
             marks.push((week, y));
         }
         Ok(marks)
+    }
+
+    /// Weeks in which scheduled events were applied (timeseries.csv
+    /// `events`), marked at the top of the pressure scale.
+    pub fn scheduled_marks(&self) -> Result<Vec<(f64, f64)>> {
+        Ok(self
+            .timeseries
+            .texts("events")?
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.trim().is_empty())
+            .map(|(w, _)| (w as f64, 1.0))
+            .collect())
     }
 
     fn pressure(&self) -> Result<Figure> {
@@ -320,10 +366,21 @@ impl RunData {
                 );
             }
         }
+        let scheduled = self.scheduled_marks()?;
+        if !scheduled.is_empty() {
+            panel.layers.push(
+                Layer::new(
+                    "scheduled event",
+                    7,
+                    Kind::Markers(scheduled, Shape::Triangle),
+                )
+                .from("timeseries.csv:events"),
+            );
+        }
         Ok(Figure {
             id: "pressure".into(),
             title: "Pressure on each state, with the negotiation's events".into(),
-            caption: "timeseries.csv `{state}_pressure`; markers are transcript.csv events, placed on the acting state's line.".into(),
+            caption: "timeseries.csv `{state}_pressure`. Markers are transcript.csv events on the line of the state that acted (agreements and expiries, which have no actor, on the consumer's), and weeks with scheduled events (timeseries.csv `events`) at the top.".into(),
             grid_columns: 1,
             panels: vec![panel],
         })

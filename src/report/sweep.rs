@@ -51,15 +51,21 @@ impl SweepData {
         );
         let runs = Frame::read(&dir.join("runs.csv"), &merge_first)?;
         let ids = runs.numbers("run")?;
-        let whole = ids.len() as u64 == manifest.runs
-            && ids.iter().enumerate().all(|(i, r)| *r == Some(i as f64));
-        if !whole {
+        if ids.len() as u64 != manifest.runs {
             return Err(bad(
                 &runs.path,
                 format!(
-                    "{} rows where sweep.ron says {} runs (0 to {}): half-written or from another sweep; merge again",
+                    "{} rows where sweep.ron says {} runs: half-written or from another sweep; merge again",
                     ids.len(),
                     manifest.runs,
+                ),
+            ));
+        }
+        if !ids.iter().enumerate().all(|(i, r)| *r == Some(i as f64)) {
+            return Err(bad(
+                &runs.path,
+                format!(
+                    "the `run` column does not run 0, 1, ..., {}: merge again",
                     manifest.runs.saturating_sub(1)
                 ),
             ));
@@ -72,13 +78,27 @@ impl SweepData {
             Some(_) => Some(Frame::read(&dir.join("sobol.csv"), &merge_first)?),
             None => None,
         };
+        let point_ids = points.numbers("point")?;
+        if let Some(row) = point_ids
+            .iter()
+            .position(|p| p.is_none_or(|p| p < 0.0 || p >= manifest.points as f64))
+        {
+            return Err(bad(
+                &points.path,
+                format!(
+                    "line {}: a design point outside 0 to {}: from another sweep; merge again",
+                    row + 2,
+                    manifest.points.saturating_sub(1)
+                ),
+            ));
+        }
         let series = if manifest.sweep.series.is_empty() {
             None
         } else {
-            Some(series::read(
-                &dir.join("series.parquet"),
-                &manifest.sweep.series,
-            )?)
+            let path = dir.join("series.parquet");
+            let table = series::read(&path, &manifest.sweep.series)?;
+            check_series(&path, &table, &runs)?;
+            Some(table)
         };
         Ok(SweepData {
             manifest,
@@ -87,6 +107,15 @@ impl SweepData {
             sobol,
             series,
         })
+    }
+
+    /// The short label of `axis` (see [`axis_labels`]).
+    fn label(&self, axis: &str) -> String {
+        let axes = &self.manifest.axes;
+        let labels = axis_labels(axes);
+        axes.iter()
+            .position(|a| a == axis)
+            .map_or_else(|| axis.to_owned(), |i| labels[i].clone())
     }
 
     /// Rows of runs that ended with status `ok`.
@@ -133,8 +162,12 @@ impl SweepData {
     /// the index of its text among the sorted distinct texts.
     pub fn axis(&self, axis: &str) -> Result<(Vec<f64>, XAxis)> {
         let texts = self.runs.texts(axis)?;
-        let label = short(axis).to_owned();
-        if let Ok(values) = texts.iter().map(|t| t.trim().parse::<f64>()).collect() {
+        let label = self.label(axis);
+        let numbers: Option<Vec<f64>> = texts
+            .iter()
+            .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect();
+        if let Some(values) = numbers {
             return Ok((values, XAxis::Value { label }));
         }
         let mut names: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
@@ -283,6 +316,10 @@ impl SweepData {
     fn heatmap(&self, a: &str, b: &str, columns: &[String]) -> Result<Figure> {
         let (xa, x) = self.axis(a)?;
         let (xb, y) = self.axis(b)?;
+        // Cells from every run's axis values, so a value whose runs have no
+        // result is left blank, not covered by its neighbours' cells.
+        let cuts_x = Cuts::of(xa.iter().copied());
+        let cuts_y = Cuts::of(xb.iter().copied());
         let y_label = match y {
             XAxis::Categories { label, names } => {
                 let key: Vec<String> = names
@@ -303,7 +340,7 @@ impl SweepData {
                 .into_iter()
                 .filter_map(|r| Some((xa[r], xb[r], values[r]?)))
                 .collect();
-            let cells = heat_cells(&triples);
+            let cells = heat_cells(&triples, &cuts_x, &cuts_y);
             let (min, max) = cells
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |m, c| {
@@ -336,7 +373,7 @@ impl SweepData {
 
     fn sobol(&self, sobol: &Frame) -> Result<Figure> {
         let axes: Vec<String> = self.manifest.axes.clone();
-        let names: Vec<String> = axes.iter().map(|a| short(a).to_owned()).collect();
+        let names = axis_labels(&axes);
         let column = sobol.texts("column")?;
         let axis = sobol.texts("axis")?;
         let get = |name: &str| sobol.numbers(name);
@@ -429,6 +466,33 @@ impl SweepData {
     }
 }
 
+/// Checks that `series.parquet` holds the weeks of exactly the ok runs of
+/// `runs.csv`, each at its design point.
+fn check_series(path: &Path, table: &SeriesTable, runs: &Frame) -> Result<()> {
+    let status = runs.texts("status")?;
+    let point = runs.numbers("point")?;
+    let mut seen = vec![false; status.len()];
+    for (&run, &p) in table.run.iter().zip(&table.point) {
+        let r = run as usize;
+        if r >= status.len() || status[r] != "ok" || point[r] != Some(p as f64) {
+            return Err(bad(
+                path,
+                format!(
+                    "run {run} at point {p} is not an ok run of runs.csv: the files are from different sweeps; merge again"
+                ),
+            ));
+        }
+        seen[r] = true;
+    }
+    if let Some(r) = (0..status.len()).find(|&r| status[r] == "ok" && !seen[r]) {
+        return Err(bad(
+            path,
+            format!("no weeks of run {r}, an ok run of runs.csv: merge again"),
+        ));
+    }
+    Ok(())
+}
+
 /// Design points drawn in the ensemble bands; the first ones are shown
 /// when a sweep has more.
 pub const BAND_POINTS: u64 = 24;
@@ -508,9 +572,23 @@ fn bands(series: &SeriesTable, c: usize, name: &str) -> Figure {
     }
 }
 
-/// Last part of a dotted axis path.
-fn short(axis: &str) -> &str {
-    axis.rsplit('.').next().unwrap_or(axis)
+/// The shortest tail of each dotted axis path that tells the axes apart,
+/// e.g. `US.preferences.concession` and `CN.preferences.concession`.
+pub fn axis_labels(axes: &[String]) -> Vec<String> {
+    let tail = |a: &str, n: usize| -> String {
+        let parts: Vec<&str> = a.split('.').collect();
+        parts[parts.len().saturating_sub(n)..].join(".")
+    };
+    let deepest = axes.iter().map(|a| a.split('.').count()).max().unwrap_or(1);
+    (1..=deepest)
+        .map(|n| axes.iter().map(|a| tail(a, n)).collect::<Vec<_>>())
+        .find(|labels| {
+            let mut sorted = labels.clone();
+            sorted.sort();
+            sorted.dedup();
+            sorted.len() == labels.len()
+        })
+        .unwrap_or_else(|| axes.to_vec())
 }
 
 fn file_stem(axis: &str) -> String {
@@ -543,7 +621,7 @@ impl Cuts {
 
     pub fn cell(&self, x: f64) -> usize {
         match self {
-            Cuts::Distinct(v) => v.partition_point(|&d| d < x),
+            Cuts::Distinct(v) => v.partition_point(|&d| d < x).min(v.len().saturating_sub(1)),
             Cuts::Equal { min, max } => {
                 (((x - min) / (max - min) * BINS as f64) as usize).min(BINS - 1)
             }
@@ -602,9 +680,7 @@ pub fn binned_means(pairs: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// Mean value per (x cell, y cell) of (x, y, value) triples.
-pub fn heat_cells(triples: &[(f64, f64, f64)]) -> Vec<HeatCell> {
-    let cx = Cuts::of(triples.iter().map(|t| t.0));
-    let cy = Cuts::of(triples.iter().map(|t| t.1));
+pub fn heat_cells(triples: &[(f64, f64, f64)], cx: &Cuts, cy: &Cuts) -> Vec<HeatCell> {
     let mut sums: BTreeMap<(usize, usize), (f64, usize)> = BTreeMap::new();
     for &(x, y, v) in triples {
         let e = sums.entry((cx.cell(x), cy.cell(y))).or_default();
@@ -713,6 +789,26 @@ mod tests {
     }
 
     #[test]
+    fn axis_labels_are_the_shortest_distinct_tails() {
+        let axes: Vec<String> = [
+            "states.US.preferences.concession",
+            "states.CN.preferences.concession",
+            "negotiation.deadline_weeks",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            axis_labels(&axes),
+            [
+                "US.preferences.concession",
+                "CN.preferences.concession",
+                "negotiation.deadline_weeks"
+            ]
+        );
+        assert_eq!(axis_labels(&axes[2..]), ["deadline_weeks"]);
+    }
+
+    #[test]
     fn many_values_fall_into_equal_bins() {
         let xs: Vec<f64> = (0..=80).map(|i| i as f64 / 10.0).collect();
         let cuts = Cuts::of(xs.iter().copied());
@@ -720,7 +816,9 @@ mod tests {
         assert_eq!(cuts.cell(0.0), 0);
         assert_eq!(cuts.cell(8.0), BINS - 1);
         assert_eq!(cuts.bounds(0), (0.5, 0.0, 1.0));
-        let cells = heat_cells(&[(0.0, 0.0, 1.0), (0.0, 0.0, 3.0), (1.0, 2.0, 5.0)]);
+        let triples = [(0.0, 0.0, 1.0), (0.0, 0.0, 3.0), (1.0, 2.0, 5.0)];
+        let cut = |i: usize| Cuts::of(triples.iter().map(|t| if i == 0 { t.0 } else { t.1 }));
+        let cells = heat_cells(&triples, &cut(0), &cut(1));
         assert_eq!(cells.len(), 2);
         assert_eq!(cells[0].value, 2.0);
     }

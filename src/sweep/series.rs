@@ -259,9 +259,13 @@ fn merge_in(
     let mut covered = 0u64;
     for (_, first, last, path) in &files {
         if *first != covered {
-            let what = if *first > covered { "missing" } else { "twice" };
+            let what = if *first > covered {
+                "missing: finish its shard with --resume"
+            } else {
+                "there twice"
+            };
             return Err(Error::Usage(format!(
-                "cannot merge {}: the weekly series of run {covered} are {what} (at {})",
+                "cannot merge {}: the weekly series of run {covered} are {what} (next file: {})",
                 dir.display(),
                 path.display()
             )));
@@ -270,7 +274,7 @@ fn merge_in(
     }
     if covered != runs {
         return Err(Error::Usage(format!(
-            "cannot merge {}: the weekly series cover runs 0 to {} of {runs}",
+            "cannot merge {}: the weekly series cover runs 0 to {} of {runs}; finish the last shard with --resume",
             dir.display(),
             covered as i64 - 1
         )));
@@ -325,6 +329,7 @@ fn merge_in(
 #[derive(Debug, Clone, Default)]
 pub struct SeriesTable {
     pub columns: Vec<String>,
+    pub run: Vec<u64>,
     pub point: Vec<u64>,
     pub week: Vec<u32>,
     /// `values[c][row]`.
@@ -372,6 +377,7 @@ pub fn read(path: &Path, columns: &[String]) -> Result<SeriesTable> {
                 .downcast_ref::<UInt64Array>()
                 .expect("schema checked")
         };
+        table.run.extend(u64s(0).values().iter().copied());
         table.point.extend(u64s(1).values().iter().copied());
         let weeks = b
             .column(3)

@@ -62,9 +62,7 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
     let ts = columns(&dir.join("timeseries.csv"));
     let summary = columns(&dir.join("summary.csv"));
     let transcript = columns(&dir.join("transcript.csv"));
-    let run = RunData::load(&dir).unwrap();
-    let first_state = format!("{}_pressure", run.manifest.scenario.states[0].code);
-    let figures = run.figures().unwrap();
+    let figures = RunData::load(&dir).unwrap().figures().unwrap();
     let mut checked = 0;
     for layer in figures
         .iter()
@@ -77,6 +75,13 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
             .split_once(':')
             .expect("every layer names its source");
         let expected: Vec<(f64, f64)> = match file {
+            // Weeks with scheduled events, at the top of the pressure scale.
+            "timeseries.csv" if what == "events" => ts[what]
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.is_empty())
+                .map(|(w, _)| (w as f64, 1.0))
+                .collect(),
             "timeseries.csv" => ts[what]
                 .iter()
                 .enumerate()
@@ -87,31 +92,24 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
                 got.iter().map(|&(w, _)| (w, level)).collect()
             }
             "transcript.csv" => {
+                // Each marker sits on the pressure that week of the state
+                // that acted, or for rows with no acting state (agreements, expiries) of
+                // the track's consumer: tracks are SUPPLIER-CONSUMER-MATERIAL.
                 let kind = what.strip_prefix("event=").unwrap();
-                let weeks: Vec<f64> = transcript["event"]
-                    .iter()
-                    .zip(&transcript["week"])
-                    .filter(|(e, _)| *e == kind)
-                    .map(|(_, w)| w.parse().unwrap())
-                    .collect();
-                // Each marker sits on the acting state's pressure that week.
-                let actors: Vec<&String> = transcript["event"]
-                    .iter()
-                    .zip(&transcript["actor"])
-                    .filter(|(e, _)| *e == kind)
-                    .map(|(_, a)| a)
-                    .collect();
-                weeks
-                    .iter()
-                    .zip(actors)
-                    .map(|(&w, a)| {
-                        let column = format!("{a}_pressure");
-                        let column = if ts.contains_key(&column) {
-                            column
+                (0..transcript["event"].len())
+                    .filter(|&r| transcript["event"][r] == kind)
+                    .map(|r| {
+                        let w: f64 = transcript["week"][r].parse().unwrap();
+                        let actor = &transcript["actor"][r];
+                        let state = if actor.is_empty() {
+                            transcript["track"][r].split('-').nth(1).unwrap()
                         } else {
-                            first_state.clone()
+                            actor.as_str()
                         };
-                        (w, num(&ts[&column][w as usize]).unwrap())
+                        (
+                            w,
+                            num(&ts[&format!("{state}_pressure")][w as usize]).unwrap(),
+                        )
                     })
                     .collect()
             }
@@ -138,13 +136,16 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
         ]
     );
     let pressure = &figures[4].panels[0];
-    assert!(
-        pressure
-            .layers
-            .iter()
-            .any(|l| l.source == "transcript.csv:event=agreement"),
-        "the small run reaches an agreement, which must be marked"
-    );
+    for source in [
+        "transcript.csv:event=agreement",
+        "transcript.csv:event=defection",
+        "timeseries.csv:events",
+    ] {
+        assert!(
+            pressure.layers.iter().any(|l| l.source == source),
+            "the small run has `{source}`, which must be marked"
+        );
+    }
 }
 
 fn layer<'a>(figures: &'a [Figure], id: &str, panel: &str, source: &str) -> &'a Kind {
@@ -229,7 +230,7 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
         assert!((mean - expected).abs() < 1e-9, "{x}: {mean} vs {expected}");
     }
 
-    // The heat map: one cell per pair of axis values that has a value, each
+    // The heat map: one cell per pair of axis values with a value, each
     // the mean of the ok runs in it (concession as the index of its text).
     let concession = "states.CN.preferences.concession";
     let Kind::Cells { cells, .. } = layer(
@@ -245,6 +246,16 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
     names.dedup();
     assert_eq!(names.len(), 2);
     assert!((4..=6).contains(&cells.len()), "{cells:?}");
+    // Cells are cut around every axis value (4, 8, 16 weeks; the two
+    // choices), whether or not their runs reached an agreement.
+    let x_cells = [(2.0, 6.0), (6.0, 12.0), (12.0, 20.0)];
+    let y_cells = [(-0.5, 0.5), (0.5, 1.5)];
+    for cell in cells {
+        assert!(
+            x_cells.contains(&cell.x) && y_cells.contains(&cell.y),
+            "{cell:?}"
+        );
+    }
     for cell in cells {
         let values: Vec<f64> = (0..runs["run"].len())
             .filter(|&r| runs["status"][r] == "ok")
@@ -338,24 +349,46 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
 fn sobol_bars_are_the_indices_of_sobol_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = merged_sweep(tmp.path(), "sweep_sobol_small.ron", "s");
-    let figures = SweepData::load(&dir).unwrap().figures().unwrap();
+    let data = SweepData::load(&dir).unwrap();
+    let axes = data.manifest.axes.clone();
+    let figures = data.figures().unwrap();
     let sobol = columns(&dir.join("sobol.csv"));
     // The first column with an index (a column constant over the runs has none).
     let first = (0..sobol["column"].len())
         .find(|&i| !sobol["total"][i].is_empty())
         .expect("some index");
     let c = &sobol["column"][first];
-    let expected: Vec<(f64, f64)> = (0..sobol["column"].len())
+    let rows: Vec<usize> = (0..sobol["column"].len())
         .filter(|&i| &sobol["column"][i] == c)
-        .enumerate()
-        .filter_map(|(axis, i)| Some((axis as f64, num(&sobol["total"][i])?)))
         .collect();
-    assert!(!expected.is_empty());
-    let Kind::Bars { bars, .. } = layer(&figures, "sobol", c, &format!("sobol.csv:{c}:total"))
-    else {
-        panic!("not bars")
-    };
-    assert_eq!(bars, &expected);
+    assert_eq!(rows.len(), axes.len());
+    // Bar x is the axis's place in sweep.ron; first-order bars left of
+    // centre, total bars right, each interval at its bar.
+    let x = |i: usize| axes.iter().position(|a| *a == sobol["axis"][i]).unwrap() as f64;
+    let mut intervals = Vec::new();
+    for (name, offset) in [("first", -0.2), ("total", 0.2)] {
+        let expected: Vec<(f64, f64)> = rows
+            .iter()
+            .filter_map(|&i| Some((x(i), num(&sobol[name][i])?)))
+            .collect();
+        assert!(!expected.is_empty(), "{name}");
+        let Kind::Bars {
+            bars, offset: o, ..
+        } = layer(&figures, "sobol", c, &format!("sobol.csv:{c}:{name}"))
+        else {
+            panic!("not bars")
+        };
+        assert_eq!((bars, *o), (&expected, offset), "{name}");
+        intervals.extend(rows.iter().filter_map(|&i| {
+            let lo = num(&sobol[&format!("{name}_ci95_low")][i])?;
+            let hi = num(&sobol[&format!("{name}_ci95_high")][i])?;
+            Some((x(i) + offset, lo, hi))
+        }));
+    }
+    assert_eq!(
+        layer(&figures, "sobol", c, &format!("sobol.csv:{c}:ci95")),
+        &Kind::Intervals(intervals)
+    );
 }
 
 fn report_fails(cwd: &Path, dir: &str, expected: &[&str]) {
@@ -452,15 +485,54 @@ fn an_unmerged_sweep_or_missing_series_fail_naming_the_file() {
     report_fails(tmp.path(), "s", &["s/series.parquet: missing"]);
 }
 
-/// Renders a report in Chromium and checks every chart drew, with no
-/// request; false when Chromium is not there (and not required).
-fn check_in_browser(html: &Path, shot: &Path, charts: usize) -> bool {
+/// Fewest coloured shapes each figure must show in the browser: one
+/// legend glyph per named layer of a panel with a legend, plus at least one
+/// shape per layer with data. A chart whose data did not draw shows only its
+/// legend, fewer than this.
+fn fewest_shapes(figures: &[Figure]) -> Vec<(String, usize)> {
+    figures
+        .iter()
+        .map(|f| {
+            let n = f
+                .panels
+                .iter()
+                .map(|p| {
+                    let named = p.layers.iter().filter(|l| !l.name.is_empty()).count();
+                    let with_data = p
+                        .layers
+                        .iter()
+                        .filter(|l| match &l.kind {
+                            Kind::Line(v)
+                            | Kind::Dashed(v)
+                            | Kind::Steps(v)
+                            | Kind::Markers(v, _) => !v.is_empty(),
+                            Kind::Intervals(v) | Kind::Band(v) => !v.is_empty(),
+                            Kind::Bars { bars, .. } => !bars.is_empty(),
+                            Kind::Cells { cells, .. } => !cells.is_empty(),
+                        })
+                        .count();
+                    named + with_data
+                })
+                .sum();
+            (f.id.clone(), n)
+        })
+        .collect()
+}
+
+/// Renders a report in Chromium and checks every chart drew its data, with
+/// no request; false when Chromium is not there (and not required).
+fn check_in_browser(html: &Path, shot: &Path, figures: &[Figure]) -> bool {
     let Some(page) = check_page(html, shot, 1200, 2200) else {
         return false;
     };
-    assert_eq!(page.charts.len(), charts, "{:?}", page.charts);
-    for (id, drawn) in &page.charts {
-        assert!(*drawn > 0, "chart `{id}` drew nothing: {:?}", page.charts);
+    let fewest = fewest_shapes(figures);
+    assert_eq!(page.charts.len(), fewest.len(), "{:?}", page.charts);
+    for ((id, drawn), (want_id, fewest)) in page.charts.iter().zip(&fewest) {
+        assert_eq!(id, want_id);
+        assert!(
+            *drawn >= *fewest && *drawn > 0,
+            "chart `{id}` drew {drawn} shapes, fewer than its {fewest} legend glyphs and layers"
+        );
     }
     assert!(
         page.requests.is_empty(),
@@ -478,6 +550,8 @@ fn check_in_browser(html: &Path, shot: &Path, charts: usize) -> bool {
 #[test]
 fn reports_draw_every_chart_in_chromium_without_network() {
     let tmp = tempfile::tempdir().unwrap();
+    // Every report is written first, so a machine without Chromium still
+    // checks that they are written; then each is rendered.
     let run = make(
         tmp.path(),
         &["run", root().join("configs/baseline.ron").to_str().unwrap()],
@@ -491,20 +565,40 @@ fn reports_draw_every_chart_in_chromium_without_network() {
             "{f}"
         );
     }
+    let sweep = merged_sweep(tmp.path(), "sweep_small.ron", "s");
+    let o = chokepoint(tmp.path(), &["report", "s", "--out", "sweep.html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!sweep.join("report.html").exists());
+    let sobol = merged_sweep(tmp.path(), "sweep_sobol_small.ron", "sobol");
+    let o = chokepoint(tmp.path(), &["report", "sobol"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let run_figures = RunData::load(&run).unwrap().figures().unwrap();
+    assert_eq!(run_figures.len(), 7);
+    // distributions, 2 main effects, heat map, bands of 2 series
+    let sweep_figures = SweepData::load(&sweep).unwrap().figures().unwrap();
+    assert_eq!(sweep_figures.len(), 6);
+    // distributions, 2 main effects, heat map, Sobol bars
+    let sobol_figures = SweepData::load(&sobol).unwrap().figures().unwrap();
+    assert_eq!(sobol_figures.len(), 5);
+
     let shots = root().join("target/report-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("run.png");
-    if !check_in_browser(&run.join("report.html"), &shot, 7) {
+    if !check_in_browser(&run.join("report.html"), &shot, &run_figures) {
         return;
     }
     if std::env::var_os("CHOKEPOINT_UPDATE_DOCS").is_some() {
         std::fs::copy(&shot, root().join("docs/report-run.png")).unwrap();
     }
-
-    let sweep = merged_sweep(tmp.path(), "sweep_small.ron", "s");
-    let o = chokepoint(tmp.path(), &["report", "s", "--out", "sweep.html"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(!sweep.join("report.html").exists());
-    // distributions, 2 main effects, heat map, bands of 2 series
-    check_in_browser(&tmp.path().join("sweep.html"), &shots.join("sweep.png"), 6);
+    check_in_browser(
+        &tmp.path().join("sweep.html"),
+        &shots.join("sweep.png"),
+        &sweep_figures,
+    );
+    check_in_browser(
+        &sobol.join("report.html"),
+        &shots.join("sobol.png"),
+        &sobol_figures,
+    );
 }

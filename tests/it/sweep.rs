@@ -236,6 +236,19 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
         failed[0]
     );
     assert_eq!(rows.iter().filter(|r| &r[4] == "ok").count(), 12);
+    // The report lists them with their seeds; failed runs have no weekly series.
+    let report = chokepoint(tmp.path(), &["report", "s"]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let html = std::fs::read_to_string(tmp.path().join("s/report.html")).unwrap();
+    assert!(html.contains("<h2>Failed runs (6)</h2>"));
+    for r in &failed {
+        assert!(
+            html.contains(&format!("<td>{}</td>", &r[3])),
+            "seed {}",
+            &r[3]
+        );
+    }
+    assert!(html.contains("id=\"bands-US-pressure\""));
 }
 
 #[test]
@@ -289,15 +302,24 @@ fn a_killed_sweep_resumes_to_the_same_output() {
         !tmp.path().join("killed/runs.csv").exists(),
         "killed before the end"
     );
-    // series written for the last rows on disk but lost (as if the kill came
-    // between a batch's series and its rows): resume must redo those rows
-    let mut series: Vec<_> = std::fs::read_dir(tmp.path().join("killed/parts"))
+    // Rows on disk whose weekly series are lost: resume must cut those rows
+    // and redo their runs.
+    let parts = tmp.path().join("killed/parts");
+    let mut series: Vec<_> = std::fs::read_dir(&parts)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
         .collect();
     series.sort();
-    std::fs::remove_file(series.last().expect("a batch of series on disk")).unwrap();
+    let last = series.last().expect("a batch of series on disk");
+    // Series past the rows, as a kill between a batch's series and its rows
+    // leaves them: resume must delete them (these hold other runs' weeks).
+    std::fs::copy(
+        last,
+        parts.join("series-00000-of-00001-0000000600-0000000611.parquet"),
+    )
+    .unwrap();
+    std::fs::remove_file(last).unwrap();
     // a run written only in part, as a kill during a write leaves it
     use std::io::Write;
     std::fs::OpenOptions::new()
