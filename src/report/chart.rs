@@ -95,8 +95,8 @@ pub enum Shape {
     Ring,
 }
 
-/// Colour-blind-safe colours (Okabe and Ito), none of them grey.
-pub const PALETTE: [RGBColor; 8] = [
+/// Colour-blind-safe colours (Okabe and Ito, then two more), none of them grey.
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -105,6 +105,8 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(86, 180, 233),
     RGBColor(240, 228, 66),
     RGBColor(120, 60, 20),
+    RGBColor(110, 70, 170),
+    RGBColor(0, 90, 90),
 ];
 
 const PANEL_W: u32 = 520;
@@ -429,15 +431,49 @@ impl Panel {
                 && !layer.name.is_empty()
             {
                 legend = true;
-                // Legend glyphs: a square for markers, a short bar for lines.
-                let half = if matches!(layer.kind, Kind::Markers(..)) {
-                    4
-                } else {
-                    2
+                // Legend glyphs: the marker's shape, or a short bar for lines
+                // (all polygons, so one closure type serves every layer).
+                let shape = match &layer.kind {
+                    Kind::Markers(_, s) => Some(*s),
+                    _ => None,
                 };
                 series.label(layer.name.clone()).legend(move |(x, y)| {
-                    let w = if half == 4 { 8 } else { 16 };
-                    Rectangle::new([(x, y - half), (x + w, y + half)], c.filled())
+                    let outline: Vec<(i32, i32)> = match shape {
+                        None => vec![(x, y - 2), (x + 16, y - 2), (x + 16, y + 2), (x, y + 2)],
+                        Some(Shape::Triangle) => {
+                            vec![(x + 8, y - 5), (x + 14, y + 4), (x + 2, y + 4)]
+                        }
+                        Some(Shape::Cross) => [
+                            (-1, -5),
+                            (1, -5),
+                            (1, -1),
+                            (5, -1),
+                            (5, 1),
+                            (1, 1),
+                            (1, 5),
+                            (-1, 5),
+                            (-1, 1),
+                            (-5, 1),
+                            (-5, -1),
+                            (-1, -1),
+                        ]
+                        .iter()
+                        .map(|(dx, dy)| (x + 8 + dx, y + dy))
+                        .collect(),
+                        Some(Shape::Circle | Shape::Dot | Shape::Ring) => {
+                            let r = if shape == Some(Shape::Dot) { 3.0 } else { 5.0 };
+                            (0..12)
+                                .map(|k| {
+                                    let a = k as f64 * std::f64::consts::PI / 6.0;
+                                    (
+                                        x + 8 + (r * a.cos()).round() as i32,
+                                        y + (r * a.sin()).round() as i32,
+                                    )
+                                })
+                                .collect()
+                        }
+                    };
+                    Polygon::new(outline, c.filled())
                 });
             }
         }
@@ -455,50 +491,61 @@ impl Panel {
     }
 }
 
-/// Rasterises an SVG at `scale` times its size into PNG bytes. Text needs a
-/// system font (any sans-serif; Debian's fonts-dejavu-core will do).
-pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>> {
-    use resvg::{tiny_skia, usvg};
-    let mut options = usvg::Options::default();
-    let db = options.fontdb_mut();
-    db.load_system_fonts();
-    let family = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial"]
-        .into_iter()
-        .find(|f| {
-            db.faces()
-                .any(|face| face.families.iter().any(|(n, _)| n == f))
-        })
-        .map(str::to_owned)
-        .or_else(|| {
-            db.faces()
-                .next()
-                .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
-        })
-        .ok_or_else(|| {
-            Error::Output(
-                "PNG figures need a system font for their text and none was found \
-                 (on Debian: apt-get install fonts-dejavu-core); the SVG figures need none"
-                    .into(),
-            )
-        })?;
-    db.set_sans_serif_family(family);
-    let tree = usvg::Tree::from_str(svg, &options)
-        .map_err(|e| Error::Output(format!("SVG could not be read for PNG: {e}")))?;
-    let size =
-        tree.size().to_int_size().scale_by(scale).ok_or_else(|| {
+/// Rasterises SVG figures into PNG with the system's fonts, found once.
+pub struct Rasteriser {
+    options: resvg::usvg::Options<'static>,
+}
+
+impl Rasteriser {
+    /// Loads the system fonts. Text needs one (any sans-serif; Debian's
+    /// fonts-dejavu-core will do); without any this is an error.
+    pub fn new() -> Result<Rasteriser> {
+        let mut options = resvg::usvg::Options::default();
+        let db = options.fontdb_mut();
+        db.load_system_fonts();
+        let family = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial"]
+            .into_iter()
+            .find(|f| {
+                db.faces()
+                    .any(|face| face.families.iter().any(|(n, _)| n == f))
+            })
+            .map(str::to_owned)
+            .or_else(|| {
+                db.faces()
+                    .next()
+                    .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+            })
+            .ok_or_else(|| {
+                Error::Output(
+                    "PNG figures need a system font for their text and none was found \
+                     (on Debian: apt-get install fonts-dejavu-core); the SVG figures need none"
+                        .into(),
+                )
+            })?;
+        db.set_sans_serif_family(family);
+        Ok(Rasteriser { options })
+    }
+
+    /// `svg` at `scale` times its size, as PNG bytes.
+    pub fn png(&self, svg: &str, scale: f32) -> Result<Vec<u8>> {
+        use resvg::{tiny_skia, usvg};
+        let tree = usvg::Tree::from_str(svg, &self.options)
+            .map_err(|e| Error::Output(format!("SVG could not be read for PNG: {e}")))?;
+        let size = tree.size().to_int_size().scale_by(scale).ok_or_else(|| {
             Error::Output(format!("figure too large to rasterise at scale {scale}"))
         })?;
-    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
-        .ok_or_else(|| Error::Output("figure too large to rasterise".into()))?;
-    pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_scale(scale, scale),
-        &mut pixmap.as_mut(),
-    );
-    pixmap
-        .encode_png()
-        .map_err(|e| Error::Output(format!("PNG encoding failed: {e}")))
+        let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+            .ok_or_else(|| Error::Output("figure too large to rasterise".into()))?;
+        pixmap.fill(tiny_skia::Color::WHITE);
+        resvg::render(
+            &tree,
+            tiny_skia::Transform::from_scale(scale, scale),
+            &mut pixmap.as_mut(),
+        );
+        pixmap
+            .encode_png()
+            .map_err(|e| Error::Output(format!("PNG encoding failed: {e}")))
+    }
 }
 
 #[cfg(test)]

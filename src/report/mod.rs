@@ -101,12 +101,13 @@ pub fn report(dir: &Path, out: Option<&Path>, figures: Option<&Path>) -> Result<
     let mut figure_files = Vec::new();
     if let Some(folder) = figures {
         std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        let rasteriser = chart::Rasteriser::new()?;
         for (figure, svg) in page.figures.iter().zip(&svgs) {
             let path = folder.join(format!("{}.svg", figure.id));
             crate::output::write_atomic(&path, svg.as_bytes())?;
             figure_files.push(path);
             let path = folder.join(format!("{}.png", figure.id));
-            crate::output::write_atomic(&path, &chart::png(svg, PNG_SCALE)?)?;
+            crate::output::write_atomic(&path, &rasteriser.png(svg, PNG_SCALE)?)?;
             figure_files.push(path);
         }
     }

@@ -19,15 +19,18 @@ pub struct RunData {
 }
 
 /// Negotiation events marked on the pressure chart: transcript `event`
-/// value, legend name, marker shape.
-pub const MARKED_EVENTS: [(&str, &str, Shape); 6] = [
-    ("open", "talks opened", Shape::Circle),
-    ("offer", "offer", Shape::Dot),
-    ("agreement", "agreement", Shape::Triangle),
-    ("breakdown", "breakdown", Shape::Cross),
-    ("defection", "defection", Shape::Cross),
-    ("expiry", "expiry", Shape::Ring),
+/// value, legend name, marker shape, colour (states' lines take 0, 1, ...).
+pub const MARKED_EVENTS: [(&str, &str, Shape, usize); 6] = [
+    ("open", "talks opened", Shape::Circle, 2),
+    ("offer", "offer", Shape::Dot, 3),
+    ("agreement", "agreement", Shape::Triangle, 4),
+    ("breakdown", "breakdown", Shape::Cross, 5),
+    ("defection", "defection", Shape::Cross, 9),
+    ("expiry", "expiry", Shape::Ring, 7),
 ];
+
+/// Colour of the scheduled-event markers.
+const SCHEDULED_COLOUR: usize = 8;
 
 impl RunData {
     /// Reads `dir`; any missing, half-written or inconsistent file is an
@@ -356,12 +359,11 @@ impl RunData {
             .map(|s| (format!("{s}_pressure"), format!("{s} pressure")))
             .collect();
         let mut panel = self.lines("pressure", "pressure (0 to 1)", &columns)?;
-        let first = columns.len();
-        for (i, (kind, name, shape)) in MARKED_EVENTS.into_iter().enumerate() {
+        for (kind, name, shape, colour) in MARKED_EVENTS {
             let marks = self.event_marks(kind)?;
             if !marks.is_empty() {
                 panel.layers.push(
-                    Layer::new(name, first + i, Kind::Markers(marks, shape))
+                    Layer::new(name, colour, Kind::Markers(marks, shape))
                         .from(format!("transcript.csv:event={kind}")),
                 );
             }
@@ -371,7 +373,7 @@ impl RunData {
             panel.layers.push(
                 Layer::new(
                     "scheduled event",
-                    7,
+                    SCHEDULED_COLOUR,
                     Kind::Markers(scheduled, Shape::Triangle),
                 )
                 .from("timeseries.csv:events"),

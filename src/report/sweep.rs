@@ -264,7 +264,7 @@ impl SweepData {
                         Kind::Intervals(stats.iter().map(|s| (s.0, s.1, s.3)).collect()),
                     )
                     .from(format!("points.csv:{c}:q05-q95")),
-                    Layer::new("run", 0, Kind::Markers(runs, Shape::Dot))
+                    Layer::new("run", 0, Kind::Markers(thin(runs), Shape::Dot))
                         .from(format!("runs.csv:point~{c}")),
                     Layer::new(
                         "median",
@@ -278,7 +278,9 @@ impl SweepData {
         Ok(Figure {
             id: "distributions".into(),
             title: "Headline results per design point".into(),
-            caption: "Each ok run (runs.csv) and, per design point, the median and the 5 % and 95 % quantiles (points.csv). The design points' axis values are in the table below.".into(),
+            caption: format!(
+                "Each ok run (runs.csv; every k-th run when a column has more than {MAX_DOTS}) and, per design point, the median and the 5 % and 95 % quantiles (points.csv). The design points' axis values are in the table below."
+            ),
             grid_columns: 2,
             panels,
         })
@@ -295,7 +297,7 @@ impl SweepData {
                 x: x.clone(),
                 y_label: "value".into(),
                 layers: vec![
-                    Layer::new("run", 0, Kind::Markers(pairs, Shape::Dot))
+                    Layer::new("run", 0, Kind::Markers(thin(pairs), Shape::Dot))
                         .from(format!("runs.csv:{axis}~{c}")),
                     Layer::new("mean", 1, Kind::Line(means))
                         .from(format!("runs.csv:{axis}~{c}:mean")),
@@ -306,7 +308,7 @@ impl SweepData {
             id: format!("main-effect-{}", file_stem(axis)),
             title: format!("Main effects of {axis}"),
             caption: format!(
-                "Each ok run's value against `{axis}` (runs.csv) and the mean at each value (over {BINS} equal bins when the axis has more than {MAX_DISTINCT} values)."
+                "Each ok run's value against `{axis}` (runs.csv; every k-th run past {MAX_DOTS}) and the mean of all of them at each value (over {BINS} equal bins when the axis has more than {MAX_DISTINCT} values)."
             ),
             grid_columns: 2,
             panels,
@@ -597,6 +599,17 @@ fn file_stem(axis: &str) -> String {
         .collect()
 }
 
+/// Most single runs drawn as dots in one panel; past it, every k-th run
+/// (in run order) is drawn, so a page of a large sweep stays small. The
+/// statistics drawn beside the dots use every run.
+pub const MAX_DOTS: usize = 2_000;
+
+/// Every k-th point, k the smallest step that keeps at most [`MAX_DOTS`].
+pub fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let step = points.len().div_ceil(MAX_DOTS).max(1);
+    points.into_iter().step_by(step).collect()
+}
+
 /// How an axis is cut into cells: one per distinct value, or equal bins.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cuts {
@@ -806,6 +819,16 @@ mod tests {
             ]
         );
         assert_eq!(axis_labels(&axes[2..]), ["deadline_weeks"]);
+    }
+
+    #[test]
+    fn large_sweeps_draw_every_kth_run() {
+        let few: Vec<(f64, f64)> = (0..MAX_DOTS).map(|i| (i as f64, 0.0)).collect();
+        assert_eq!(thin(few.clone()), few);
+        let many: Vec<(f64, f64)> = (0..10_200).map(|i| (i as f64, 0.0)).collect();
+        let drawn = thin(many);
+        assert_eq!(drawn.len(), 1_700, "every 6th of 10,200");
+        assert_eq!(drawn[1].0, 6.0);
     }
 
     #[test]
