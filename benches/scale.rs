@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench --bench scale                 # everything (about 15 minutes)
 //! cargo bench --bench scale -- tick/        # one group
+//! cargo bench --bench scale -- report/      # chokepoint report (about a minute)
 //! ```
 //!
 //! Worlds are the baseline scenario with its generated populations scaled
@@ -200,5 +201,44 @@ fn sweep_100(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tick, phases, reference, baseline, sweep_100);
+/// `chokepoint report` on the baseline run's folder (HTML only, and with
+/// every figure also as SVG and PNG) and on a merged 100-run sweep
+/// (`benches/sweep_100.ron`, written once before timing).
+fn report(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let run_dir = dir.path().join("baseline");
+    let overrides = RunOverrides {
+        out: Some(run_dir.clone()),
+        ..RunOverrides::default()
+    };
+    chokepoint::run_config("configs/baseline.ron".as_ref(), &overrides).expect("baseline runs");
+    let sweep_dir = dir.path().join("sweep_100");
+    let p = sweep::prepare("benches/sweep_100.ron".as_ref(), Some(&sweep_dir)).expect("prepares");
+    let options = sweep::SweepOptions {
+        jobs: None,
+        shard: sweep::Shard::ALL,
+        resume: false,
+    };
+    sweep::run_sweep(&p, &options, &mut |_| {}).expect("sweep runs");
+    let html = dir.path().join("report.html");
+    let figures = dir.path().join("figures");
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.bench_function("baseline_html", |b| {
+        b.iter(|| chokepoint::report::report(&run_dir, Some(&html), None).expect("report"))
+    });
+    group.bench_function("baseline_html_svg_png", |b| {
+        b.iter(|| {
+            chokepoint::report::report(&run_dir, Some(&html), Some(&figures)).expect("report")
+        })
+    });
+    group.bench_function("sweep_100_html", |b| {
+        b.iter(|| chokepoint::report::report(&sweep_dir, Some(&html), None).expect("report"))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches, tick, phases, reference, baseline, sweep_100, report
+);
 criterion_main!(benches);
