@@ -204,11 +204,9 @@ pub fn render(page: &Page, svgs: &[String]) -> String {
         );
     }
     h.push_str("</table>\n<nav>");
-    for f in &page.figures {
-        let _ = write!(h, "<a href=\"#{}\">{}</a>", escape(&f.id), escape(&f.id));
-    }
-    for t in &page.tables {
-        let _ = write!(h, "<a href=\"#{}\">{}</a>", escape(&t.id), escape(&t.id));
+    let ids = page.figures.iter().map(|f| &f.id);
+    for id in ids.chain(page.tables.iter().map(|t| &t.id)) {
+        let _ = write!(h, "<a href=\"#{}\">{}</a>", escape(id), escape(id));
     }
     h.push_str("</nav>\n</header>\n<main>\n");
     for (f, svg) in page.figures.iter().zip(svgs) {

@@ -392,14 +392,6 @@ impl RunData {
         let mut panels = Vec::new();
         for state in self.states() {
             let restrictions = self.columns_like(&format!("{state}_restriction_"), "");
-            if !restrictions.is_empty() {
-                panels.push(self.panel(
-                    &format!("restrictions imposed by {state}"),
-                    "level",
-                    &restrictions,
-                    Kind::Steps,
-                )?);
-            }
             let controls: Vec<(String, String)> = [
                 "control_active_",
                 "civilian_approval_",
@@ -413,13 +405,13 @@ impl RunData {
                 (column, name)
             })
             .collect();
-            if !controls.is_empty() {
-                panels.push(self.panel(
-                    &format!("export controls of {state}"),
-                    "level",
-                    &controls,
-                    Kind::Steps,
-                )?);
+            for (title, columns) in [
+                (format!("restrictions imposed by {state}"), restrictions),
+                (format!("export controls of {state}"), controls),
+            ] {
+                if !columns.is_empty() {
+                    panels.push(self.panel(&title, "level", &columns, Kind::Steps)?);
+                }
             }
         }
         Ok(Figure {

@@ -38,6 +38,8 @@ pub struct SweepData {
     pub sobol: Option<Frame>,
     /// `series.parquet`, when the sweep kept weekly series.
     pub series: Option<SeriesTable>,
+    /// Rows of `runs` that ended with status `ok`.
+    ok: Vec<usize>,
 }
 
 impl SweepData {
@@ -100,12 +102,20 @@ impl SweepData {
             check_series(&path, &table, &runs)?;
             Some(table)
         };
+        let ok = runs
+            .texts("status")?
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s == "ok")
+            .map(|(i, _)| i)
+            .collect();
         Ok(SweepData {
             manifest,
             runs,
             points,
             sobol,
             series,
+            ok,
         })
     }
 
@@ -118,23 +128,11 @@ impl SweepData {
             .map_or_else(|| axis.to_owned(), |i| labels[i].clone())
     }
 
-    /// Rows of runs that ended with status `ok`.
-    fn ok_rows(&self) -> Result<Vec<usize>> {
-        Ok(self
-            .runs
-            .texts("status")?
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == "ok")
-            .map(|(i, _)| i)
-            .collect())
-    }
-
     /// The summary columns shown: the sweep's sensitivity list, then the
     /// headline columns, then substitution shares, each once, when at least
     /// one ok run has a value.
     pub fn headline(&self) -> Result<Vec<String>> {
-        let ok = self.ok_rows()?;
+        let ok = &self.ok;
         let mut wanted: Vec<String> = self.manifest.sensitivity.clone();
         wanted.extend(HEADLINE.iter().map(|s| s.to_string()));
         wanted.extend(
@@ -184,9 +182,9 @@ impl SweepData {
     fn pairs(&self, axis: &[f64], column: &str) -> Result<Vec<(f64, f64)>> {
         let values = self.runs.numbers(column)?;
         Ok(self
-            .ok_rows()?
-            .into_iter()
-            .filter_map(|r| Some((axis[r], values[r]?)))
+            .ok
+            .iter()
+            .filter_map(|&r| Some((axis[r], values[r]?)))
             .collect())
     }
 
@@ -244,7 +242,7 @@ impl SweepData {
             }
         };
         let point = self.runs.numbers("point")?;
-        let ok = self.ok_rows()?;
+        let ok = &self.ok;
         let mut panels = Vec::new();
         for c in columns {
             let values = self.runs.numbers(c)?;
@@ -338,9 +336,9 @@ impl SweepData {
         for c in columns {
             let values = self.runs.numbers(c)?;
             let triples: Vec<(f64, f64, f64)> = self
-                .ok_rows()?
-                .into_iter()
-                .filter_map(|r| Some((xa[r], xb[r], values[r]?)))
+                .ok
+                .iter()
+                .filter_map(|&r| Some((xa[r], xb[r], values[r]?)))
                 .collect();
             let cells = heat_cells(&triples, &cuts_x, &cuts_y);
             let (min, max) = cells
