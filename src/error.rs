@@ -31,7 +31,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A RON file is malformed or does not fit the expected type.
+    /// A file is malformed or does not fit the expected type (a RON file,
+    /// a sweep's part file); `field` names the field or column.
     #[error("{}:{line}:{column}: {}{message}", path.display(), field_prefix(field))]
     Parse {
         path: PathBuf,
@@ -59,6 +60,14 @@ pub enum Error {
     /// or malformed; `path` names the file.
     #[error("{}: {message}", path.display())]
     Folder { path: PathBuf, message: String },
+    /// An input file cannot be read: a folder, a symbolic link loop, no
+    /// permission, missing.
+    #[error("{}: cannot read: {message}", path.display())]
+    Read { path: PathBuf, message: String },
+    /// Something the command did not write is where its output goes; it is
+    /// left as it is (see `output::owned`).
+    #[error("{}: {message}", path.display())]
+    InTheWay { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -70,9 +79,30 @@ impl Error {
             | Error::Invalid { .. }
             | Error::Override { .. }
             | Error::Usage(_)
-            | Error::Folder { .. } => true,
+            | Error::Folder { .. }
+            | Error::Read { .. }
+            | Error::InTheWay { .. } => true,
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
             Error::Output(_) => false,
+        }
+    }
+
+    /// An input file that cannot be read, with the reason in plain words.
+    pub(crate) fn read(path: impl Into<PathBuf>, source: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        let message = match source.kind() {
+            ErrorKind::NotFound => "no such file".to_string(),
+            ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+            ErrorKind::PermissionDenied => "permission denied".to_string(),
+            // ELOOP
+            _ if source.raw_os_error() == Some(40) => {
+                "a loop of symbolic links (too many levels)".to_string()
+            }
+            _ => source.to_string(),
+        };
+        Error::Read {
+            path: path.into(),
+            message,
         }
     }
 

@@ -152,6 +152,8 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
         } => {
             let prepared = sweep::prepare(&file, out.as_deref())?;
             if emit_slurm {
+                // The scripts' shards then find the folder claimed by this sweep.
+                sweep::claim_folder(&prepared)?;
                 let options = sweep::slurm::SlurmOptions {
                     tasks,
                     cpus_per_task,

@@ -17,9 +17,24 @@ use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
-/// Reads a file, naming it in the error.
+/// Reads an input file as UTF-8 text. Any failure is an input error naming
+/// the file: a folder, a link loop, no permission, or (with its line and
+/// column) a byte that is not UTF-8.
 pub fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field: String::new(),
+            message: "not UTF-8 text: a scenario, run or sweep file must be UTF-8".into(),
+        }
+    })
 }
 
 /// Parses RON text into `T`. Errors carry the file, line, column and the
@@ -117,7 +132,8 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         .parent()
         .unwrap_or(Path::new("."))
         .join(&run.model);
-    if !model_path.exists() {
+    // A link loop exists (and fails to read, naming the loop).
+    if model_path.symlink_metadata().is_err() {
         return Err(Error::Invalid {
             path: config_path.to_path_buf(),
             problems: vec![crate::error::Problem {

@@ -60,6 +60,19 @@ fn column(kind: Kind, rows: &[csv::StringRecord], i: usize) -> ArrayRef {
 /// Writes `parquet` from the CSV file `csv` (two streaming passes);
 /// `text` names columns that are text whatever they hold.
 pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path, text: &[&str]) -> Result<()> {
+    crate::output::write_atomic_with(parquet_path, |file| {
+        write_parquet(csv_path, file, parquet_path, text)
+    })
+}
+
+/// Writes into `file` the Parquet form of the CSV file `csv_path`;
+/// `parquet_path` is the name errors give.
+pub fn write_parquet(
+    csv_path: &Path,
+    file: &mut std::fs::File,
+    parquet_path: &Path,
+    text: &[&str],
+) -> Result<()> {
     let csv_err = |e: csv::Error| Error::Output(format!("{}: {e}", csv_path.display()));
     let mut reader = csv::Reader::from_path(csv_path).map_err(csv_err)?;
     let names: Vec<String> = reader
@@ -107,7 +120,7 @@ pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path, text: &[&str]) -> Re
     let pq_err = |e: parquet::errors::ParquetError| {
         Error::Output(format!("{}: {e}", parquet_path.display()))
     };
-    crate::output::write_atomic_with(parquet_path, |file| {
+    {
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(pq_err)?;
         let mut reader = csv::Reader::from_path(csv_path).map_err(csv_err)?;
         let mut rows = Vec::with_capacity(BATCH);
@@ -131,7 +144,7 @@ pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path, text: &[&str]) -> Re
         }
         writer.close().map_err(pq_err)?;
         Ok(())
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
-//! Output files: CSV tables and the manifest. A run's folder is written
-//! under a temporary name and renamed into place when complete, so a
-//! folder with the final name is always whole.
+//! Output files: CSV tables and the manifest, written by the rule of
+//! [`owned`]: a command replaces only its own files, and a failed command
+//! leaves no new output.
 
 pub mod columnar;
+pub mod owned;
 
 use crate::config::{ResolvedRun, Scenario};
 use crate::error::{Error, Result};
 use crate::metrics::{Cell, Table};
 use crate::sim::RunTables;
+use owned::{Folder, Owner, Staged};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Everything needed to reproduce a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,76 +69,60 @@ pub fn cell_text(c: &Cell) -> String {
     }
 }
 
-/// Writes a table as CSV.
-pub fn write_csv(table: &Table, path: &Path) -> Result<()> {
-    let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
-    let mut w = csv::Writer::from_path(path).map_err(io)?;
-    w.write_record(&table.columns).map_err(io)?;
+/// A table as CSV bytes.
+pub fn csv_bytes(table: &Table) -> Result<Vec<u8>> {
+    let err = |e: csv::Error| Error::Output(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&table.columns).map_err(err)?;
     for row in &table.rows {
-        w.write_record(row.iter().map(cell_text)).map_err(io)?;
+        w.write_record(row.iter().map(cell_text)).map_err(err)?;
     }
-    w.flush().map_err(|e| Error::io(path, e))
+    w.into_inner().map_err(|e| Error::Output(e.to_string()))
 }
 
-/// Writes the run's files into `dir` atomically: into `dir.partial-<pid>`
-/// first, then renamed. An existing `dir` is replaced only once the new
-/// folder is complete.
+/// Writes the run's files ([`owned::RUN_FILES`]) into `dir`, never touching
+/// a file it did not write (see [`owned`]). A new folder is written under a
+/// temporary name and renamed when complete. In an existing folder (empty,
+/// the user's, or an earlier run's), each file is written under a temporary
+/// name; then the old `manifest.ron` goes, the files are renamed, and the
+/// new manifest comes last: a folder with a manifest is always whole.
 pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = dir
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("output folder {} has no name", dir.display())))?;
-    let tmp = parent.join(format!(
-        ".{}.partial-{}",
-        name.to_string_lossy(),
-        unique_suffix()
-    ));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let folder = owned::check_folder(dir, Owner::Run, "--out")?;
+    let pretty = ron::ser::PrettyConfig::new()
+        .depth_limit(8)
+        .struct_names(true);
+    let manifest_text =
+        ron::ser::to_string_pretty(manifest, pretty).map_err(|e| Error::Output(e.to_string()))?;
+    let files: [(&str, Vec<u8>); 4] = [
+        ("timeseries.csv", csv_bytes(&tables.timeseries)?),
+        ("transcript.csv", csv_bytes(&tables.transcript)?),
+        ("summary.csv", csv_bytes(&tables.summary)?),
+        ("manifest.ron", (manifest_text + "\n").into_bytes()),
+    ];
+    debug_assert!(files.iter().map(|f| f.0).eq(owned::RUN_FILES));
+    let mut staged = Staged::new();
+    match folder {
+        Folder::New => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                staged.create_dir_all(parent)?;
+            }
+            let tmp = staged.folder(dir)?;
+            for (name, bytes) in &files {
+                let path = tmp.join(name);
+                std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Folder::Existing => {
+            for (name, bytes) in &files {
+                staged.write(&dir.join(name), bytes)?;
+            }
+            let old = dir.join("manifest.ron");
+            if old.exists() {
+                std::fs::remove_file(&old).map_err(|e| Error::io(&old, e))?;
+            }
+        }
     }
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let result = (|| {
-        write_csv(&tables.timeseries, &tmp.join("timeseries.csv"))?;
-        write_csv(&tables.transcript, &tmp.join("transcript.csv"))?;
-        write_csv(&tables.summary, &tmp.join("summary.csv"))?;
-        let pretty = ron::ser::PrettyConfig::new()
-            .depth_limit(8)
-            .struct_names(true);
-        let text = ron::ser::to_string_pretty(manifest, pretty)
-            .map_err(|e| Error::Output(e.to_string()))?;
-        let path = tmp.join("manifest.ron");
-        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    replace_dir(&tmp, dir)
-}
-
-fn replace_dir(tmp: &Path, dir: &Path) -> Result<()> {
-    let old: Option<PathBuf> = if dir.exists() {
-        let old = dir.with_file_name(format!(
-            ".{}.old-{}",
-            dir.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-        Some(old)
-    } else {
-        None
-    };
-    std::fs::rename(tmp, dir).map_err(|e| Error::io(dir, e))?;
-    if let Some(old) = old {
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    }
-    Ok(())
+    staged.commit()
 }
 
 /// Writes a file atomically: into a temporary file beside it, synced, then
@@ -145,11 +131,7 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", unique_suffix()));
+    let tmp = owned::partial_name(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         write(&mut file)?;
@@ -166,14 +148,4 @@ pub fn write_atomic_with(
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| Error::io(path, e)))
-}
-
-/// Host, process and time: distinct for writers on different nodes that
-/// share a file system and happen to share a pid.
-fn unique_suffix() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{}-{}-{nanos}", host.trim(), std::process::id())
 }

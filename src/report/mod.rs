@@ -11,7 +11,8 @@ pub mod frame;
 pub mod run;
 pub mod sweep;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::output::owned::{self, Staged};
 use chart::Figure;
 use frame::{Frame, bad};
 use std::fmt::Write as _;
@@ -88,29 +89,46 @@ pub fn report(dir: &Path, out: Option<&Path>, figures: Option<&Path>) -> Result<
     // A figure with nothing to show (e.g. no headline column with a value
     // when every run failed) is left out rather than drawn empty.
     page.figures.retain(|f| !f.panels.is_empty());
+    // Every name written is checked before anything is: only files that
+    // carry report's generator mark are replaced (see `output::owned`).
+    let out = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    owned::check_file(&out, "--out")?;
+    let figure_path =
+        |folder: &Path, figure: &Figure, ext: &str| folder.join(format!("{}.{ext}", figure.id));
+    if let Some(folder) = figures {
+        owned::check_figure_folder(folder)?;
+        for figure in &page.figures {
+            for ext in ["svg", "png"] {
+                owned::check_file(&figure_path(folder, figure, ext), "--figures")?;
+            }
+        }
+    }
     let mut svgs = Vec::with_capacity(page.figures.len());
     for figure in &page.figures {
         svgs.push(figure.svg()?);
     }
     let html = render(&page, &svgs);
-    let out = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    // Written under temporary names, renamed together at the end: a report
+    // that fails leaves no new file.
+    let mut staged = Staged::new();
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        staged.create_dir_all(parent)?;
     }
-    crate::output::write_atomic(&out, html.as_bytes())?;
+    staged.write(&out, html.as_bytes())?;
     let mut figure_files = Vec::new();
     if let Some(folder) = figures {
-        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        staged.create_dir_all(folder)?;
         let rasteriser = chart::Rasteriser::new()?;
         for (figure, svg) in page.figures.iter().zip(&svgs) {
-            let path = folder.join(format!("{}.svg", figure.id));
-            crate::output::write_atomic(&path, svg.as_bytes())?;
+            let path = figure_path(folder, figure, "svg");
+            staged.write(&path, format!("{}{svg}", owned::SVG_MARK).as_bytes())?;
             figure_files.push(path);
-            let path = folder.join(format!("{}.png", figure.id));
-            crate::output::write_atomic(&path, &rasteriser.png(svg, PNG_SCALE)?)?;
+            let path = figure_path(folder, figure, "png");
+            staged.write(&path, &owned::mark_png(&rasteriser.png(svg, PNG_SCALE)?))?;
             figure_files.push(path);
         }
     }
+    staged.commit()?;
     Ok(Written {
         html: out,
         kind,
@@ -191,9 +209,10 @@ figure{margin:24px 0}figure svg{max-width:100%;height:auto}figcaption{font-size:
 pub fn render(page: &Page, svgs: &[String]) -> String {
     let mut h = String::new();
     let title = escape(&page.title);
+    let mark = owned::HTML_MARK;
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<table class=\"facts\">\n"
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{mark}\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<table class=\"facts\">\n"
     );
     for (label, value) in &page.facts {
         let _ = writeln!(

@@ -7,6 +7,7 @@ use super::stats::{aggregate, sobol_indices};
 use super::{FIXED_COLUMNS, Shard, SweepManifest};
 use crate::config;
 use crate::error::{Error, Result};
+use crate::output::owned::{self, Owner, Staged};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,146 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     Ok(found)
 }
 
+/// Reads every row of every part and checks it against the design before
+/// anything is written: one header, run ids in order, each run's point,
+/// replicate and seed as (sweep seed, point, replicate) give them, a known
+/// status, and in every numeric column (numeric axes, the summary) an empty
+/// cell or a finite number. A problem names the part file, line and column.
+fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest) -> Result<()> {
+    let mut expected_header: Option<(csv::StringRecord, &Path)> = None;
+    let reps = u64::from(manifest.replicates.max(1));
+    let axes = FIXED_COLUMNS.len()..FIXED_COLUMNS.len() + manifest.axes.len();
+    let text_axis = |i: usize| {
+        manifest
+            .sweep
+            .axes
+            .get(i - axes.start)
+            .is_some_and(|a| matches!(a.values, crate::config::AxisValues::Choices(_)))
+    };
+    for (shard, path) in parts {
+        let problem = |line: u64, column: usize, field: &str, message: String| Error::Parse {
+            path: path.clone(),
+            line: line as usize,
+            column: column + 1,
+            field: field.to_string(),
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+        let header = reader
+            .headers()
+            .map_err(|e| problem(1, 0, "", format!("unreadable header: {e}")))?
+            .clone();
+        match &expected_header {
+            None => {
+                let fixed = FIXED_COLUMNS
+                    .iter()
+                    .copied()
+                    .chain(manifest.axes.iter().map(String::as_str));
+                if let Some((i, (want, _))) = fixed
+                    .zip(header.iter().chain(std::iter::repeat("")))
+                    .enumerate()
+                    .find(|(_, (want, got))| want != got)
+                {
+                    return Err(problem(
+                        1,
+                        i,
+                        want,
+                        format!(
+                            "the header has `{}` here: not this sweep's part",
+                            header.get(i).unwrap_or("")
+                        ),
+                    ));
+                }
+                expected_header = Some((header.clone(), path));
+            }
+            Some((h, first)) if *h != header => {
+                return Err(problem(
+                    1,
+                    0,
+                    "",
+                    format!(
+                        "its header differs from that of {}: parts of different sweeps, or a part edited",
+                        first.display()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let columns: Vec<&str> = header.iter().collect();
+        let mut run = shard.range(manifest.runs).start;
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                problem(line, 0, "", format!("unreadable row: {e}"))
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            let cell = |i: usize| record.get(i).unwrap_or("");
+            let (point, replicate) = (run / reps, run % reps);
+            let seed = super::run_seed(manifest.seed, point, replicate);
+            for (i, want) in [run, point, replicate, seed].into_iter().enumerate() {
+                if cell(i) != want.to_string() {
+                    return Err(problem(
+                        line,
+                        i,
+                        columns[i],
+                        format!(
+                            "is `{}`, but run {run} of this design has {} {want}{}",
+                            cell(i),
+                            columns[i],
+                            if i == 3 {
+                                " (the seed that sweep seed, point and replicate give)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ));
+                }
+            }
+            let ok = match cell(4) {
+                "ok" => true,
+                "failed" => false,
+                other => {
+                    return Err(problem(
+                        line,
+                        4,
+                        "status",
+                        format!("is `{other}`, expected `ok` or `failed`"),
+                    ));
+                }
+            };
+            for (i, &name) in columns.iter().enumerate().skip(axes.start) {
+                let v = cell(i);
+                let numeric = if axes.contains(&i) { !text_axis(i) } else { ok };
+                if !numeric || v.is_empty() {
+                    continue;
+                }
+                match v.parse::<f64>() {
+                    Ok(x) if x.is_finite() => {}
+                    Ok(_) => {
+                        return Err(problem(
+                            line,
+                            i,
+                            name,
+                            format!("is `{v}`: outputs are finite numbers or empty"),
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(problem(
+                            line,
+                            i,
+                            name,
+                            format!("is `{v}` where a number belongs"),
+                        ));
+                    }
+                }
+            }
+            run += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Joins the parts and writes `runs.csv`, `points.csv` and, for a Sobol
 /// design, `sobol.csv`.
 pub fn merge(dir: &Path) -> Result<MergeReport> {
@@ -123,12 +264,17 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     }
     let manifest: SweepManifest =
         config::parse_ron(&manifest_path, &config::read_file(&manifest_path)?)?;
+    owned::check_folder(dir, Owner::Sweep, "folder")?;
     let parts = parts(dir, &manifest)?;
+    check_parts(&parts, &manifest)?;
+    // Everything is written under temporary names and renamed at the end:
+    // a merge that fails leaves no new file.
+    let mut staged = Staged::new();
 
     // runs.csv: the header once, then each part's rows in shard order.
     let runs_path = dir.join("runs.csv");
     let mut header: Option<Vec<u8>> = None;
-    crate::output::write_atomic_with(&runs_path, |out| {
+    let runs_tmp = staged.write_with(&runs_path, |out| {
         for (_, path) in &parts {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let mut reader = std::io::BufReader::new(file);
@@ -153,7 +299,7 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     })?;
 
     // Which summary columns are numeric (every value in an ok run parses).
-    let mut reader = csv::Reader::from_path(&runs_path)
+    let mut reader = csv::Reader::from_path(&runs_tmp)
         .map_err(|e| Error::Output(format!("{}: {e}", runs_path.display())))?;
     let columns: Vec<String> = reader
         .headers()
@@ -208,7 +354,7 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
             .collect()
     };
     let mut point_means: Vec<Vec<f64>> = vec![Vec::new(); sensitivity.len()];
-    crate::output::write_atomic_with(&points_path, |out| {
+    let points_tmp = staged.write_with(&points_path, |out| {
         let mut w = csv::Writer::from_writer(out);
         let mut head: Vec<String> = vec!["point".into()];
         head.extend(manifest.axes.iter().cloned());
@@ -230,7 +376,7 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         w.write_record(&head)
             .map_err(|e| Error::Output(e.to_string()))?;
         let mut reader =
-            csv::Reader::from_path(&runs_path).map_err(|e| Error::Output(e.to_string()))?;
+            csv::Reader::from_path(&runs_tmp).map_err(|e| Error::Output(e.to_string()))?;
         let mut group: Vec<csv::StringRecord> = Vec::new();
         let mut flush = |group: &mut Vec<csv::StringRecord>,
                          w: &mut csv::Writer<&mut std::fs::File>|
@@ -286,13 +432,13 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         flush(&mut group, &mut w)?;
         w.flush().map_err(|e| Error::Output(e.to_string()))
     })?;
-    let mut files = vec![runs_path, points_path];
+    let mut files = vec![(runs_path, runs_tmp), (points_path, points_tmp)];
 
     // sobol.csv
     if let Some((n, k)) = manifest.saltelli {
         let (n, k) = (n as usize, k as usize);
         let sobol_path = dir.join("sobol.csv");
-        crate::output::write_atomic_with(&sobol_path, |out| {
+        let sobol_tmp = staged.write_with(&sobol_path, |out| {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
                 "column",
@@ -357,17 +503,24 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
             }
             w.flush().map_err(|e| Error::Output(e.to_string()))
         })?;
-        files.push(sobol_path);
+        files.push((sobol_path, sobol_tmp));
     }
-    for csv_path in files.clone() {
-        let parquet_path = csv_path.with_extension("parquet");
-        crate::output::columnar::csv_to_parquet(
-            &csv_path,
-            &parquet_path,
-            &["status", "message", "column", "axis", "note"],
-        )?;
-        files.push(parquet_path);
-    }
+    let mut files: Vec<PathBuf> = {
+        let mut all: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+        for (csv_path, csv_tmp) in &files {
+            let parquet_path = csv_path.with_extension("parquet");
+            staged.write_with(&parquet_path, |file| {
+                crate::output::columnar::write_parquet(
+                    csv_tmp,
+                    file,
+                    &parquet_path,
+                    &["status", "message", "column", "axis", "note"],
+                )
+            })?;
+            all.push(parquet_path);
+        }
+        all
+    };
     if !manifest.sweep.series.is_empty() {
         let shards: Vec<Shard> = parts.iter().map(|(s, _)| *s).collect();
         files.push(super::series::merge(
@@ -375,8 +528,10 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
             manifest.runs,
             &manifest.sweep.series,
             &shards,
+            &mut staged,
         )?);
     }
+    staged.commit()?;
     Ok(MergeReport {
         runs,
         failed,

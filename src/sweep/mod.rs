@@ -15,6 +15,7 @@ pub mod stats;
 use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig};
 use crate::error::{Error, Problem, Result};
 use crate::metrics::Cell;
+use crate::output::owned::{self, Owner};
 use crate::rng::{self, Stream};
 use crate::sim::Simulation;
 use design::Plan;
@@ -405,19 +406,34 @@ fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// Writes `sweep.ron` unless the folder already holds the same sweep.
-fn claim_folder(p: &Prepared) -> Result<()> {
+/// Claims the sweep's output folder: writes `sweep.ron` unless the folder
+/// already holds the same sweep. A folder with another sweep, a run's
+/// output, or a name the sweep writes that it did not write is refused
+/// (see `output::owned`). Shards of one sweep may claim it at once.
+pub fn claim_folder(p: &Prepared) -> Result<()> {
     let dir = &p.out_dir;
-    std::fs::create_dir_all(dir.join("parts")).map_err(|e| Error::io(dir, e))?;
+    owned::check_folder(dir, Owner::Sweep, "--out")?;
     let path = dir.join("sweep.ron");
     if path.exists() {
         let existing: SweepManifest = config::parse_ron(&path, &config::read_file(&path)?)?;
         if existing.hash != p.manifest.hash {
-            return Err(Error::Usage(format!(
-                "{} holds the output of a different sweep (or of this one before its files changed); choose another --out or remove it",
-                dir.display()
-            )));
+            return Err(Error::InTheWay {
+                path: dir.clone(),
+                message: "holds the output of a different sweep (or of this one before its files changed); choose another --out".into(),
+            });
         }
+    }
+    let parts = dir.join("parts");
+    if parts.symlink_metadata().is_ok() && !parts.is_dir() {
+        return Err(Error::InTheWay {
+            path: parts,
+            message:
+                "exists and is not the folder of a sweep's parts; choose another --out or move it"
+                    .into(),
+        });
+    }
+    std::fs::create_dir_all(&parts).map_err(|e| Error::io(dir, e))?;
+    if path.exists() {
         return Ok(());
     }
     let text = ron::ser::to_string_pretty(
@@ -426,6 +442,31 @@ fn claim_folder(p: &Prepared) -> Result<()> {
     )
     .map_err(|e| Error::Output(e.to_string()))?;
     crate::output::write_atomic(&path, text.as_bytes())
+}
+
+/// Refuses to add a shard of an N-way split to parts of another split: the
+/// runs would be there twice, and `merge` would refuse the folder.
+fn refuse_other_splits(parts: &Path, shard: Shard) -> Result<()> {
+    let entries = std::fs::read_dir(parts).map_err(|e| Error::io(parts, e))?;
+    for entry in entries {
+        let name = entry.map_err(|e| Error::io(parts, e))?.file_name();
+        let name = name.to_string_lossy();
+        let count = name
+            .strip_prefix("part-")
+            .and_then(|s| s.strip_suffix(".csv"))
+            .and_then(|s| s.split_once("-of-"))
+            .and_then(|(_, n)| n.parse::<u64>().ok());
+        if let Some(count) = count.filter(|&c| c != shard.count) {
+            return Err(Error::InTheWay {
+                path: parts.join(name.as_ref()),
+                message: format!(
+                    "is a part of this sweep split {count} way(s); a shard of a split {} way(s) would run the same runs again: use --shard K/{count}, or another --out",
+                    shard.count
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Scans a part file: the number of complete runs in order from
@@ -526,6 +567,7 @@ pub fn run_sweep(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SweepReport> {
     claim_folder(p)?;
+    refuse_other_splits(&p.out_dir.join("parts"), opts.shard)?;
     let range = opts.shard.range(p.manifest.runs);
     let part = p.out_dir.join("parts").join(opts.shard.part_name());
     let resumed = if part.exists() {

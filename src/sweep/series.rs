@@ -8,6 +8,7 @@
 use super::Shard;
 use crate::error::{Error, Problem, Result};
 use crate::metrics::{Cell, Table};
+use crate::output::owned::Staged;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt32Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
@@ -242,8 +243,16 @@ pub fn reconcile(
 /// Joins the series of `shards` into `dir/series.parquet`. Every run of
 /// the sweep must be covered by exactly one file. Files of other shards
 /// (left by a split that is not being merged) are ignored.
-pub fn merge(dir: &Path, runs: u64, columns: &[String], shards: &[Shard]) -> Result<PathBuf> {
-    merge_in(dir, runs, columns, shards, ROWS)
+/// Merges the shards' series files into `series.parquet`, written into
+/// `staged` (renamed into place with the sweep's other merged files).
+pub fn merge(
+    dir: &Path,
+    runs: u64,
+    columns: &[String],
+    shards: &[Shard],
+    staged: &mut Staged,
+) -> Result<PathBuf> {
+    merge_in(dir, runs, columns, shards, ROWS, staged)
 }
 
 fn merge_in(
@@ -252,6 +261,7 @@ fn merge_in(
     columns: &[String],
     shards: &[Shard],
     rows: usize,
+    staged: &mut Staged,
 ) -> Result<PathBuf> {
     let parts = dir.join("parts");
     let mut files = files_of(&parts, None)?;
@@ -281,7 +291,7 @@ fn merge_in(
     }
     let schema = schema(columns);
     let out = dir.join("series.parquet");
-    crate::output::write_atomic_with(&out, |file| {
+    staged.write_with(&out, |file| {
         let parquet =
             |e: parquet::errors::ParquetError| Error::Output(format!("{}: {e}", out.display()));
         let mut w =
@@ -292,16 +302,20 @@ fn merge_in(
         let mut held = 0usize;
         for (_, _, _, path) in &files {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let corrupt = |e: parquet::errors::ParquetError| Error::Folder {
+                path: path.clone(),
+                message: format!("not a readable series part (damaged or half-written?): {e}"),
+            };
             let reader = ParquetRecordBatchReaderBuilder::try_new(f)
                 .and_then(|b| b.build())
-                .map_err(|e| Error::Output(format!("{}: {e}", path.display())))?;
+                .map_err(corrupt)?;
             for b in reader {
-                let b = b.map_err(|e| Error::Output(format!("{}: {e}", path.display())))?;
+                let b = b.map_err(|e| corrupt(e.into()))?;
                 if b.schema() != schema {
-                    return Err(Error::Output(format!(
-                        "{}: its columns differ from the sweep's series",
-                        path.display()
-                    )));
+                    return Err(Error::Folder {
+                        path: path.clone(),
+                        message: "its columns differ from the sweep's series".into(),
+                    });
                 }
                 held += b.num_rows();
                 pending.push(b);
@@ -466,6 +480,7 @@ mod tests {
             7,
             &["x".to_string()],
             &[Shard { index: 0, count: 1 }],
+            &mut Staged::new(),
         )
         .unwrap_err()
         .to_string();
@@ -486,7 +501,17 @@ mod tests {
                 let runs: Vec<RunSeries> = (a..=b).map(run).collect();
                 write_batch(&parts, Shard { index: 0, count: 1 }, a, b, &runs, &cols).unwrap();
             }
-            let path = merge_in(dir.path(), 9, &cols, &[Shard { index: 0, count: 1 }], 4).unwrap();
+            let mut staged = Staged::new();
+            let path = merge_in(
+                dir.path(),
+                9,
+                &cols,
+                &[Shard { index: 0, count: 1 }],
+                4,
+                &mut staged,
+            )
+            .unwrap();
+            staged.commit().unwrap();
             let table = read(&path, &cols).unwrap();
             assert_eq!(table.week.len(), 27);
             assert_eq!(table.values[0][3], Some(1.0));

@@ -171,11 +171,21 @@ fn merge_refuses_missing_mixed_and_incomplete_shards() {
         "{}",
         stderr(&missing)
     );
+    // a shard of another split is refused before it runs ...
+    let other = sweep(tmp.path(), &[file, "--out", "s", "--shard", "1/3"]);
+    assert_eq!(other.status.code(), Some(2));
     assert!(
-        sweep(tmp.path(), &[file, "--out", "s", "--shard", "1/3"])
-            .status
-            .success()
+        stderr(&other).contains("split 2 way(s)"),
+        "{}",
+        stderr(&other)
     );
+    assert!(!tmp.path().join("s/parts/part-00001-of-00003.csv").exists());
+    // ... and merge refuses parts of two splits put there by hand
+    std::fs::copy(
+        tmp.path().join("s/parts/part-00000-of-00002.csv"),
+        tmp.path().join("s/parts/part-00001-of-00003.csv"),
+    )
+    .unwrap();
     let mixed = chokepoint(tmp.path(), &["merge", "s"]);
     assert!(
         stderr(&mixed).contains("split 2 and 3 ways"),

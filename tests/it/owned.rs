@@ -1,0 +1,120 @@
+//! A command never deletes, moves or overwrites a file it did not write:
+//! a folder of the user's survives `run`, `sweep`, `merge` and `report`
+//! pointed at it, byte for byte, and a second `run` into an earlier run's
+//! folder replaces that run's files only.
+
+use crate::common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The user's files: a model, a run file, notes and a subfolder.
+fn users_folder(d: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let files: [(&str, Vec<u8>); 5] = [
+        ("model.ron", std::fs::read(data("small.ron")).unwrap()),
+        (
+            "run.ron",
+            b"RunConfig(model: \"model.ron\", weeks: 6, seed: 3)\n".to_vec(),
+        ),
+        ("notes.md", b"# my notes\n".to_vec()),
+        ("data/figures.csv", b"a,b\n1,2\n".to_vec()),
+        ("report.png", b"not chokepoint's".to_vec()),
+    ];
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    let mut all = BTreeMap::new();
+    for (name, bytes) in files {
+        std::fs::write(d.join(name), &bytes).unwrap();
+        all.insert(PathBuf::from(name), bytes);
+    }
+    all
+}
+
+fn assert_kept(d: &Path, mine: &BTreeMap<PathBuf, Vec<u8>>, after: &str) {
+    for (name, bytes) in mine {
+        let now = std::fs::read(d.join(name)).unwrap_or_else(|e| panic!("{after}: {name:?}: {e}"));
+        assert_eq!(&now, bytes, "{after}: {name:?} changed");
+    }
+    let hidden: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{after}: left behind {hidden:?}");
+}
+
+fn ok(cwd: &Path, args: &[&str]) -> String {
+    let out = chokepoint(cwd, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_folder_of_the_users_survives_run_and_report_and_a_rerun_replaces_only_the_runs_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("project");
+    std::fs::create_dir(&d).unwrap();
+    let mine = users_folder(&d);
+    // run, started from the folder, writing into it
+    ok(&d, &["run", "run.ron", "--out", "."]);
+    assert_kept(&d, &mine, "run");
+    let first = read_outputs(&d);
+    assert!(String::from_utf8_lossy(&first[3].1).contains("seed: 3"));
+    ok(&d, &["report", ".", "--figures", "."]);
+    assert_kept(&d, &mine, "report");
+    assert!(d.join("report.html").exists() && d.join("pressure.png").exists());
+    // a second run into the same folder replaces the run's files, and only those
+    ok(
+        &d,
+        &[
+            "run", "run.ron", "--out", ".", "--seed", "4", "--weeks", "7",
+        ],
+    );
+    assert_kept(&d, &mine, "second run");
+    let second = read_outputs(&d);
+    for ((name, a), (_, b)) in first.iter().zip(&second) {
+        assert_ne!(a, b, "{name} was not replaced");
+    }
+    assert!(String::from_utf8_lossy(&second[3].1).contains("seed: 4"));
+    // and report replaces its own page and figures
+    ok(&d, &["report", ".", "--figures", "."]);
+    assert_kept(&d, &mine, "second report");
+    // the same from outside, into a folder given by --out
+    ok(tmp.path(), &["run", "project/run.ron", "--out", "project"]);
+    assert_kept(&d, &mine, "run from outside");
+}
+
+#[test]
+fn a_folder_of_the_users_survives_sweep_and_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("study");
+    std::fs::create_dir(&d).unwrap();
+    let mine = users_folder(&d);
+    std::fs::write(
+        d.join("grid.ron"),
+        "Sweep(base: \"run.ron\", axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))], replicates: 2, seed: 5, series: [\"US_pressure\"])\n",
+    )
+    .unwrap();
+    let mine = {
+        let mut m = mine;
+        m.insert(
+            "grid.ron".into(),
+            std::fs::read(d.join("grid.ron")).unwrap(),
+        );
+        m
+    };
+    ok(&d, &["sweep", "grid.ron", "--out", ".", "--shard", "0/2"]);
+    ok(&d, &["sweep", "grid.ron", "--out", ".", "--shard", "1/2"]);
+    assert_kept(&d, &mine, "sweep shards");
+    ok(&d, &["merge", "."]);
+    assert_kept(&d, &mine, "merge");
+    let runs = std::fs::read(d.join("runs.csv")).unwrap();
+    // merging again replaces the merge's own files with the same bytes
+    ok(&d, &["merge", "."]);
+    assert_kept(&d, &mine, "second merge");
+    assert_eq!(std::fs::read(d.join("runs.csv")).unwrap(), runs);
+    ok(&d, &["report", "."]);
+    assert_kept(&d, &mine, "report");
+    // an unsharded sweep (which merges itself) into a new subfolder of the user's
+    ok(&d, &["sweep", "grid.ron", "--out", "data"]);
+    assert_kept(&d, &mine, "sweep into data/");
+    assert!(d.join("data/runs.csv").exists());
+}
