@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the 2025 patterns of MODEL.md over many seeds of a run file.
+"""Checks the 2025 patterns of models/ODD.md (section 1) over many seeds of a run file.
 
 Usage: scripts/patterns.py [CONFIG] [SEEDS] [--set PATH=VALUE ...]
 Runs `chokepoint run CONFIG --seed s` for s in 1..SEEDS (release build),

@@ -1,4 +1,5 @@
-//! The tick: ordered system sets, one per phase of MODEL.md, chained.
+//! The tick: ordered system sets, one per phase of the process overview in
+//! `models/ODD.md` (section 3), chained.
 
 use crate::metrics;
 use crate::systems::*;
