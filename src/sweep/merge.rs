@@ -139,8 +139,8 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest) -> Result<(
             field: field.to_string(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
-        let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+        let file = std::fs::File::open(path).map_err(|e| Error::read(path, &e))?;
+        let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
         let header = reader
             .headers()
             .map_err(|e| problem(1, 0, "", format!("unreadable header: {e}")))?
