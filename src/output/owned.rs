@@ -63,6 +63,10 @@ pub const HTML_MARK: &str = "<meta name=\"generator\" content=\"chokepoint repor
 /// The comment of [`Mark::Svg`], the first line of a figure's SVG file.
 pub const SVG_MARK: &str = "<!-- generator: chokepoint report -->\n";
 
+/// Pages written before the mark existed (0.1.0, up to stop 8) are known by
+/// the first rule of their inline style sheet, which no other page has.
+const LEGACY_HTML_MARK: &str = "<style>body{font-family:sans-serif;margin:24px auto;max-width:1100px;color:#222}h1{font-size:24px}";
+
 /// How many leading bytes of a file are searched for its mark.
 const MARK_WINDOW: usize = 4096;
 
@@ -83,7 +87,8 @@ impl Mark {
             Mark::Svg => SVG_MARK.trim_end().into(),
             Mark::Png => [b"tEXtSoftware\0".as_slice(), GENERATOR.as_bytes()].concat(),
         };
-        head.windows(needle.len()).any(|w| w == needle.as_slice())
+        let found = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        found(&needle) || (self == Mark::Html && found(LEGACY_HTML_MARK.as_bytes()))
     }
 }
 
@@ -432,6 +437,10 @@ mod tests {
         assert!(check_file(&html, "--out").is_err());
         std::fs::write(&html, format!("<html><head>{HTML_MARK}</head></html>")).unwrap();
         assert!(check_file(&html, "--out").is_ok());
+        let legacy =
+            format!("<!DOCTYPE html>\n<title>Run report: x</title>\n{LEGACY_HTML_MARK}h2{{}}");
+        std::fs::write(&html, legacy).unwrap();
+        assert!(check_file(&html, "--out").is_ok(), "a page of 0.1.0");
         let png = dir.path().join("f.png");
         let plain = {
             let mut p = tiny_png();
