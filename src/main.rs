@@ -100,6 +100,15 @@ enum Command {
     },
 }
 
+/// `println!` that ignores a closed standard output (`chokepoint run … | head`)
+/// instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Exit code of a sweep in which some runs failed.
 const SOME_RUNS_FAILED: u8 = 3;
 
@@ -152,8 +161,6 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
         } => {
             let prepared = sweep::prepare(&file, out.as_deref())?;
             if emit_slurm {
-                // The scripts' shards then find the folder claimed by this sweep.
-                sweep::claim_folder(&prepared)?;
                 let options = sweep::slurm::SlurmOptions {
                     tasks,
                     cpus_per_task,
@@ -161,13 +168,16 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                     time,
                     partition,
                 };
+                options.check()?;
+                // The scripts' shards then find the folder claimed by this sweep.
+                sweep::claim_folder(&prepared)?;
                 let name = file
                     .file_stem()
                     .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
                 for path in sweep::slurm::emit(&prepared.out_dir, &file, &name, &options)? {
-                    println!("wrote {}", path.display());
+                    out!("wrote {}", path.display());
                 }
-                println!(
+                out!(
                     "submit with: {}",
                     prepared.out_dir.join("submit.sh").display()
                 );
@@ -194,12 +204,14 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
         }
         Command::Merge { dir } => {
             let report = sweep::merge::merge(&dir)?;
-            println!(
+            out!(
                 "merged {} runs ({} failed) of {} design points",
-                report.runs, report.failed, report.points
+                report.runs,
+                report.failed,
+                report.points
             );
             for f in &report.files {
-                println!("  {}", f.display());
+                out!("  {}", f.display());
             }
             Ok(if report.failed > 0 {
                 SOME_RUNS_FAILED
@@ -209,14 +221,14 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
         }
         Command::Report { dir, out, figures } => {
             let written = chokepoint::report::report(&dir, out.as_deref(), figures.as_deref())?;
-            println!(
+            out!(
                 "{} report with {} figures: {}",
                 written.kind,
                 written.figures,
                 written.html.display()
             );
             for f in &written.figure_files {
-                println!("  {}", f.display());
+                out!("  {}", f.display());
             }
             Ok(0)
         }
@@ -227,7 +239,7 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                 FileKind::Run => "run file and its model",
                 FileKind::Sweep => "sweep file, its base run and model",
             };
-            println!("ok ({what})");
+            out!("ok ({what})");
             Ok(0)
         }
     }
@@ -244,7 +256,7 @@ fn print_summary(report: &chokepoint::RunReport) {
         }
     };
     let m = &report.manifest;
-    println!(
+    out!(
         "{} weeks from {}, seed {}, {} firms ({:.3} s model time)",
         m.weeks,
         m.start_date,
@@ -252,15 +264,15 @@ fn print_summary(report: &chokepoint::RunReport) {
         get("firms"),
         report.model_seconds
     );
-    println!(
+    out!(
         "  first civilian licence: week {}",
         get("first_civilian_licence_week")
     );
-    println!(
+    out!(
         "  first agreement:        week {}",
         get("first_agreement_week")
     );
-    println!(
+    out!(
         "  talks opened {}, agreements {}, breakdowns {}, defections {}, expiries {}",
         get("talks_opened"),
         get("agreements"),
@@ -268,13 +280,13 @@ fn print_summary(report: &chokepoint::RunReport) {
         get("defections"),
         get("expiries")
     );
-    println!(
+    out!(
         "  military licences granted {}, detections {}",
         get("military_licences_granted"),
         get("detections")
     );
-    println!("  peak readiness gap {}", get("peak_readiness_gap"));
-    println!("output: {}", report.out_dir.display());
+    out!("  peak readiness gap {}", get("peak_readiness_gap"));
+    out!("output: {}", report.out_dir.display());
 }
 
 fn print_sweep(r: &sweep::SweepReport) {
@@ -283,24 +295,26 @@ fn print_sweep(r: &sweep::SweepReport) {
     } else {
         format!("shard {}/{}", r.shard.index, r.shard.count)
     };
-    println!(
+    out!(
         "{what}: {} runs ({} resumed), {} failed",
-        r.runs, r.resumed, r.failed
+        r.runs,
+        r.resumed,
+        r.failed
     );
     match &r.merged {
         Some(m) => {
             for f in &m.files {
-                println!("  {}", f.display());
+                out!("  {}", f.display());
             }
         }
-        None => println!(
+        None => out!(
             "  part written to {}/parts; when every shard is done: chokepoint merge {}",
             r.out_dir.display(),
             r.out_dir.display()
         ),
     }
     if r.failed > 0 {
-        println!(
+        out!(
             "  {} run(s) failed: their status and message are in runs.csv (exit code {SOME_RUNS_FAILED})",
             r.failed
         );

@@ -122,6 +122,10 @@ fn kind(path: &Path) -> Result<Option<std::fs::FileType>> {
             path,
             "a part of this path is a file, not a folder; choose another path",
         )),
+        Err(e) if e.raw_os_error() == Some(40) => Err(in_the_way(
+            path,
+            "a loop of symbolic links (too many levels); choose another path",
+        )),
         Err(e) => Err(Error::io(path, e)),
     }
 }
@@ -182,7 +186,11 @@ impl Owner {
     fn names(self) -> Vec<&'static str> {
         match self {
             Owner::Run => RUN_FILES.to_vec(),
-            Owner::Sweep => SWEEP_FILES.iter().copied().chain(["sweep.ron"]).collect(),
+            Owner::Sweep => SWEEP_FILES
+                .iter()
+                .copied()
+                .chain(["parts", "sweep.ron"])
+                .collect(),
         }
     }
 
@@ -224,10 +232,13 @@ pub fn check_folder(dir: &Path, owner: Owner, option: &str) -> Result<Folder> {
             ),
         ));
     }
-    let ours = owner.marks(dir);
+    let mut ours = owner.marks(dir);
     for name in owner.names() {
         let path = dir.join(name);
         let Some(t) = kind(&path)? else { continue };
+        // Another shard of the same sweep may have claimed the folder since:
+        // it writes its mark before anything else.
+        ours = ours || owner.marks(dir);
         if !ours {
             return Err(in_the_way(
                 &path,
@@ -238,7 +249,7 @@ pub fn check_folder(dir: &Path, owner: Owner, option: &str) -> Result<Folder> {
                 ),
             ));
         }
-        let folder_expected = name == "slurm";
+        let folder_expected = name == "slurm" || name == "parts";
         if t.is_symlink() || t.is_dir() != folder_expected {
             return Err(in_the_way(
                 &path,
@@ -276,6 +287,24 @@ pub fn check_file(path: &Path, option: &str) -> Result<()> {
             format!(
                 "exists and was not written by `{GENERATOR}` (it has no generator mark); {hint}"
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a file a command appends to or cuts in place (a sweep's
+/// part) is a plain file of its own: not a symbolic link, not a hard link
+/// shared with another name, whose content the change would reach.
+pub fn check_in_place(path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(t) = kind(path)? else {
+        return Ok(());
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?;
+    if !t.is_file() || meta.nlink() > 1 {
+        return Err(in_the_way(
+            path,
+            "is not a plain file of this sweep's (a symbolic link, a folder, or a hard link shared with another file): it is changed in place, so it is left as it is; move it, or copy it in its place",
         ));
     }
     Ok(())
@@ -372,20 +401,17 @@ impl Staged {
     /// Renames every staged entry into place, in order. A folder is renamed
     /// only where nothing is in the way (never over an existing folder).
     pub fn commit(mut self) -> Result<()> {
-        let entries = std::mem::take(&mut self.entries);
-        for (i, (tmp, path)) in entries.iter().enumerate() {
-            let result = if tmp.is_dir() && kind(path)?.is_some() {
-                Err(in_the_way(
+        // What is not yet renamed when this fails is removed by `drop`.
+        while !self.entries.is_empty() {
+            let (tmp, path) = &self.entries[0];
+            if tmp.is_dir() && kind(path)?.is_some() {
+                return Err(in_the_way(
                     path,
                     "appeared while the output was being written; it was left as it is",
-                ))
-            } else {
-                std::fs::rename(tmp, path).map_err(|e| Error::io(path, e))
-            };
-            if let Err(e) = result {
-                self.entries = entries[i..].to_vec();
-                return Err(e);
+                ));
             }
+            std::fs::rename(tmp, path).map_err(|e| Error::io(path, e))?;
+            self.entries.remove(0);
         }
         self.created.clear();
         Ok(())

@@ -27,7 +27,8 @@ pub fn read_required(path: &Path, what: &str) -> Result<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(bad(path, format!("missing: {what}")))
         }
-        Err(e) => Err(Error::io(path, e)),
+        // a folder, a link loop, not UTF-8: the folder is not one report can read
+        Err(e) => Err(Error::read(path, &e)),
     }
 }
 

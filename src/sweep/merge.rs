@@ -3,6 +3,7 @@
 //! a Sobol design, the sensitivity indices (`sobol.csv`). The output of
 //! merged shards is byte-identical to that of the same sweep unsharded.
 
+use super::design::Plan;
 use super::stats::{aggregate, sobol_indices};
 use super::{FIXED_COLUMNS, Shard, SweepManifest};
 use crate::config;
@@ -47,6 +48,13 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
         let Some((index, count)) = parsed else {
             return Err(bad(dir, format!("unexpected file parts/{name}")));
         };
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return Err(Error::Folder {
+                path,
+                message: "is not a plain file (a folder or a symbolic link): not a shard's part"
+                    .into(),
+            });
+        }
         let shard = Shard { index, count };
         if name != shard.part_name() {
             return Err(bad(
@@ -98,6 +106,17 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     for (shard, path) in &found {
         let range = shard.range(manifest.runs);
         let (rows, partial) = super::part_status(path, range.clone())?;
+        if rows > range.end - range.start || (partial && rows == range.end - range.start) {
+            return Err(Error::Folder {
+                path: path.clone(),
+                message: format!(
+                    "holds more than the {} runs of shard {}/{}: rows were added to it",
+                    range.end - range.start,
+                    shard.index,
+                    shard.count
+                ),
+            });
+        }
         if rows != range.end - range.start || partial {
             return Err(bad(
                 dir,
@@ -115,22 +134,41 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     Ok(found)
 }
 
+/// The design of the sweep `sweep.ron` holds, expanded again; the
+/// manifest's counts and layout must agree with it (an edited `sweep.ron`
+/// is refused, naming it).
+fn consistent_plan(path: &Path, m: &SweepManifest) -> Result<Plan> {
+    let plan = super::design::plan(&m.sweep).map_err(|problems| Error::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })?;
+    let saltelli = plan.saltelli.map(|(n, k)| (n as u64, k as u64));
+    let agrees = plan.len() as u64 == m.points
+        && m.replicates == m.sweep.replicates
+        && m.points.checked_mul(u64::from(m.replicates)) == Some(m.runs)
+        && plan.paths == m.axes
+        && saltelli == m.saltelli
+        && m.seed == m.sweep.seed
+        && m.sensitivity == m.sweep.sensitivity
+        && m.bootstrap == m.sweep.bootstrap;
+    if !agrees {
+        return Err(Error::Folder {
+            path: path.to_path_buf(),
+            message: "its counts (points, runs, axes, Saltelli layout, seed) do not agree with the sweep it holds: the file was edited; restore it or run the sweep again".into(),
+        });
+    }
+    Ok(plan)
+}
+
 /// Reads every row of every part and checks it against the design before
 /// anything is written: one header, run ids in order, each run's point,
 /// replicate and seed as (sweep seed, point, replicate) give them, a known
 /// status, and in every numeric column (numeric axes, the summary) an empty
 /// cell or a finite number. A problem names the part file, line and column.
-fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest) -> Result<()> {
+fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan) -> Result<()> {
     let mut expected_header: Option<(csv::StringRecord, &Path)> = None;
     let reps = u64::from(manifest.replicates.max(1));
     let axes = FIXED_COLUMNS.len()..FIXED_COLUMNS.len() + manifest.axes.len();
-    let text_axis = |i: usize| {
-        manifest
-            .sweep
-            .axes
-            .get(i - axes.start)
-            .is_some_and(|a| matches!(a.values, crate::config::AxisValues::Choices(_)))
-    };
     for (shard, path) in parts {
         let problem = |line: u64, column: usize, field: &str, message: String| Error::Parse {
             path: path.clone(),
@@ -211,6 +249,18 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest) -> Result<(
                     ));
                 }
             }
+            let values = plan.point(point as usize);
+            for (a, want) in values.iter().enumerate() {
+                let i = axes.start + a;
+                if cell(i) != want {
+                    return Err(problem(
+                        line,
+                        i,
+                        columns[i],
+                        format!("is `{}`, but design point {point} has {want}", cell(i)),
+                    ));
+                }
+            }
             let ok = match cell(4) {
                 "ok" => true,
                 "failed" => false,
@@ -223,11 +273,18 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest) -> Result<(
                     ));
                 }
             };
-            for (i, &name) in columns.iter().enumerate().skip(axes.start) {
+            for (i, &name) in columns.iter().enumerate().skip(axes.end) {
                 let v = cell(i);
-                let numeric = if axes.contains(&i) { !text_axis(i) } else { ok };
-                if !numeric || v.is_empty() {
+                if v.is_empty() {
                     continue;
+                }
+                if !ok {
+                    return Err(problem(
+                        line,
+                        i,
+                        name,
+                        format!("is `{v}` in a failed run, which has no outputs"),
+                    ));
                 }
                 match v.parse::<f64>() {
                     Ok(x) if x.is_finite() => {}
@@ -265,8 +322,9 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     let manifest: SweepManifest =
         config::parse_ron(&manifest_path, &config::read_file(&manifest_path)?)?;
     owned::check_folder(dir, Owner::Sweep, "folder")?;
+    let plan = consistent_plan(&manifest_path, &manifest)?;
     let parts = parts(dir, &manifest)?;
-    check_parts(&parts, &manifest)?;
+    check_parts(&parts, &manifest, &plan)?;
     // Everything is written under temporary names and renamed at the end:
     // a merge that fails leaves no new file.
     let mut staged = Staged::new();

@@ -409,12 +409,20 @@ fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
 /// Claims the sweep's output folder: writes `sweep.ron` unless the folder
 /// already holds the same sweep. A folder with another sweep, a run's
 /// output, or a name the sweep writes that it did not write is refused
-/// (see `output::owned`). Shards of one sweep may claim it at once.
+/// (see `output::owned`). Shards of one sweep may claim it at once: the
+/// mark is written (atomically) before `parts/`.
 pub fn claim_folder(p: &Prepared) -> Result<()> {
+    claim_folder_for(p, None)
+}
+
+/// [`claim_folder`], checking first, for a shard, what it will append to
+/// (`Some((shard, resume))`), so that a refused shard writes nothing.
+fn claim_folder_for(p: &Prepared, shard: Option<(Shard, bool)>) -> Result<()> {
     let dir = &p.out_dir;
     owned::check_folder(dir, Owner::Sweep, "--out")?;
     let path = dir.join("sweep.ron");
-    if path.exists() {
+    let claimed = path.exists();
+    if claimed {
         let existing: SweepManifest = config::parse_ron(&path, &config::read_file(&path)?)?;
         if existing.hash != p.manifest.hash {
             return Err(Error::InTheWay {
@@ -424,24 +432,28 @@ pub fn claim_folder(p: &Prepared) -> Result<()> {
         }
     }
     let parts = dir.join("parts");
-    if parts.symlink_metadata().is_ok() && !parts.is_dir() {
-        return Err(Error::InTheWay {
-            path: parts,
-            message:
-                "exists and is not the folder of a sweep's parts; choose another --out or move it"
+    if let (Some((shard, resume)), true) = (shard, parts.is_dir()) {
+        refuse_other_splits(&parts, shard)?;
+        let part = parts.join(shard.part_name());
+        owned::check_in_place(&part)?;
+        if part.exists() && !resume {
+            return Err(Error::InTheWay {
+                path: part,
+                message: "exists: pass --resume to continue this sweep, or choose another --out"
                     .into(),
-        });
+            });
+        }
     }
-    std::fs::create_dir_all(&parts).map_err(|e| Error::io(dir, e))?;
-    if path.exists() {
-        return Ok(());
+    if !claimed {
+        let text = ron::ser::to_string_pretty(
+            &p.manifest,
+            ron::ser::PrettyConfig::new().struct_names(true),
+        )
+        .map_err(|e| Error::Output(e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        crate::output::write_atomic(&path, text.as_bytes())?;
     }
-    let text = ron::ser::to_string_pretty(
-        &p.manifest,
-        ron::ser::PrettyConfig::new().struct_names(true),
-    )
-    .map_err(|e| Error::Output(e.to_string()))?;
-    crate::output::write_atomic(&path, text.as_bytes())
+    std::fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))
 }
 
 /// Refuses to add a shard of an N-way split to parts of another split: the
@@ -566,18 +578,10 @@ pub fn run_sweep(
     opts: &SweepOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SweepReport> {
-    claim_folder(p)?;
-    refuse_other_splits(&p.out_dir.join("parts"), opts.shard)?;
+    claim_folder_for(p, Some((opts.shard, opts.resume)))?;
     let range = opts.shard.range(p.manifest.runs);
     let part = p.out_dir.join("parts").join(opts.shard.part_name());
     let resumed = if part.exists() {
-        if !opts.resume {
-            return Err(Error::Usage(format!(
-                "{} exists: pass --resume to continue this sweep, or remove {}",
-                part.display(),
-                p.out_dir.display()
-            )));
-        }
         recover_part(&part, &p.columns, &range)?
     } else {
         0

@@ -284,9 +284,13 @@ fn merge_in(
     }
     if covered != runs {
         return Err(Error::Usage(format!(
-            "cannot merge {}: the weekly series cover runs 0 to {} of {runs}; finish the last shard with --resume",
+            "cannot merge {}: the weekly series cover {} of {runs} runs; finish the last shard with --resume",
             dir.display(),
-            covered as i64 - 1
+            if covered == 0 {
+                "none".to_string()
+            } else {
+                format!("runs 0 to {}", covered - 1)
+            }
         )));
     }
     let schema = schema(columns);
@@ -464,7 +468,7 @@ mod tests {
         assert_eq!(reconcile(dir.path(), s, &(0..10), 6).unwrap(), 5);
         assert_eq!(files_of(dir.path(), Some(s)).unwrap().len(), 2);
         let out = merge_err(dir.path());
-        assert!(out.contains("cover runs 0 to 4 of 7"), "{out}");
+        assert!(out.contains("cover runs 0 to 4 of 7 runs"), "{out}");
     }
 
     fn merge_err(parts: &Path) -> String {

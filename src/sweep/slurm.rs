@@ -18,6 +18,32 @@ pub struct SlurmOptions {
     pub partition: Option<String>,
 }
 
+impl SlurmOptions {
+    /// Checks the options (before anything is written).
+    pub fn check(&self) -> Result<()> {
+        if self.tasks == 0 || self.cpus_per_task == 0 {
+            return Err(Error::Usage(
+                "--tasks and --cpus-per-task must be >= 1".into(),
+            ));
+        }
+        for (flag, value) in [("--mem", &self.mem), ("--time", &self.time)] {
+            if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '"') {
+                return Err(Error::Usage(format!(
+                    "{flag} `{value}`: expected a SLURM value without spaces or quotes"
+                )));
+            }
+        }
+        if let Some(p) = &self.partition
+            && (p.is_empty() || p.chars().any(|c| c.is_whitespace() || c == '"'))
+        {
+            return Err(Error::Usage(format!(
+                "--partition `{p}`: expected a partition name"
+            )));
+        }
+        Ok(())
+    }
+}
+
 fn quote(p: &Path) -> String {
     let s = p.display().to_string();
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -26,30 +52,12 @@ fn quote(p: &Path) -> String {
 /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `dir` and
 /// returns their paths. Paths in the scripts are absolute.
 pub fn emit(dir: &Path, sweep_file: &Path, name: &str, o: &SlurmOptions) -> Result<Vec<PathBuf>> {
-    if o.tasks == 0 || o.cpus_per_task == 0 {
-        return Err(Error::Usage(
-            "--tasks and --cpus-per-task must be >= 1".into(),
-        ));
-    }
+    o.check()?;
     std::fs::create_dir_all(dir.join("slurm")).map_err(|e| Error::io(dir, e))?;
     let abs = |p: &Path| std::path::absolute(p).map_err(|e| Error::io(p, e));
     let (dir, sweep_file) = (abs(dir)?, abs(sweep_file)?);
     let exe = std::env::current_exe().map_err(|e| Error::io("chokepoint", e))?;
     let workdir = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    for (flag, value) in [("--mem", &o.mem), ("--time", &o.time)] {
-        if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '"') {
-            return Err(Error::Usage(format!(
-                "{flag} `{value}`: expected a SLURM value without spaces or quotes"
-            )));
-        }
-    }
-    if let Some(p) = &o.partition
-        && (p.is_empty() || p.chars().any(|c| c.is_whitespace() || c == '"'))
-    {
-        return Err(Error::Usage(format!(
-            "--partition `{p}`: expected a partition name"
-        )));
-    }
     // #SBATCH lines take double-quoted values; `%` starts a filename pattern there.
     let sbatch_path = |p: &Path| format!("\"{}\"", p.display().to_string().replace('%', "%%"));
     let job_name: String = name

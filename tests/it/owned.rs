@@ -33,11 +33,18 @@ fn assert_kept(d: &Path, mine: &BTreeMap<PathBuf, Vec<u8>>, after: &str) {
         let now = std::fs::read(d.join(name)).unwrap_or_else(|e| panic!("{after}: {name:?}: {e}"));
         assert_eq!(&now, bytes, "{after}: {name:?} changed");
     }
-    let hidden: Vec<String> = std::fs::read_dir(d)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let mut hidden = Vec::new();
+    let mut stack = vec![d.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_name().to_string_lossy().starts_with('.') {
+                hidden.push(e.path());
+            } else if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
     assert!(hidden.is_empty(), "{after}: left behind {hidden:?}");
 }
 
