@@ -17,6 +17,8 @@ mod docs;
 mod errors;
 #[path = "it/generality.rs"]
 mod generality;
+#[path = "it/mutated.rs"]
+mod mutated;
 #[path = "it/owned.rs"]
 mod owned;
 #[path = "it/ranges.rs"]

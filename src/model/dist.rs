@@ -18,25 +18,48 @@ pub enum Sampler {
 impl Sampler {
     /// Builds the sampler; parameters were checked by `config::check_scenario`.
     pub fn new(d: &Dist) -> Sampler {
+        Sampler::try_new(d).unwrap_or_else(|e| panic!("checked distribution {d:?}: {e}"))
+    }
+
+    /// Builds the sampler, or says why these parameters give none. A spread
+    /// too small next to the mean for f64 (the shape parameter overflows or
+    /// the log-variance rounds to 0) gives `Fixed(mean)`, its limit.
+    pub fn try_new(d: &Dist) -> Result<Sampler, String> {
         match *d {
-            Dist::Fixed { value } => Sampler::Fixed(value),
-            Dist::Uniform { min, max } => Sampler::Uniform(min, max),
-            Dist::Triangular { min, mode, max } => {
-                Sampler::Triangular(Triangular::new(min, max, mode).expect("checked triangular"))
-            }
+            Dist::Fixed { value } => Ok(Sampler::Fixed(value)),
+            Dist::Uniform { min, max } => Ok(Sampler::Uniform(min, max)),
+            Dist::Triangular { min, mode, max } => Triangular::new(min, max, mode)
+                .map(Sampler::Triangular)
+                .map_err(|e| e.to_string()),
             Dist::LogNormal { mean, sd } => {
                 let s2 = (1.0 + (sd / mean).powi(2)).ln();
-                Sampler::LogNormal(
-                    LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).expect("checked lognormal"),
-                )
+                if s2 == 0.0 {
+                    return Ok(Sampler::Fixed(mean));
+                }
+                if !s2.is_finite() {
+                    return Err(format!("sd / mean = {:e} is too large", sd / mean));
+                }
+                LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt())
+                    .map(Sampler::LogNormal)
+                    .map_err(|e| e.to_string())
             }
             Dist::Gamma { mean, sd } => {
                 let shape = (mean / sd).powi(2);
-                Sampler::Gamma(Gamma::new(shape, mean / (sd * sd)).expect("checked gamma"))
+                if shape == f64::INFINITY {
+                    return Ok(Sampler::Fixed(mean));
+                }
+                Gamma::new(shape, mean / (sd * sd))
+                    .map(Sampler::Gamma)
+                    .map_err(|e| e.to_string())
             }
             Dist::Beta { mean, sd } => {
                 let nu = mean * (1.0 - mean) / (sd * sd) - 1.0;
-                Sampler::Beta(Beta::new(mean * nu, (1.0 - mean) * nu).expect("checked beta"))
+                if nu == f64::INFINITY {
+                    return Ok(Sampler::Fixed(mean));
+                }
+                Beta::new(mean * nu, (1.0 - mean) * nu)
+                    .map(Sampler::Beta)
+                    .map_err(|e| e.to_string())
             }
         }
     }
@@ -122,5 +145,75 @@ mod tests {
         });
         assert!((s.quantile(0.0) - 6.0).abs() < 1e-9);
         assert!(s.quantile(0.2) < s.quantile(0.8));
+    }
+
+    #[test]
+    fn a_spread_too_small_for_f64_gives_the_mean() {
+        for (d, mean) in [
+            (
+                Dist::LogNormal {
+                    mean: 4294967296.0,
+                    sd: 40.0,
+                },
+                4294967296.0,
+            ),
+            (
+                Dist::LogNormal {
+                    mean: 1e308,
+                    sd: 80.0,
+                },
+                1e308,
+            ),
+            (
+                Dist::Gamma {
+                    mean: 1e308,
+                    sd: 0.05,
+                },
+                1e308,
+            ),
+            (
+                Dist::Gamma {
+                    mean: 0.1,
+                    sd: 5e-324,
+                },
+                0.1,
+            ),
+            (
+                Dist::Beta {
+                    mean: 0.8,
+                    sd: 1e-320,
+                },
+                0.8,
+            ),
+        ] {
+            let s = Sampler::try_new(&d).unwrap_or_else(|e| panic!("{d:?}: {e}"));
+            assert_eq!(s.quantile(0.3), mean, "{d:?}");
+            assert_eq!(
+                s.sample(&mut generator(1, Stream::Population, 0)),
+                mean,
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parameters_that_give_no_distribution_are_an_error() {
+        for d in [
+            Dist::Gamma {
+                mean: 5e-324,
+                sd: 2.0,
+            },
+            Dist::LogNormal {
+                mean: 1e-300,
+                sd: 1e300,
+            },
+            Dist::Triangular {
+                min: 1.0,
+                mode: 1.0,
+                max: 1.0,
+            },
+        ] {
+            assert!(Sampler::try_new(&d).is_err(), "{d:?}");
+        }
     }
 }
