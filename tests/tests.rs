@@ -21,5 +21,7 @@ mod generality;
 mod ranges;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/report_nan.rs"]
+mod report_nan;
 #[path = "it/sweep.rs"]
 mod sweep;
