@@ -23,5 +23,7 @@ mod ranges;
 mod report;
 #[path = "it/report_nan.rs"]
 mod report_nan;
+#[path = "it/run_file.rs"]
+mod run_file;
 #[path = "it/sweep.rs"]
 mod sweep;

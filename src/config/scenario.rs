@@ -511,6 +511,7 @@ pub struct PopulationDef {
     pub end_use: EndUse,
     pub material: String,
     /// Number of firms (times `population_scale`), in [0, 5e7].
+    #[serde(deserialize_with = "super::whole::whole")]
     pub count: u64,
     /// Units/week, in [0, 1e12].
     pub capacity: Dist,
@@ -550,7 +551,7 @@ pub struct SupplyLink {
     pub sector: String,
     /// Distinct parts per customer, in [1, 65536]; suppliers of one part
     /// substitute for each other, parts do not (Leontief across parts). Default 10.
-    #[serde(default = "default_parts")]
+    #[serde(default = "default_parts", deserialize_with = "super::whole::whole")]
     pub parts: u32,
 }
 
@@ -635,6 +636,7 @@ pub enum ProtocolKind {
 #[serde(deny_unknown_fields)]
 pub struct ScheduledEvent {
     /// Week (tick) at which it happens, in [0, 10000].
+    #[serde(deserialize_with = "super::whole::whole")]
     pub week: u32,
     /// Free label for the output.
     #[serde(default)]

@@ -18,18 +18,21 @@ pub struct SweepConfig {
     pub design: Design,
     /// Runs per design point, each with its own seed, in [1, 1e8]; design
     /// points x replicates at most 1e8. Default 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::whole::whole")]
     pub replicates: u32,
     /// Base seed: run seeds are derived from (seed, design point, replicate);
     /// any whole number in [0, 2^64 - 1]. Default 1.
-    #[serde(default = "one_u64")]
+    #[serde(default = "one_u64", deserialize_with = "super::whole::whole")]
     pub seed: u64,
     /// Summary columns to compute Sobol indices for (Sobol design only).
     /// Default: every numeric summary column with a value in every run.
     #[serde(default)]
     pub sensitivity: Vec<String>,
     /// Bootstrap resamples for the Sobol confidence intervals, in [0, 100000]. Default 500.
-    #[serde(default = "default_bootstrap")]
+    #[serde(
+        default = "default_bootstrap",
+        deserialize_with = "super::whole::whole"
+    )]
     pub bootstrap: u32,
     /// Output folder. Default `out/<sweep file name>` (relative to the working directory).
     #[serde(default)]
@@ -89,8 +92,14 @@ pub enum Design {
     #[default]
     FullFactorial,
     /// `samples` points (in [1, 1e8]), one per stratum of every axis.
-    LatinHypercube { samples: u32 },
+    LatinHypercube {
+        #[serde(deserialize_with = "super::whole::whole")]
+        samples: u32,
+    },
     /// Saltelli sampling for Sobol indices: `samples` (N, in [2, 65536])
     /// base points give N (k + 2) design points for k axes.
-    Sobol { samples: u32 },
+    Sobol {
+        #[serde(deserialize_with = "super::whole::whole")]
+        samples: u32,
+    },
 }
