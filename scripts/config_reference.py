@@ -17,6 +17,8 @@ def items(path):
         fields = []
         pending = []
         lines = []
+        # field attributes (`#[serde(...)]`, also over several lines) say nothing here
+        body = re.sub(r"(?m)^[ \t]*#\[[^\]]*\][ \t]*\n", "", body)
         for line in body.splitlines():
             s = line.strip()
             if lines and lines[-1].count("{") > lines[-1].count("}") and not lines[-1].startswith("//"):

@@ -26,10 +26,11 @@ enum Command {
         /// Run file (configs/*.ron).
         config: PathBuf,
         /// Seed of every random stream (overrides the run file's).
-        #[arg(long)]
+        // A negative number is this option's (bad) value, not an unknown option.
+        #[arg(long, allow_negative_numbers = true)]
         seed: Option<u64>,
         /// Weeks to simulate (overrides the run file's).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         weeks: Option<u32>,
         /// Output folder [default: out/<config name>].
         #[arg(long)]

@@ -25,5 +25,9 @@ mod owned;
 mod ranges;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/report_nan.rs"]
+mod report_nan;
+#[path = "it/run_file.rs"]
+mod run_file;
 #[path = "it/sweep.rs"]
 mod sweep;

@@ -1,5 +1,13 @@
 //! Checking a parsed configuration: ranges, references and uniqueness.
 //! Every problem is collected with the path of its field.
+//!
+//! Every numeric field has an upper bound as well as a lower one. The bounds
+//! are far above any real value of the field (a price above any material's,
+//! a capacity above world output) and low enough that a scenario with every
+//! field at its bound still gives finite output: the model keeps firm
+//! figures in `f32` (at most about 3.4e38) and multiplies capacities,
+//! intensities, weeks, headroom and prices. The doc comment of each field
+//! states its range, and `docs/CONFIG.md` shows it.
 
 use super::run::RunConfig;
 use super::scenario::*;
@@ -10,6 +18,53 @@ use std::collections::HashSet;
 pub const MAX_FIRMS: u64 = 50_000_000;
 /// Longest duration a scenario may state, weeks (about 200 years).
 pub const MAX_WEEKS: f64 = 10_000.0;
+/// Longest run, weeks (100 years).
+pub const MAX_RUN_WEEKS: u32 = 5200;
+/// Most worker threads of a run.
+pub const MAX_THREADS: usize = 1024;
+/// Highest price, USD per unit: above that of any material (californium-252
+/// costs about 3e10 USD per kg).
+pub const MAX_PRICE: f64 = 1e12;
+/// Largest flow, kg (or units of output) per week: world steel output is
+/// about 4e10 kg a week.
+pub const MAX_FLOW: f64 = 1e12;
+/// Largest stock, kg (a thousand years of world steel output).
+pub const MAX_STOCK: f64 = 1e15;
+/// Largest material intensity, kg per unit of output (a thousand tonnes).
+pub const MAX_INTENSITY: f64 = 1e6;
+/// Most jobs of one firm (above the world's population).
+pub const MAX_JOBS: f64 = 1e10;
+/// Largest weight, salience or political weight (relative units; a pressure
+/// term of 1 saturates the pressure at a weight of 1).
+pub const MAX_WEIGHT: f64 = 1000.0;
+/// Largest cost, USD (about ten years of world output).
+pub const MAX_USD: f64 = 1e15;
+/// Largest concession exponent (Conceder); Boulware exponents are below 1.
+pub const MAX_EXPONENT: f64 = 100.0;
+/// Largest licence headroom, a multiple of the firm's demand.
+pub const MAX_HEADROOM: f64 = 1000.0;
+/// Shortest restocking period, weeks (about a day).
+pub const MIN_RESTOCK_WEEKS: f64 = 0.1;
+/// Most distinct parts per customer of a tier-1 population (a car has about
+/// 30,000; the links keep a part in 16 bits).
+pub const MAX_PARTS: u32 = 65_536;
+/// Range of the ratio sd / mean of a LogNormal or Gamma distribution. Below
+/// it the sampler's parameters are not finite; above it the largest draw
+/// (8.3 sd of the log) of a capacity times an intensity times the headroom,
+/// each at its bound, passes the largest `f32`.
+pub const CV_RANGE: (f64, f64) = (1e-3, 10.0);
+/// Range of the shape parameters of a Beta distribution: smaller shapes
+/// draw 0 / 0, larger ones are a fixed value.
+pub const BETA_SHAPE_RANGE: (f64, f64) = (0.05, 1e6);
+
+/// A number as the bounds are written in the docs: `1e12`, `10000`.
+fn show(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
 
 #[derive(Default)]
 struct Checker {
@@ -39,22 +94,35 @@ impl Checker {
             );
         }
     }
-    fn non_negative(&mut self, field: &str, v: f64) {
-        if self.finite(field, v) && v < 0.0 {
+    /// `v` in [0, max]; `unit` follows the bound in the message.
+    fn at_most(&mut self, field: &str, v: f64, max: f64, unit: &str) {
+        if !self.finite(field, v) {
+            return;
+        }
+        if v < 0.0 {
             self.fail(field, format!("must be >= 0, got {v}"));
+        } else if v > max {
+            self.fail(
+                field,
+                format!("must be at most {}{unit}, got {v}", show(max)),
+            );
         }
     }
-    fn positive(&mut self, field: &str, v: f64) {
-        if self.finite(field, v) && v <= 0.0 {
+    /// `v` in (0, max].
+    fn positive_at_most(&mut self, field: &str, v: f64, max: f64, unit: &str) {
+        if v.is_finite() && v <= 0.0 {
             self.fail(field, format!("must be > 0, got {v}"));
+        } else {
+            self.at_most(field, v, max, unit);
         }
     }
     /// A duration in weeks: 0..=MAX_WEEKS.
     fn weeks(&mut self, field: &str, v: f64) {
-        self.non_negative(field, v);
-        if v.is_finite() && v > MAX_WEEKS {
-            self.fail(field, format!("must be at most {MAX_WEEKS} weeks, got {v}"));
-        }
+        self.at_most(field, v, MAX_WEEKS, " weeks");
+    }
+    /// A duration in weeks that must be > 0.
+    fn positive_weeks(&mut self, field: &str, v: f64) {
+        self.positive_at_most(field, v, MAX_WEEKS, " weeks");
     }
     fn known(&mut self, field: &str, what: &str, name: &str, known: &HashSet<&str>) {
         if !known.contains(name) {
@@ -66,7 +134,11 @@ impl Checker {
             );
         }
     }
-    fn dist(&mut self, field: &str, d: &Dist, unit_interval: bool) {
+    /// A distribution of a field whose values lie in [0, max]: bounded
+    /// distributions must lie inside, LogNormal and Gamma must have their
+    /// mean inside and a spread within `CV_RANGE` (their tails are
+    /// unbounded but thin).
+    fn dist(&mut self, field: &str, d: &Dist, max: f64) {
         let (lo, hi) = match *d {
             Dist::Fixed { value } => (value, value),
             Dist::Uniform { min, max } => {
@@ -82,9 +154,24 @@ impl Checker {
                 (min, max)
             }
             Dist::LogNormal { mean, sd } | Dist::Gamma { mean, sd } => {
-                self.positive(&format!("{field}.mean"), mean);
-                self.positive(&format!("{field}.sd"), sd);
-                (mean, mean)
+                let (mean_field, sd_field) = (format!("{field}.mean"), format!("{field}.sd"));
+                self.positive_at_most(&mean_field, mean, max, "");
+                let (low, high) = CV_RANGE;
+                if self.finite(&sd_field, sd) && mean > 0.0 && mean.is_finite() {
+                    let cv = sd / mean;
+                    if !(low..=high).contains(&cv) {
+                        self.fail(
+                            &sd_field,
+                            format!(
+                                "must be between {low} and {high} times the mean ({} to {}), got {sd}",
+                                low * mean,
+                                high * mean
+                            ),
+                        );
+                    }
+                }
+                // the tails are unbounded: the mean and spread are the bounds
+                return;
             }
             Dist::Beta { mean, sd } => {
                 if !(mean > 0.0 && mean < 1.0) {
@@ -100,8 +187,21 @@ impl Checker {
                             (mean * (1.0 - mean)).sqrt()
                         ),
                     );
+                } else {
+                    let nu = mean * (1.0 - mean) / (sd * sd) - 1.0;
+                    let (a, b) = (mean * nu, (1.0 - mean) * nu);
+                    let (low, high) = BETA_SHAPE_RANGE;
+                    if !((low..=high).contains(&a) && (low..=high).contains(&b)) {
+                        self.fail(
+                            format!("{field}.sd"),
+                            format!(
+                                "Beta({mean}, {sd}) has shapes a = {a:.4}, b = {b:.4} (a = mean k, b = (1 - mean) k, k = mean (1 - mean) / sd^2 - 1); both must be in {low}..{}",
+                                show(high)
+                            ),
+                        );
+                    }
                 }
-                (mean, mean)
+                (0.0, 1.0)
             }
         };
         if !(lo.is_finite() && hi.is_finite()) {
@@ -111,10 +211,13 @@ impl Checker {
                 field,
                 format!("values must be >= 0, distribution reaches {lo}"),
             );
-        } else if unit_interval && hi > 1.0 {
+        } else if hi > max {
             self.fail(
                 field,
-                format!("values must be in 0..1, distribution reaches {hi}"),
+                format!(
+                    "values must be at most {}, distribution reaches {hi}",
+                    show(max)
+                ),
             );
         }
     }
@@ -123,7 +226,7 @@ impl Checker {
 /// Checks one distribution on its own (sweep axes); the problems as text.
 pub fn check_dist(d: &Dist) -> Option<String> {
     let mut c = Checker::default();
-    c.dist("distribution", d, false);
+    c.dist("distribution", d, f64::MAX);
     let text: Vec<String> = c.problems.iter().map(|p| p.to_string()).collect();
     if text.is_empty() {
         None
@@ -135,8 +238,11 @@ pub fn check_dist(d: &Dist) -> Option<String> {
 /// Checks a run file's own values.
 pub fn check_run(run: &RunConfig) -> Vec<Problem> {
     let mut c = Checker::default();
-    if run.weeks == 0 || run.weeks > 5200 {
-        c.fail("weeks", format!("must be in 1..=5200, got {}", run.weeks));
+    if run.weeks == 0 || run.weeks > MAX_RUN_WEEKS {
+        c.fail(
+            "weeks",
+            format!("must be in 1..={MAX_RUN_WEEKS}, got {}", run.weeks),
+        );
     }
     if chrono::NaiveDate::parse_from_str(&run.start_date, "%Y-%m-%d").is_err() {
         c.fail(
@@ -144,11 +250,11 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
             format!("must be an ISO date YYYY-MM-DD, got `{}`", run.start_date),
         );
     }
-    if run.threads > 1024 {
+    if run.threads > MAX_THREADS {
         c.fail(
             "threads",
             format!(
-                "must be in 0..=1024 (0 = one per core), got {}",
+                "must be in 0..={MAX_THREADS} (0 = one per core), got {}",
                 run.threads
             ),
         );
@@ -204,11 +310,16 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     if s.materials.len() > 255 {
         c.fail("materials", "at most 255 materials");
     }
-    c.non_negative("population_scale", s.population_scale);
+    c.at_most("population_scale", s.population_scale, MAX_FIRMS as f64, "");
     for m in &s.materials {
         let f = format!("materials[{}]", m.id);
         c.known(&format!("{f}.supplier"), "state", &m.supplier, &states);
-        c.non_negative(&format!("{f}.price_per_unit"), m.price_per_unit);
+        c.at_most(
+            &format!("{f}.price_per_unit"),
+            m.price_per_unit,
+            MAX_PRICE,
+            " USD per unit",
+        );
     }
     for st in &s.states {
         check_state(&mut c, st, &states, &materials, s);
@@ -234,12 +345,27 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             &firm.material,
             &materials,
         );
-        c.non_negative(&format!("{f}.capacity"), firm.capacity);
-        c.non_negative(&format!("{f}.intensity"), firm.intensity);
+        c.at_most(
+            &format!("{f}.capacity"),
+            firm.capacity,
+            MAX_FLOW,
+            " units per week",
+        );
+        c.at_most(
+            &format!("{f}.intensity"),
+            firm.intensity,
+            MAX_INTENSITY,
+            " kg per unit",
+        );
         c.probability(&format!("{f}.supplier_share"), firm.supplier_share);
-        c.non_negative(&format!("{f}.inventory_weeks"), firm.inventory_weeks);
-        c.non_negative(&format!("{f}.jobs"), firm.jobs);
-        c.non_negative(&format!("{f}.political_weight"), firm.political_weight);
+        c.weeks(&format!("{f}.inventory_weeks"), firm.inventory_weeks);
+        c.at_most(&format!("{f}.jobs"), firm.jobs, MAX_JOBS, "");
+        c.at_most(
+            &format!("{f}.political_weight"),
+            firm.political_weight,
+            MAX_WEIGHT,
+            "",
+        );
         c.probability(
             &format!("{f}.diversion_propensity"),
             firm.diversion_propensity,
@@ -283,16 +409,34 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             &p.material,
             &materials,
         );
-        c.dist(&format!("{f}.capacity"), &p.capacity, false);
-        c.dist(&format!("{f}.intensity"), &p.intensity, false);
-        c.dist(&format!("{f}.supplier_share"), &p.supplier_share, true);
-        c.dist(&format!("{f}.inventory_weeks"), &p.inventory_weeks, false);
-        c.dist(&format!("{f}.jobs"), &p.jobs, false);
-        c.dist(&format!("{f}.political_weight"), &p.political_weight, false);
+        if p.count > MAX_FIRMS {
+            c.fail(
+                format!("{f}.count"),
+                format!(
+                    "must be at most {}, got {}",
+                    show(MAX_FIRMS as f64),
+                    p.count
+                ),
+            );
+        }
+        c.dist(&format!("{f}.capacity"), &p.capacity, MAX_FLOW);
+        c.dist(&format!("{f}.intensity"), &p.intensity, MAX_INTENSITY);
+        c.dist(&format!("{f}.supplier_share"), &p.supplier_share, 1.0);
+        c.dist(
+            &format!("{f}.inventory_weeks"),
+            &p.inventory_weeks,
+            MAX_WEEKS,
+        );
+        c.dist(&format!("{f}.jobs"), &p.jobs, MAX_JOBS);
+        c.dist(
+            &format!("{f}.political_weight"),
+            &p.political_weight,
+            MAX_WEIGHT,
+        );
         c.dist(
             &format!("{f}.diversion_propensity"),
             &p.diversion_propensity,
-            true,
+            1.0,
         );
         if let Some(link) = &p.supplies {
             c.known(
@@ -301,8 +445,11 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
                 &link.sector,
                 &sectors,
             );
-            if link.parts == 0 {
-                c.fail(format!("{f}.supplies.parts"), "must be >= 1");
+            if !(1..=MAX_PARTS).contains(&link.parts) {
+                c.fail(
+                    format!("{f}.supplies.parts"),
+                    format!("must be in 1..={MAX_PARTS}, got {}", link.parts),
+                );
             }
             if link.sector == p.sector {
                 c.fail(
@@ -321,8 +468,17 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
     }
     check_negotiation(&mut c, &s.negotiation);
     let sp = &s.supply;
-    c.positive("supply.restock_weeks", sp.restock_weeks);
-    c.weeks("supply.restock_weeks", sp.restock_weeks);
+    if c.finite("supply.restock_weeks", sp.restock_weeks) && sp.restock_weeks < MIN_RESTOCK_WEEKS {
+        c.fail(
+            "supply.restock_weeks",
+            format!(
+                "must be at least {MIN_RESTOCK_WEEKS} weeks, got {}",
+                sp.restock_weeks
+            ),
+        );
+    } else {
+        c.weeks("supply.restock_weeks", sp.restock_weeks);
+    }
     let groups: HashSet<(&str, &str)> = s
         .firms
         .iter()
@@ -360,7 +516,12 @@ fn check_state(
     let f = format!("states[{}]", st.code);
     let p = &st.preferences;
     let e = p.concession.exponent();
-    c.positive(&format!("{f}.preferences.concession.e"), e);
+    c.positive_at_most(
+        &format!("{f}.preferences.concession.e"),
+        e,
+        MAX_EXPONENT,
+        "",
+    );
     match p.concession {
         Concession::Boulware { e } if e >= 1.0 => c.fail(
             format!("{f}.preferences.concession"),
@@ -374,7 +535,12 @@ fn check_state(
     }
     c.probability(&format!("{f}.preferences.open_threshold"), p.open_threshold);
     c.probability(&format!("{f}.preferences.discount"), p.discount);
-    c.non_negative(&format!("{f}.preferences.pressure_gain"), p.pressure_gain);
+    c.at_most(
+        &format!("{f}.preferences.pressure_gain"),
+        p.pressure_gain,
+        MAX_WEIGHT,
+        "",
+    );
     c.probability(
         &format!("{f}.preferences.reputation_cost"),
         p.reputation_cost,
@@ -386,7 +552,12 @@ fn check_state(
         ("general_licence", sal.general_licence),
         ("suspend_expanded", sal.suspend_expanded),
     ] {
-        c.non_negative(&format!("{f}.preferences.salience.{name}"), v);
+        c.at_most(
+            &format!("{f}.preferences.salience.{name}"),
+            v,
+            MAX_WEIGHT,
+            "",
+        );
     }
     let pr = &st.pressure;
     for (name, v) in [
@@ -397,7 +568,7 @@ fn check_state(
         ("restrictions", pr.restrictions),
         ("leverage_erosion", pr.leverage_erosion),
     ] {
-        c.non_negative(&format!("{f}.pressure.{name}"), v);
+        c.at_most(&format!("{f}.pressure.{name}"), v, MAX_WEIGHT, "");
     }
     c.probability(&format!("{f}.pressure.smoothing"), pr.smoothing);
     c.probability(&format!("{f}.initial_trust"), st.initial_trust);
@@ -418,12 +589,11 @@ fn check_state(
         {
             c.fail(&g, format!("material `{}` is supplied by `{}`, not `{}`: only its supplier can control its export", m.id, m.supplier, st.code));
         }
-        c.dist(&format!("{g}.review_lag"), &ec.review_lag, false);
-        c.positive(&format!("{g}.validity_weeks"), ec.validity_weeks);
-        c.weeks(&format!("{g}.validity_weeks"), ec.validity_weeks);
-        c.weeks(&format!("{g}.validity_range.1"), ec.validity_range.1);
+        c.dist(&format!("{g}.review_lag"), &ec.review_lag, MAX_WEEKS);
+        c.positive_weeks(&format!("{g}.validity_weeks"), ec.validity_weeks);
         let (lo, hi) = ec.validity_range;
-        c.positive(&format!("{g}.validity_range.0"), lo);
+        c.positive_weeks(&format!("{g}.validity_range.0"), lo);
+        c.positive_weeks(&format!("{g}.validity_range.1"), hi);
         if lo > hi {
             c.fail(
                 format!("{g}.validity_range"),
@@ -449,7 +619,12 @@ fn check_state(
             ec.extraterritorial_share,
         );
         c.weeks(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
-        c.positive(&format!("{g}.licence_headroom"), ec.licence_headroom);
+        c.positive_at_most(
+            &format!("{g}.licence_headroom"),
+            ec.licence_headroom,
+            MAX_HEADROOM,
+            " times the demand",
+        );
         c.probability(&format!("{g}.trust_weight"), ec.trust_weight);
         c.probability(&format!("{g}.breakdown_penalty"), ec.breakdown_penalty);
     }
@@ -478,16 +653,31 @@ fn check_state(
             );
         }
         c.probability(&format!("{g}.level"), r.level);
-        c.non_negative(&format!("{g}.value_to_target"), r.value_to_target);
-        c.non_negative(&format!("{g}.security_cost"), r.security_cost);
+        c.at_most(
+            &format!("{g}.value_to_target"),
+            r.value_to_target,
+            MAX_WEIGHT,
+            "",
+        );
+        c.at_most(
+            &format!("{g}.security_cost"),
+            r.security_cost,
+            MAX_WEIGHT,
+            "",
+        );
     }
     for p in &st.substitution {
         let g = format!("{f}.substitution[{}]", p.name);
         c.known(&format!("{g}.material"), "material", &p.material, materials);
-        c.non_negative(&format!("{g}.capacity"), p.capacity);
+        c.at_most(
+            &format!("{g}.capacity"),
+            p.capacity,
+            MAX_FLOW,
+            " kg per week",
+        );
         c.weeks(&format!("{g}.lead_weeks"), p.lead_weeks);
         c.weeks(&format!("{g}.ramp_weeks"), p.ramp_weeks);
-        c.non_negative(&format!("{g}.cost"), p.cost);
+        c.at_most(&format!("{g}.cost"), p.cost, MAX_USD, " USD");
         c.probability(&format!("{g}.political_cost"), p.political_cost);
         match p.start {
             StartRule::Scheduled { week } => c.weeks(&format!("{g}.start.week"), week),
@@ -504,16 +694,23 @@ fn check_state(
             &sp.material,
             materials,
         );
-        c.non_negative(&format!("{g}.quantity"), sp.quantity);
-        c.non_negative(
+        c.at_most(&format!("{g}.quantity"), sp.quantity, MAX_STOCK, " kg");
+        c.at_most(
             &format!("{g}.max_release_per_week"),
             sp.max_release_per_week,
+            MAX_FLOW,
+            " kg per week",
         );
     }
     for (i, o) in st.other_supply.iter().enumerate() {
         let g = format!("{f}.other_supply[{i}]");
         c.known(&format!("{g}.material"), "material", &o.material, materials);
-        c.non_negative(&format!("{g}.capacity"), o.capacity);
+        c.at_most(
+            &format!("{g}.capacity"),
+            o.capacity,
+            MAX_FLOW,
+            " kg per week",
+        );
     }
 }
 
@@ -526,12 +723,10 @@ fn end_use_field(e: EndUse) -> &'static str {
 }
 
 fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
-    c.positive("negotiation.deadline_weeks", n.deadline_weeks);
-    c.weeks("negotiation.deadline_weeks", n.deadline_weeks);
+    c.positive_weeks("negotiation.deadline_weeks", n.deadline_weeks);
     c.weeks("negotiation.cooldown_weeks", n.cooldown_weeks);
-    c.weeks("negotiation.term_weeks", n.term_weeks);
+    c.positive_weeks("negotiation.term_weeks", n.term_weeks);
     c.probability("negotiation.breakdown_probability", n.breakdown_probability);
-    c.positive("negotiation.term_weeks", n.term_weeks);
     c.probability("negotiation.trust_gain", n.trust_gain);
     c.probability("negotiation.defection_trust_loss", n.defection_trust_loss);
     c.probability("negotiation.breakdown_trust_loss", n.breakdown_trust_loss);
@@ -545,6 +740,7 @@ fn check_event(
     states: &HashSet<&str>,
     materials: &HashSet<&str>,
 ) {
+    c.weeks(&format!("{f}.week"), e.week as f64);
     let control = |c: &mut Checker, state: &str, material: &str| {
         c.known(&format!("{f}.action.state"), "state", state, states);
         c.known(

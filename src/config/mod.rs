@@ -6,6 +6,7 @@ mod overrides;
 mod run;
 mod scenario;
 mod sweep;
+mod whole;
 
 pub use check::{check_dist, check_run, check_scenario};
 pub use overrides::apply_overrides;
@@ -62,6 +63,88 @@ pub fn parse_ron<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
     Ok(value)
 }
 
+/// Line and column at which element `index` of the list in field `field` of
+/// the top-level struct in `text` starts. RON gives no positions to values
+/// read without error, so the text is read again, failing on purpose at that
+/// element: the reader's position then is the element's.
+fn list_entry_position(
+    text: &str,
+    name: &'static str,
+    field: &str,
+    index: usize,
+) -> Option<(usize, usize)> {
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess};
+    use std::fmt;
+
+    struct Here;
+    impl<'de> DeserializeSeed<'de> for Here {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+            Err(de::Error::custom("here"))
+        }
+    }
+    /// The `index`-th element of a list.
+    struct Element(usize);
+    impl<'de> DeserializeSeed<'de> for Element {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> de::Visitor<'de> for Element {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            for _ in 0..self.0 {
+                seq.next_element::<IgnoredAny>()?;
+            }
+            seq.next_element_seed(Here).map(|_| ())
+        }
+    }
+    /// A field name.
+    struct Key(String);
+    impl<'de> serde::Deserialize<'de> for Key {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+            struct V;
+            impl de::Visitor<'_> for V {
+                type Value = Key;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                    Ok(Key(v.to_owned()))
+                }
+            }
+            d.deserialize_identifier(V)
+        }
+    }
+    struct Fields<'a>(&'a str, usize);
+    impl<'de> de::Visitor<'de> for Fields<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a struct")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(Key(key)) = map.next_key()? {
+                if key == self.0 {
+                    return map.next_value_seed(Element(self.1));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = ron::Deserializer::from_str(text).ok()?;
+    let code = de
+        .deserialize_struct(name, &[], Fields(field, index))
+        .err()?;
+    // the element's start: where the reader stood, whitespace skipped
+    let end = de.span_error(code).span.end;
+    Some((end.line, end.col))
+}
+
 /// Loads and checks a scenario file (no overrides).
 pub fn load_scenario(path: &Path) -> Result<Scenario> {
     let scenario: Scenario = parse_ron(path, &read_file(path)?)?;
@@ -113,8 +196,14 @@ pub struct RunOverrides {
 }
 
 /// Loads a run file and its model, applies overrides, checks everything.
+///
+/// The run file's `set` entries are applied one at a time, so that an entry
+/// that cannot be applied, or that leaves the scenario invalid, is named by
+/// its line and column in the run file; the command line's `--set` come
+/// after them and are named as `--set`.
 pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun> {
-    let mut run = load_run_config(config_path)?;
+    let text = read_file(config_path)?;
+    let mut run: RunConfig = parse_ron(config_path, &text)?;
     if let Some(seed) = cli.seed {
         run.seed = seed;
     }
@@ -143,18 +232,40 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         });
     }
     let raw: Scenario = parse_ron(&model_path, &read_file(&model_path)?)?;
+    // The scenario after each of the run file's entries: stages[i + 1] after set[i].
+    let entry_at = |i: usize| list_entry_position(&text, "RunConfig", "set", i).unwrap_or((0, 0));
+    let mut stages = vec![raw];
+    for (i, assignment) in run.set.iter().enumerate() {
+        let last = stages.last().expect("the model").clone();
+        let next = apply_overrides(last, std::slice::from_ref(assignment)).map_err(|e| {
+            let (line, column) = entry_at(i);
+            let message = match e {
+                Error::Override { message, .. } => message,
+                other => other.to_string(),
+            };
+            Error::Parse {
+                path: config_path.to_path_buf(),
+                line,
+                column,
+                field: format!("set[{i}]"),
+                message: format!("`{assignment}`: {message}"),
+            }
+        })?;
+        stages.push(next);
+    }
+    let scenario = apply_overrides(stages.last().expect("the model").clone(), &cli.set)?;
+    let problems = check_scenario(&scenario);
+    if !problems.is_empty() {
+        return Err(invalid_run(
+            config_path,
+            &model_path,
+            (&run.set, &cli.set),
+            &stages,
+            problems,
+            entry_at,
+        ));
+    }
     let overrides: Vec<String> = run.set.iter().chain(&cli.set).cloned().collect();
-    let scenario = apply_overrides(raw, &overrides)?;
-    let shown = if overrides.is_empty() {
-        model_path.clone()
-    } else {
-        PathBuf::from(format!(
-            "{} (with --set {})",
-            model_path.display(),
-            overrides.join(" --set ")
-        ))
-    };
-    invalid_unless_empty(&shown, check_scenario(&scenario))?;
     let name = config_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -167,6 +278,64 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         scenario,
         overrides,
     })
+}
+
+/// The error of a run whose scenario, with its overrides, is invalid. Each
+/// problem is laid at the door of the override after which it appeared and
+/// stayed: the model's own (present before any override), the run file's
+/// entry `set[i]`, or the command line's `--set`. Problems of run file
+/// entries name the run file, the entry's line and column; without any, the
+/// model file is named (with the command line's overrides) as before.
+fn invalid_run(
+    config_path: &Path,
+    model_path: &Path,
+    (run_set, cli_set): (&[String], &[String]),
+    stages: &[Scenario],
+    problems: Vec<crate::error::Problem>,
+    entry_at: impl Fn(usize) -> (usize, usize),
+) -> Error {
+    let checked: Vec<Vec<crate::error::Problem>> = stages.iter().map(check_scenario).collect();
+    let model = if cli_set.is_empty() {
+        model_path.display().to_string()
+    } else {
+        format!(
+            "{} (with --set {})",
+            model_path.display(),
+            cli_set.join(" --set ")
+        )
+    };
+    let (mut entries, mut others) = (Vec::new(), Vec::new());
+    for p in problems {
+        // the first stage from which on the problem is there throughout
+        let since = (0..checked.len())
+            .rev()
+            .take_while(|&j| checked[j].contains(&p))
+            .last();
+        match since {
+            Some(j) if j > 0 => {
+                let (line, column) = entry_at(j - 1);
+                entries.push(crate::error::Problem {
+                    field: format!("set[{}]", j - 1),
+                    message: format!("line {line}, column {column}: `{}`: {p}", run_set[j - 1]),
+                });
+            }
+            _ => others.push(p),
+        }
+    }
+    if entries.is_empty() {
+        return Error::Invalid {
+            path: PathBuf::from(model),
+            problems: others,
+        };
+    }
+    entries.extend(others.into_iter().map(|p| crate::error::Problem {
+        field: p.field,
+        message: format!("{} (in {model})", p.message),
+    }));
+    Error::Invalid {
+        path: config_path.to_path_buf(),
+        problems: entries,
+    }
 }
 
 /// Which kind of file `validate` was given.

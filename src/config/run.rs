@@ -9,21 +9,21 @@ use serde::{Deserialize, Serialize};
 pub struct RunConfig {
     /// Path of the scenario file, relative to this file's folder.
     pub model: String,
-    /// Weeks to simulate. Default 104.
-    #[serde(default = "default_weeks")]
+    /// Weeks to simulate, in [1, 5200]. Default 104.
+    #[serde(default = "default_weeks", deserialize_with = "super::whole::whole")]
     pub weeks: u32,
     /// Date of week 0, ISO 8601. Default "2025-04-04".
     #[serde(default = "default_start")]
     pub start_date: String,
-    /// Seed of every random stream. Default 1.
-    #[serde(default = "default_seed")]
+    /// Seed of every random stream, any whole number in [0, 2^64 - 1]. Default 1.
+    #[serde(default = "default_seed", deserialize_with = "super::whole::whole")]
     pub seed: u64,
     /// Output folder. Default `out/<config file name>` (relative to the
     /// working directory).
     #[serde(default)]
     pub out: Option<String>,
-    /// Worker threads for the firm systems; 0 = one per core. Default 1.
-    #[serde(default = "default_threads")]
+    /// Worker threads for the firm systems, in [0, 1024]; 0 = one per core. Default 1.
+    #[serde(default = "default_threads", deserialize_with = "super::whole::whole")]
     pub threads: usize,
     /// Overrides applied to the scenario, `dotted.path=RON value`, same as `--set`.
     #[serde(default)]

@@ -26,8 +26,9 @@ pub struct Scenario {
     /// Generated firm populations, drawn from distributions at build time.
     #[serde(default)]
     pub populations: Vec<PopulationDef>,
-    /// Multiplies every population's `count` (rounded). Default 1.0; use it
-    /// to scale the world: `--set population_scale=100`.
+    /// Multiplies every population's `count` (rounded), in [0, 5e7]; the
+    /// scenario may have at most 5e7 firms in all. Default 1.0; use it to
+    /// scale the world: `--set population_scale=100`.
     #[serde(default = "one")]
     pub population_scale: f64,
     /// Supply-side settings shared by all firms.
@@ -56,7 +57,8 @@ pub struct Material {
     pub unit: String,
     /// Code of the state that supplies the bulk of it and may control its export.
     pub supplier: String,
-    /// Price, USD per unit, used for supplier revenue. Default 60.
+    /// Price, USD per unit, used for supplier revenue, in [0, 1e12] (above any
+    /// material's price). Default 60.
     #[serde(default = "default_price")]
     pub price_per_unit: f64,
 }
@@ -125,7 +127,7 @@ pub struct StateDef {
     /// How domestic pressure forms.
     #[serde(default)]
     pub pressure: PressureParams,
-    /// Initial trust in every other state, 0..1. Default 0.5.
+    /// Initial trust in every other state, in [0, 1]. Default 0.5.
     #[serde(default = "half")]
     pub initial_trust: f64,
     /// Export controls this state holds, one per material it supplies.
@@ -156,20 +158,21 @@ fn half() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Preferences {
-    /// Concession strategy (Faratin et al. 1998). Default `Boulware(e: 0.5)`.
+    /// Concession strategy (Faratin et al. 1998): `Boulware(e)` with e in
+    /// (0, 1), `Linear`, or `Conceder(e)` with e in (1, 100]. Default `Boulware(e: 0.5)`.
     pub concession: Concession,
-    /// Weekly discount factor, 0..1: an offer is accepted when it is worth at
+    /// Weekly discount factor, in [0, 1]: an offer is accepted when it is worth at
     /// least this times the side's own next target. Default 0.98.
     pub discount: f64,
-    /// Smoothed pressure at which this state opens talks, 0..1. Default 0.3.
+    /// Smoothed pressure at which this state opens talks, in [0, 1]. Default 0.3.
     pub open_threshold: f64,
     /// How strongly pressure raises the weight of what the state asks for:
-    /// weight = salience x (1 + pressure_gain x pressure). Default 2.0.
+    /// weight = salience x (1 + pressure_gain x pressure), in [0, 1000]. Default 2.0.
     pub pressure_gain: f64,
-    /// Utility a defection must gain (0..1 scale) before the state defects. Default 0.25.
+    /// Utility a defection must gain (0..1 scale) before the state defects, in [0, 1]. Default 0.25.
     pub reputation_cost: f64,
     /// Salience of the supply issues (to a consumer: what it gains; to a
-    /// supplier: what it gives up). Each >= 0.
+    /// supplier: what it gives up). Each in [0, 1000].
     pub salience: SupplySalience,
 }
 
@@ -190,13 +193,13 @@ impl Default for Preferences {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SupplySalience {
-    /// Civilian approval rate. Default 1.0.
+    /// Civilian approval rate, in [0, 1000]. Default 1.0.
     pub civilian_approval: f64,
-    /// Licence validity. Default 0.3.
+    /// Licence validity, in [0, 1000]. Default 0.3.
     pub licence_validity: f64,
-    /// General licences for civilian users. Default 0.4.
+    /// General licences for civilian users, in [0, 1000]. Default 0.4.
     pub general_licence: f64,
-    /// Suspension of expanded (extraterritorial) controls. Default 0.3.
+    /// Suspension of expanded (extraterritorial) controls, in [0, 1000]. Default 0.3.
     pub suspend_expanded: f64,
 }
 
@@ -216,11 +219,11 @@ impl Default for SupplySalience {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Concession {
-    /// e < 1: holds out, concedes late.
+    /// e in (0, 1): holds out, concedes late.
     Boulware { e: f64 },
     /// e = 1.
     Linear,
-    /// e > 1: concedes early.
+    /// e in (1, 100]: concedes early.
     Conceder { e: f64 },
 }
 
@@ -234,23 +237,23 @@ impl Concession {
 }
 
 /// Weights of the terms of a state's domestic pressure (each term is 0..1;
-/// pressure = min(1, weighted sum)).
+/// pressure = min(1, weighted sum)). Each weight is in [0, 1000].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PressureParams {
-    /// Lost civilian output share, weighted by jobs x political weight. Default 1.0.
+    /// Lost civilian output share, weighted by jobs x political weight, in [0, 1000]. Default 1.0.
     pub lost_output: f64,
-    /// Readiness gap: share of military capacity idle. Default 0.6.
+    /// Readiness gap: share of military capacity idle, in [0, 1000]. Default 0.6.
     pub readiness: f64,
-    /// Material shortage share (stands for price). Default 0.3.
+    /// Material shortage share (stands for price), in [0, 1000]. Default 0.3.
     pub price: f64,
-    /// Lost export revenue share (as a supplier). Default 0.6.
+    /// Lost export revenue share (as a supplier), in [0, 1000]. Default 0.6.
     pub lost_revenue: f64,
-    /// Restrictions faced, value-weighted level (as a target). Default 0.3.
+    /// Restrictions faced, value-weighted level (as a target), in [0, 1000]. Default 0.3.
     pub restrictions: f64,
-    /// Erosion of leverage: consumers' substitution share (as a supplier). Default 0.5.
+    /// Erosion of leverage: consumers' substitution share (as a supplier), in [0, 1000]. Default 0.5.
     pub leverage_erosion: f64,
-    /// Exponential smoothing weight of the newest week, 0..1. Default 0.3.
+    /// Exponential smoothing weight of the newest week, in [0, 1]. Default 0.3.
     pub smoothing: f64,
 }
 
@@ -279,15 +282,17 @@ pub struct ExportControlDef {
     pub active: bool,
     /// Whether a licence is required, per end use.
     pub licence_required: PerEndUse<bool>,
-    /// Weeks from application to decision.
+    /// Weeks from application to decision, values in [0, 10000].
     pub review_lag: Dist,
-    /// Weeks a granted licence is valid. Default 26.
+    /// Weeks a granted licence is valid, in (0, 10000] and within
+    /// `validity_range`. Default 26.
     #[serde(default = "default_validity")]
     pub validity_weeks: f64,
-    /// Range of validity a negotiation may agree, weeks. Default (4, 52).
+    /// Range of validity a negotiation may agree, weeks: (min, max), each in
+    /// (0, 10000], min <= max. Default (4, 52).
     #[serde(default = "default_validity_range")]
     pub validity_range: (f64, f64),
-    /// Probability that a decided application is approved, per end use, 0..1.
+    /// Probability that a decided application is approved, per end use, each in [0, 1].
     pub approval: PerEndUse<f64>,
     /// Military end users denied outright.
     #[serde(default)]
@@ -298,20 +303,20 @@ pub struct ExportControlDef {
     /// Extraterritorial reach: third-country supply with controlled content needs licences.
     #[serde(default)]
     pub extraterritorial: bool,
-    /// Share of third-country (ally) supply cut while extraterritorial reach is on, 0..1. Default 0.3.
+    /// Share of third-country (ally) supply cut while extraterritorial reach is on, in [0, 1]. Default 0.3.
     #[serde(default = "default_reach_share")]
     pub extraterritorial_share: f64,
-    /// Weeks a denied firm waits before it may apply again. Default 4.
+    /// Weeks a denied firm waits before it may apply again, in [0, 10000]. Default 4.
     #[serde(default = "default_reapply")]
     pub reapply_weeks: f64,
-    /// Licensed kg/week as a multiple of the firm's supplier-sourced demand. Default 1.5.
+    /// Licensed kg/week as a multiple of the firm's supplier-sourced demand, in (0, 1000]. Default 1.5.
     #[serde(default = "default_headroom")]
     pub licence_headroom: f64,
     /// How much trust in the applicant's home state counts: approval x
-    /// (1 - trust_weight + trust_weight x trust). 0..1. Default 0.5.
+    /// (1 - trust_weight + trust_weight x trust), in [0, 1]. Default 0.5.
     #[serde(default = "half")]
     pub trust_weight: f64,
-    /// Approval multiplier cut while talks with the applicant's state are broken down, 0..1. Default 0.5.
+    /// Approval multiplier cut while talks with the applicant's state are broken down, in [0, 1]. Default 0.5.
     #[serde(default = "half")]
     pub breakdown_penalty: f64,
 }
@@ -339,11 +344,11 @@ pub struct TrackingDef {
     /// In force at week 0 (a timeline event can switch it on).
     #[serde(default)]
     pub active: bool,
-    /// Probability a diverting firm is detected in a week, 0..1.
+    /// Probability a diverting firm is detected in a week, in [0, 1].
     pub detection_probability: f64,
-    /// Weeks a detected firm is blacklisted.
+    /// Weeks a detected firm is blacklisted, in [0, 10000].
     pub blacklist_weeks: f64,
-    /// Fall in the state's trust in the firm's home state per detection, 0..1.
+    /// Fall in the state's trust in the firm's home state per detection, in [0, 1].
     pub trust_penalty: f64,
 }
 
@@ -355,11 +360,11 @@ pub struct TechRestrictionDef {
     pub sector: String,
     /// Code of the target state.
     pub target: String,
-    /// Restriction level at week 0, 0..1.
+    /// Restriction level at week 0, in [0, 1].
     pub level: f64,
-    /// Value of full access to the target (its salience in talks), >= 0.
+    /// Value of full access to the target (its salience in talks), in [0, 1000].
     pub value_to_target: f64,
-    /// Security cost to the restricting state of lifting it fully, >= 0.
+    /// Security cost to the restricting state of lifting it fully, in [0, 1000].
     pub security_cost: f64,
 }
 
@@ -369,16 +374,17 @@ pub struct TechRestrictionDef {
 pub struct SubstitutionDef {
     pub name: String,
     pub material: String,
-    /// Capacity at full ramp, kg/week.
+    /// Capacity at full ramp, kg/week, in [0, 1e12] (above world output of
+    /// any material).
     pub capacity: f64,
-    /// Weeks from start until the first output.
+    /// Weeks from start until the first output, in [0, 10000].
     pub lead_weeks: f64,
-    /// Weeks from first output to full capacity (linear ramp).
+    /// Weeks from first output to full capacity (linear ramp), in [0, 10000].
     pub ramp_weeks: f64,
-    /// Cost, USD (documentation only: not yet used in decisions or output).
+    /// Cost, USD, in [0, 1e15] (documentation only: not yet used in decisions or output).
     #[serde(default)]
     pub cost: f64,
-    /// Political cost 0..1: a triggered program starts only when pressure
+    /// Political cost in [0, 1]: a triggered program starts only when pressure
     /// exceeds both its trigger and this cost.
     #[serde(default)]
     pub political_cost: f64,
@@ -389,9 +395,9 @@ pub struct SubstitutionDef {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum StartRule {
-    /// In the given week.
+    /// In the given week, in [0, 10000].
     Scheduled { week: f64 },
-    /// In the first week the owner's smoothed pressure reaches the threshold.
+    /// In the first week the owner's smoothed pressure reaches the threshold, in [0, 1].
     Pressure { threshold: f64 },
 }
 
@@ -400,9 +406,9 @@ pub enum StartRule {
 #[serde(deny_unknown_fields, rename = "Stockpile")]
 pub struct StockpileDef {
     pub material: String,
-    /// Quantity at week 0, kg.
+    /// Quantity at week 0, kg, in [0, 1e15].
     pub quantity: f64,
-    /// Most it releases in a week, kg.
+    /// Most it releases in a week, kg, in [0, 1e12].
     pub max_release_per_week: f64,
     /// Who may draw on it. Default MilitaryOnly.
     #[serde(default)]
@@ -424,7 +430,7 @@ pub enum ReleaseRule {
 #[serde(deny_unknown_fields, rename = "OtherSupply")]
 pub struct OtherSupplyDef {
     pub material: String,
-    /// kg/week available to this state's firms from non-supplier sources.
+    /// kg/week available to this state's firms from non-supplier sources, in [0, 1e12].
     pub capacity: f64,
 }
 
@@ -432,11 +438,12 @@ pub struct OtherSupplyDef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SupplyParams {
-    /// Weeks over which a firm closes the gap to its target inventory. Default 4.
+    /// Weeks over which a firm closes the gap to its target inventory, in
+    /// [0.1, 10000]. Default 4.
     pub restock_weeks: f64,
     /// How non-supplier capacity is shared. Default MilitaryFirst.
     pub priority: PriorityRule,
-    /// Share of a diverting firm's supplier receipts it diverts, 0..1. Default 0.3.
+    /// Share of a diverting firm's supplier receipts it diverts, in [0, 1]. Default 0.3.
     pub diversion_share: f64,
 }
 
@@ -471,21 +478,21 @@ pub struct FirmDef {
     pub sector: String,
     pub end_use: EndUse,
     pub material: String,
-    /// Units of output per week at full capacity.
+    /// Units of output per week at full capacity, in [0, 1e12].
     pub capacity: f64,
-    /// Material per unit of output, kg.
+    /// Material per unit of output, kg, in [0, 1e6].
     pub intensity: f64,
-    /// Share of material bought from the material's supplier state, 0..1.
+    /// Share of material bought from the material's supplier state, in [0, 1].
     pub supplier_share: f64,
-    /// Inventory at week 0 and target, in weeks of full-capacity use.
+    /// Inventory at week 0 and target, in weeks of full-capacity use, in [0, 10000].
     pub inventory_weeks: f64,
-    /// Jobs at full capacity.
+    /// Jobs at full capacity, in [0, 1e10]. Default 0.
     #[serde(default)]
     pub jobs: f64,
-    /// Political weight of the firm's jobs (swing states, unions). Default 1.
+    /// Political weight of the firm's jobs (swing states, unions), in [0, 1000]. Default 1.
     #[serde(default = "one")]
     pub political_weight: f64,
-    /// Weekly probability of diverting receipts to military buyers (dual-use only), 0..1.
+    /// Weekly probability of diverting receipts to military buyers (dual-use only), in [0, 1]. Default 0.
     #[serde(default)]
     pub diversion_propensity: f64,
     /// Names of named tier-1 suppliers whose output limits this firm's (Leontief).
@@ -493,7 +500,8 @@ pub struct FirmDef {
     pub tier1: Vec<String>,
 }
 
-/// A generated population of firms.
+/// A generated population of firms. Its distributions have the ranges of
+/// the named firm's fields (see `Dist` for what that asks of each kind).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Population")]
 pub struct PopulationDef {
@@ -502,21 +510,23 @@ pub struct PopulationDef {
     pub sector: String,
     pub end_use: EndUse,
     pub material: String,
-    /// Number of firms (times `population_scale`).
+    /// Number of firms (times `population_scale`), in [0, 5e7].
+    #[serde(deserialize_with = "super::whole::whole")]
     pub count: u64,
-    /// Units/week.
+    /// Units/week, in [0, 1e12].
     pub capacity: Dist,
-    /// kg/unit.
+    /// kg/unit, in [0, 1e6].
     pub intensity: Dist,
-    /// 0..1.
+    /// In [0, 1].
     pub supplier_share: Dist,
-    /// Weeks of full-capacity use held at week 0.
+    /// Weeks of full-capacity use held at week 0, in [0, 10000].
     pub inventory_weeks: Dist,
-    /// Jobs per firm.
+    /// Jobs per firm, in [0, 1e10].
     pub jobs: Dist,
+    /// Political weight of the jobs, in [0, 1000]. Default `Fixed(value: 1.0)`.
     #[serde(default = "fixed_one")]
     pub political_weight: Dist,
-    /// 0..1 (dual-use only).
+    /// In [0, 1] (dual-use only). Default `Fixed(value: 0.0)`.
     #[serde(default = "fixed_zero")]
     pub diversion_propensity: Dist,
     /// Tier-1 links: each generated firm supplies one firm of the named
@@ -539,9 +549,9 @@ fn fixed_zero() -> Dist {
 pub struct SupplyLink {
     /// Sector of the customers (OEMs).
     pub sector: String,
-    /// Distinct parts per customer; suppliers of one part substitute for
-    /// each other, parts do not (Leontief across parts). Default 10.
-    #[serde(default = "default_parts")]
+    /// Distinct parts per customer, in [1, 65536]; suppliers of one part
+    /// substitute for each other, parts do not (Leontief across parts). Default 10.
+    #[serde(default = "default_parts", deserialize_with = "super::whole::whole")]
     pub parts: u32,
 }
 
@@ -549,7 +559,11 @@ fn default_parts() -> u32 {
     10
 }
 
-/// A distribution for drawing firm attributes (statrs).
+/// A distribution for drawing firm attributes (statrs). Its values must
+/// lie in the field's range: `Fixed`, `Uniform` and `Triangular` inside
+/// it; `Beta` (on 0..1) needs a field that reaches 1; `LogNormal` and `Gamma`
+/// have unbounded tails, so their mean must lie in (0, the field's upper
+/// bound] and their sd between 0.001 and 10 times the mean.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Dist {
@@ -563,7 +577,9 @@ pub enum Dist {
     LogNormal { mean: f64, sd: f64 },
     /// Parametrised by mean and standard deviation.
     Gamma { mean: f64, sd: f64 },
-    /// On 0..1, parametrised by mean and standard deviation.
+    /// On 0..1, parametrised by mean and standard deviation. Both shape
+    /// parameters (a = mean k, b = (1 - mean) k, k = mean (1 - mean) / sd^2 - 1)
+    /// must be in [0.05, 1e6].
     Beta { mean: f64, sd: f64 },
 }
 
@@ -573,21 +589,21 @@ pub enum Dist {
 pub struct NegotiationParams {
     /// Protocol. Default AlternatingOffers.
     pub protocol: ProtocolKind,
-    /// Rounds (weeks) after opening by which talks must conclude. Default 26.
+    /// Rounds (weeks) after opening by which talks must conclude, in (0, 10000]. Default 26.
     pub deadline_weeks: f64,
-    /// Probability talks break down after a rejection, 0..1. Default 0.05.
+    /// Probability talks break down after a rejection, in [0, 1]. Default 0.05.
     pub breakdown_probability: f64,
-    /// Weeks after a breakdown before talks may reopen. Default 8.
+    /// Weeks after a breakdown before talks may reopen, in [0, 10000]. Default 8.
     pub cooldown_weeks: f64,
-    /// Weeks an agreement lasts. Default 52.
+    /// Weeks an agreement lasts, in (0, 10000]. Default 52.
     pub term_weeks: f64,
     /// Reopen talks at once when an agreement expires. Default true.
     pub reopen_on_expiry: bool,
-    /// Trust gained by both sides on agreement, 0..1. Default 0.1.
+    /// Trust gained by both sides on agreement, in [0, 1]. Default 0.1.
     pub trust_gain: f64,
-    /// Trust lost by the victim of a defection in the defector, 0..1. Default 0.3.
+    /// Trust lost by the victim of a defection in the defector, in [0, 1]. Default 0.3.
     pub defection_trust_loss: f64,
-    /// Trust lost by both sides on a breakdown, 0..1. Default 0.05.
+    /// Trust lost by both sides on a breakdown, in [0, 1]. Default 0.05.
     pub breakdown_trust_loss: f64,
 }
 
@@ -619,7 +635,8 @@ pub enum ProtocolKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledEvent {
-    /// Week (tick) at which it happens, from 0.
+    /// Week (tick) at which it happens, in [0, 10000].
+    #[serde(deserialize_with = "super::whole::whole")]
     pub week: u32,
     /// Free label for the output.
     #[serde(default)]
@@ -637,7 +654,7 @@ pub enum EventAction {
         material: String,
         active: bool,
     },
-    /// Set the approval probability for one end use.
+    /// Set the approval probability for one end use (`probability` in [0, 1]).
     SetApproval {
         state: String,
         material: String,
@@ -664,7 +681,7 @@ pub enum EventAction {
     },
     /// Tracking system on or off.
     SetTracking { state: String, active: bool },
-    /// Set a restriction's level (raising or easing it).
+    /// Set a restriction's level (raising or easing it; `level` in [0, 1]).
     SetRestriction {
         state: String,
         target: String,

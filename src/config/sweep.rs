@@ -16,18 +16,23 @@ pub struct SweepConfig {
     /// How design points are chosen. Default FullFactorial.
     #[serde(default)]
     pub design: Design,
-    /// Runs per design point, each with its own seed. Default 1.
-    #[serde(default = "one")]
+    /// Runs per design point, each with its own seed, in [1, 1e8]; design
+    /// points x replicates at most 1e8. Default 1.
+    #[serde(default = "one", deserialize_with = "super::whole::whole")]
     pub replicates: u32,
-    /// Base seed: run seeds are derived from (seed, design point, replicate). Default 1.
-    #[serde(default = "one_u64")]
+    /// Base seed: run seeds are derived from (seed, design point, replicate);
+    /// any whole number in [0, 2^64 - 1]. Default 1.
+    #[serde(default = "one_u64", deserialize_with = "super::whole::whole")]
     pub seed: u64,
     /// Summary columns to compute Sobol indices for (Sobol design only).
     /// Default: every numeric summary column with a value in every run.
     #[serde(default)]
     pub sensitivity: Vec<String>,
-    /// Bootstrap resamples for the Sobol confidence intervals. Default 500.
-    #[serde(default = "default_bootstrap")]
+    /// Bootstrap resamples for the Sobol confidence intervals, in [0, 100000]. Default 500.
+    #[serde(
+        default = "default_bootstrap",
+        deserialize_with = "super::whole::whole"
+    )]
     pub bootstrap: u32,
     /// Output folder. Default `out/<sweep file name>` (relative to the working directory).
     #[serde(default)]
@@ -69,7 +74,8 @@ pub struct AxisDef {
 pub enum AxisValues {
     /// These numbers.
     List(Vec<f64>),
-    /// min, min + step, ... up to max (inclusive, within a millionth of a step).
+    /// min, min + step, ... up to max (inclusive, within a millionth of a
+    /// step); at most 1e6 values.
     Range { min: f64, max: f64, step: f64 },
     /// These RON values, as text: `["Linear", "Conceder(e: 2.0)"]`.
     Choices(Vec<String>),
@@ -85,9 +91,15 @@ pub enum Design {
     /// Every combination of the axes' values (no Distribution axes).
     #[default]
     FullFactorial,
-    /// `samples` points, one per stratum of every axis.
-    LatinHypercube { samples: u32 },
-    /// Saltelli sampling for Sobol indices: `samples` (N) base points give
-    /// N (k + 2) design points for k axes.
-    Sobol { samples: u32 },
+    /// `samples` points (in [1, 1e8]), one per stratum of every axis.
+    LatinHypercube {
+        #[serde(deserialize_with = "super::whole::whole")]
+        samples: u32,
+    },
+    /// Saltelli sampling for Sobol indices: `samples` (N, in [2, 65536])
+    /// base points give N (k + 2) design points for k axes.
+    Sobol {
+        #[serde(deserialize_with = "super::whole::whole")]
+        samples: u32,
+    },
 }

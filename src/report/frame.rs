@@ -1,5 +1,7 @@
 //! A CSV file of an output folder, read whole, with errors that name the
-//! file, the line and the column.
+//! file, the line and the column. Output files write no value as an empty
+//! cell, never NaN or infinity: a cell that reads as one is refused when the
+//! file is read, whatever its column.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -10,6 +12,14 @@ pub struct Frame {
     pub path: PathBuf,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Line of the file on which each row starts (a quoted cell may hold
+    /// line breaks).
+    pub lines: Vec<u64>,
+}
+
+/// Whether `text` reads as a number that is not finite (`NaN`, `inf`, ...).
+fn non_finite(text: &str) -> bool {
+    text.trim().parse::<f64>().is_ok_and(|v| !v.is_finite())
 }
 
 /// An error about `path`.
@@ -18,6 +28,13 @@ pub fn bad(path: &Path, message: impl Into<String>) -> Error {
         path: path.to_path_buf(),
         message: message.into(),
     }
+}
+
+fn not_finite(path: &Path, line: u64, column: &str, text: &str) -> Error {
+    bad(
+        path,
+        format!("line {line}, column `{column}`: `{text}` is not a finite number"),
+    )
 }
 
 /// Reads a file an output folder must have; a missing one is named as such.
@@ -56,7 +73,7 @@ impl Frame {
         if columns.is_empty() || columns == [""] {
             return Err(bad(path, "empty file: no header"));
         }
-        let mut rows = Vec::new();
+        let (mut rows, mut lines) = (Vec::new(), Vec::new());
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
@@ -70,13 +87,35 @@ impl Frame {
                 };
                 bad(path, format!("line {line}: {message}"))
             })?;
+            let line = record.position().map_or(0, |p| p.line());
+            if let Some((c, cell)) = record.iter().enumerate().find(|(_, t)| non_finite(t)) {
+                return Err(not_finite(path, line, &columns[c], cell));
+            }
             rows.push(record.iter().map(str::to_owned).collect());
+            lines.push(line);
         }
         Ok(Frame {
             path: path.to_path_buf(),
             columns,
             rows,
+            lines,
         })
+    }
+
+    /// Numbers written inside the text cells of `column` as `name=value`
+    /// items, separated by `;` or `,` (the transcript's `terms` and `note`),
+    /// must be finite too.
+    pub fn check_embedded_numbers(&self, column: &str) -> Result<()> {
+        let c = self.index(column)?;
+        for (row, cells) in self.rows.iter().enumerate() {
+            let values = cells[c]
+                .split([';', ','])
+                .filter_map(|item| item.split_once('=').map(|(_, v)| v));
+            if let Some(v) = values.into_iter().find(|v| non_finite(v)) {
+                return Err(not_finite(&self.path, self.lines[row], column, v));
+            }
+        }
+        Ok(())
     }
 
     /// Index of column `name`.
@@ -93,16 +132,13 @@ impl Frame {
         if text.is_empty() {
             return Ok(None);
         }
-        // Output files write no value as an empty cell, never NaN or inf.
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Some(v)),
-            _ => Err(bad(
+            _ => Err(not_finite(
                 &self.path,
-                format!(
-                    "line {}, column `{}`: `{text}` is not a finite number",
-                    row + 2,
-                    self.columns[column]
-                ),
+                self.lines[row],
+                &self.columns[column],
+                text,
             )),
         }
     }
@@ -138,21 +174,39 @@ mod tests {
 
     #[test]
     fn reads_numbers_and_names_bad_cells() {
-        let f = frame("a,b,d\n1,2.5,NaN\n,x,inf\n").unwrap();
-        assert_eq!(f.numbers("a").unwrap(), vec![Some(1.0), None]);
+        let f = frame("a,b,d\n1,2.5,x\n,x,\"two\nlines\"\n3,4,5\n").unwrap();
+        assert_eq!(f.numbers("a").unwrap(), vec![Some(1.0), None, Some(3.0)]);
+        assert_eq!(f.lines, [2, 3, 5]);
         let e = f.numbers("b").unwrap_err().to_string();
         assert!(
             e.contains("t.csv: line 3, column `b`: `x` is not a finite number"),
             "{e}"
         );
-        let e = f.numbers("d").unwrap_err().to_string();
-        assert!(e.contains("t.csv: line 2, column `d`: `NaN`"), "{e}");
         assert!(
             f.index("c")
                 .unwrap_err()
                 .to_string()
                 .contains("no column `c`")
         );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_in_any_column() {
+        for (text, expected) in [
+            ("a,b\n1,NaN\n", "line 2, column `b`: `NaN`"),
+            ("a,b\n1,2\n\"x\ny\",inf\n", "line 3, column `b`: `inf`"),
+            ("a,b\n-inf,2\n", "line 2, column `a`: `-inf`"),
+            ("a,b\n1, infinity\n", "line 2, column `b`: ` infinity`"),
+        ] {
+            let e = frame(text).unwrap_err().to_string();
+            assert!(e.contains(&format!("t.csv: {expected}")), "{text:?}: {e}");
+        }
+        // text that merely contains the letters is text
+        assert!(frame("a,b\ninfo,nano\n").is_ok());
+        let f = frame("terms,note\nx=1.000;y=2.5,\"p A=0.3, B=NaN\"\n").unwrap();
+        f.check_embedded_numbers("terms").unwrap();
+        let e = f.check_embedded_numbers("note").unwrap_err().to_string();
+        assert!(e.contains("t.csv: line 2, column `note`: `NaN`"), "{e}");
     }
 
     #[test]

@@ -88,6 +88,9 @@ impl RunData {
         for name in ["week", "track", "event", "actor"] {
             transcript.index(name)?;
         }
+        for name in ["terms", "note"] {
+            transcript.check_embedded_numbers(name)?;
+        }
         Ok(RunData {
             manifest,
             start,

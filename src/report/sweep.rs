@@ -490,6 +490,22 @@ fn check_series(path: &Path, table: &SeriesTable, runs: &Frame) -> Result<()> {
             format!("no weeks of run {r}, an ok run of runs.csv: merge again"),
         ));
     }
+    // A run writes no value as null, never NaN or infinity.
+    for (c, values) in table.values.iter().enumerate() {
+        if let Some((row, v)) = values
+            .iter()
+            .enumerate()
+            .find_map(|(row, v)| v.filter(|v| !v.is_finite()).map(|v| (row, v)))
+        {
+            return Err(bad(
+                path,
+                format!(
+                    "row {row} (run {}, week {}), column `{}`: {v} is not a finite number",
+                    table.run[row], table.week[row], table.columns[c]
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 

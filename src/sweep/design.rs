@@ -7,8 +7,10 @@ use crate::model::dist::Sampler;
 use crate::rng::{self, Stream};
 use rand::RngExt;
 
-/// Most design points a sweep may have.
+/// Most runs (design points x replicates) a sweep may have.
 pub const MAX_POINTS: u64 = 100_000_000;
+/// Most bootstrap resamples of the Sobol intervals.
+pub const MAX_BOOTSTRAP: u32 = 100_000;
 
 /// An axis ready to map a unit number to a value.
 #[derive(Debug, Clone)]
@@ -183,10 +185,16 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
             message: "a sweep needs at least one axis".into(),
         });
     }
-    if cfg.replicates == 0 {
+    if cfg.replicates == 0 || cfg.replicates as u64 > MAX_POINTS {
         problems.push(Problem {
             field: "replicates".into(),
-            message: "must be >= 1".into(),
+            message: format!("must be in 1..={MAX_POINTS}, got {}", cfg.replicates),
+        });
+    }
+    if cfg.bootstrap > MAX_BOOTSTRAP {
+        problems.push(Problem {
+            field: "bootstrap".into(),
+            message: format!("must be at most {MAX_BOOTSTRAP}, got {}", cfg.bootstrap),
         });
     }
     let axes: Vec<Option<Axis>> = cfg
@@ -223,10 +231,10 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
                 .fold(1u64, |acc, n| acc.saturating_mul(n))
         }
         Design::LatinHypercube { samples } => {
-            if samples == 0 {
+            if samples == 0 || samples as u64 > MAX_POINTS {
                 problems.push(Problem {
                     field: "design.samples".into(),
-                    message: "must be >= 1".into(),
+                    message: format!("must be in 1..={MAX_POINTS}, got {samples}"),
                 });
             }
             samples as u64
