@@ -235,6 +235,11 @@ pub fn check_dist(d: &Dist) -> Option<String> {
     }
 }
 
+/// Earliest and latest year of a run's start date (a run of the longest
+/// horizon from the latest start still has dates chrono can represent).
+pub const MIN_YEAR: i32 = 1000;
+pub const MAX_YEAR: i32 = 9999;
+
 /// Checks a run file's own values.
 pub fn check_run(run: &RunConfig) -> Vec<Problem> {
     let mut c = Checker::default();
@@ -244,11 +249,20 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
             format!("must be in 1..={MAX_RUN_WEEKS}, got {}", run.weeks),
         );
     }
-    if chrono::NaiveDate::parse_from_str(&run.start_date, "%Y-%m-%d").is_err() {
-        c.fail(
+    match chrono::NaiveDate::parse_from_str(&run.start_date, "%Y-%m-%d") {
+        Err(_) => c.fail(
             "start_date",
             format!("must be an ISO date YYYY-MM-DD, got `{}`", run.start_date),
-        );
+        ),
+        // Every week's date must be a date: chrono ends in the year 262143.
+        Ok(date) if !(MIN_YEAR..=MAX_YEAR).contains(&chrono::Datelike::year(&date)) => c.fail(
+            "start_date",
+            format!(
+                "must be in the years {MIN_YEAR} to {MAX_YEAR}, got `{}`",
+                run.start_date
+            ),
+        ),
+        Ok(_) => {}
     }
     if run.threads > MAX_THREADS {
         c.fail(

@@ -12,7 +12,7 @@ pub struct RunConfig {
     /// Weeks to simulate, in [1, 5200]. Default 104.
     #[serde(default = "default_weeks", deserialize_with = "super::whole::whole")]
     pub weeks: u32,
-    /// Date of week 0, ISO 8601. Default "2025-04-04".
+    /// Date of week 0, ISO 8601, in the years 1000 to 9999. Default "2025-04-04".
     #[serde(default = "default_start")]
     pub start_date: String,
     /// Seed of every random stream, any whole number in [0, 2^64 - 1]. Default 1.
