@@ -31,3 +31,5 @@ mod report_nan;
 mod run_file;
 #[path = "it/sweep.rs"]
 mod sweep;
+#[path = "it/sweep_axes.rs"]
+mod sweep_axes;

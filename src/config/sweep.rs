@@ -68,7 +68,12 @@ pub struct AxisDef {
     pub values: AxisValues,
 }
 
-/// The values of an axis.
+/// The values of an axis. Before any run, `validate` and `sweep` check the
+/// values against the range of the field they set, each alone on the base
+/// scenario (a distribution at both ends of its support, so it must be
+/// bounded: every numeric field has an upper bound). A design point can
+/// still fail on a mix of values (e.g. validity_weeks outside a varied
+/// validity_range); its runs are recorded as failed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum AxisValues {

@@ -1,7 +1,7 @@
 //! Expansion of a sweep's axes into design points: full factorial, Latin
 //! hypercube, or Saltelli sampling for Sobol indices.
 
-use crate::config::{AxisValues, Design, SweepConfig};
+use crate::config::{AxisValues, Design, Dist, SweepConfig};
 use crate::error::Problem;
 use crate::model::dist::Sampler;
 use crate::rng::{self, Stream};
@@ -17,8 +17,9 @@ pub const MAX_BOOTSTRAP: u32 = 100_000;
 pub enum Axis {
     /// Values as RON text, picked by index.
     Discrete(Vec<String>),
-    /// A distribution, inverted at u.
-    Continuous(Sampler),
+    /// A distribution, inverted at u, with the ends of its support, or the
+    /// name of a distribution unbounded above.
+    Continuous(Sampler, Result<(f64, f64), &'static str>),
 }
 
 impl Axis {
@@ -28,9 +29,29 @@ impl Axis {
             Axis::Discrete(values) => {
                 values[((u * values.len() as f64) as usize).min(values.len() - 1)].clone()
             }
-            Axis::Continuous(s) => fmt_num(s.quantile(u)),
+            Axis::Continuous(s, _) => fmt_num(s.quantile(u)),
         }
     }
+}
+
+/// The ends of a distribution's support, or its name when it is unbounded above.
+fn support(d: &Dist) -> Result<(f64, f64), &'static str> {
+    match *d {
+        Dist::Fixed { value } => Ok((value, value)),
+        Dist::Uniform { min, max } | Dist::Triangular { min, max, .. } => Ok((min, max)),
+        Dist::Beta { .. } => Ok((0.0, 1.0)),
+        Dist::LogNormal { .. } => Err("LogNormal"),
+        Dist::Gamma { .. } => Err("Gamma"),
+    }
+}
+
+/// A value of an axis checked before any run, standing for others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// Where in the axis: `values[2]`, `values, upper end of its support`.
+    pub at: String,
+    /// The value, as RON text.
+    pub value: String,
 }
 
 /// The design points of a sweep, computed on demand from the point index
@@ -69,13 +90,65 @@ impl Plan {
         self.count == 0
     }
 
-    /// Values of axis `a` worth checking before a sweep: every discrete
-    /// value (up to 1000), or two draws of a distribution.
-    pub fn values_to_check(&self, a: usize) -> Vec<String> {
+    /// The values of axis `a` to check against its field before any run,
+    /// or why the axis cannot be. The values one field accepts (the others
+    /// held) form an interval, so numbers are checked at the smallest and
+    /// the largest, and at the first that is not a whole number (for whole
+    /// number fields); a distribution at both ends of its support and at a
+    /// draw that is not whole; other values (`Choices`) each distinct one.
+    /// The cost grows with the distinct choices, not with the design.
+    pub fn probes(&self, a: usize) -> Result<Vec<Probe>, String> {
         match &self.axes[a] {
-            Axis::Discrete(v) => v.iter().take(1000).cloned().collect(),
-            // the median and a value that is not a whole number (integer fields)
-            c @ Axis::Continuous(_) => vec![c.at(0.5), c.at(0.37)],
+            Axis::Discrete(v) => {
+                let numbers: Option<Vec<f64>> = v.iter().map(|t| t.parse().ok()).collect();
+                let mut picked: Vec<usize> = match numbers {
+                    Some(x) => {
+                        let by = |better: fn(f64, f64) -> bool| {
+                            (0..x.len()).fold(0, |b, i| if better(x[i], x[b]) { i } else { b })
+                        };
+                        let mut p = vec![by(|a, b| a < b), by(|a, b| a > b)];
+                        p.extend(x.iter().position(|n| n.fract() != 0.0));
+                        p
+                    }
+                    None => {
+                        let mut seen = std::collections::HashSet::new();
+                        (0..v.len()).filter(|&i| seen.insert(&v[i])).collect()
+                    }
+                };
+                picked.sort_unstable();
+                picked.dedup();
+                Ok(picked
+                    .into_iter()
+                    .map(|i| Probe {
+                        at: format!("values[{i}]"),
+                        value: v[i].clone(),
+                    })
+                    .collect())
+            }
+            Axis::Continuous(_, Err(name)) => Err(format!(
+                "a {name} distribution is unbounded above, and every numeric field has an upper bound (docs/CONFIG.md): use Uniform, Triangular, Beta or Fixed"
+            )),
+            c @ Axis::Continuous(_, Ok((lo, hi))) => {
+                let mut probes = vec![
+                    Probe {
+                        at: "values, lower end of its support".into(),
+                        value: fmt_num(*lo),
+                    },
+                    Probe {
+                        at: "values, upper end of its support".into(),
+                        value: fmt_num(*hi),
+                    },
+                ];
+                // not a whole number unless the support is one point
+                let draw = c.at(0.37);
+                if !probes.iter().any(|p| p.value == draw) {
+                    probes.push(Probe {
+                        at: "values, a draw".into(),
+                        value: draw,
+                    });
+                }
+                Ok(probes)
+            }
         }
     }
 
@@ -171,7 +244,7 @@ fn axis_values(path: &str, values: &AxisValues, problems: &mut Vec<Problem>) -> 
             if let Some(m) = p {
                 return fail(m);
             }
-            Some(Axis::Continuous(Sampler::new(d)))
+            Some(Axis::Continuous(Sampler::new(d), support(d)))
         }
     }
 }
@@ -215,7 +288,7 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
     let count: u64 = match cfg.design {
         Design::FullFactorial => {
             for (a, ax) in cfg.axes.iter().zip(&axes) {
-                if let Some(Axis::Continuous(_)) = ax {
+                if let Some(Axis::Continuous(..)) = ax {
                     problems.push(Problem {
                         field: format!("axes[{}].values", a.path),
                         message: "a Distribution axis needs a LatinHypercube or Sobol design"
@@ -310,7 +383,7 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AxisDef, Dist};
+    use crate::config::AxisDef;
 
     fn sweep(design: Design, axes: Vec<AxisValues>) -> SweepConfig {
         SweepConfig {
@@ -388,6 +461,72 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn probes_stand_for_every_value_at_a_cost_that_does_not_grow_with_the_axis() {
+        let p = plan(&sweep(
+            Design::LatinHypercube { samples: 4 },
+            vec![
+                AxisValues::Range {
+                    min: 0.0,
+                    max: 0.999999,
+                    step: 1e-6,
+                },
+                AxisValues::List(vec![3.0, 1.0, 2.5, 9.0, 1.0]),
+                AxisValues::Choices(vec!["Linear".into(), "A(e: 1.0)".into(), "Linear".into()]),
+                AxisValues::Distribution(Dist::Triangular {
+                    min: 1.0,
+                    mode: 2.0,
+                    max: 4.0,
+                }),
+                AxisValues::Distribution(Dist::Gamma { mean: 1.0, sd: 0.5 }),
+            ],
+        ))
+        .unwrap();
+        let probes = |a| -> Vec<(String, String)> {
+            p.probes(a)
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.at, p.value))
+                .collect()
+        };
+        let pair = |at: &str, v: &str| (at.to_string(), v.to_string());
+        // a million values: the smallest, the first not whole, the largest
+        assert_eq!(
+            probes(0),
+            [
+                pair("values[0]", "0.0"),
+                pair("values[1]", "0.000001"),
+                pair("values[999999]", "0.999999")
+            ]
+        );
+        assert_eq!(
+            probes(1),
+            [
+                pair("values[1]", "1.0"),
+                pair("values[2]", "2.5"),
+                pair("values[3]", "9.0")
+            ]
+        );
+        assert_eq!(
+            probes(2),
+            [pair("values[0]", "Linear"), pair("values[1]", "A(e: 1.0)")]
+        );
+        let t = probes(3);
+        assert_eq!(
+            t[..2],
+            [
+                pair("values, lower end of its support", "1.0"),
+                pair("values, upper end of its support", "4.0")
+            ]
+        );
+        assert!(t[2].1.parse::<f64>().unwrap().fract() != 0.0, "{t:?}");
+        assert!(
+            p.probes(4)
+                .unwrap_err()
+                .contains("Gamma distribution is unbounded above")
+        );
     }
 
     #[test]

@@ -148,23 +148,39 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         });
     }
     let base = config::resolve_run(&base_path, &RunOverrides::default())?;
-    // Every axis path and value kind is checked once before any run.
+    // Every axis value is checked against its field before any run: each
+    // alone on the base scenario (the values standing for the others, see
+    // `Plan::probes`). A point can still fail on a mix of values.
+    let mut problems = Vec::new();
     for (a, p) in plan.paths.iter().enumerate() {
-        for v in plan.values_to_check(a) {
-            config::apply_overrides(base.scenario.clone(), &[format!("{p}={v}")]).map_err(|e| {
-                match e {
-                    Error::Override {
-                        assignment,
-                        message,
-                    } => Error::Override {
-                        assignment: format!("{assignment} (sweep axis in {})", path.display()),
-                        message,
-                    },
-                    other => other,
+        let probes = match plan.probes(a) {
+            Ok(probes) => probes,
+            Err(message) => {
+                problems.push(Problem {
+                    field: format!("axes[{a}].values"),
+                    message,
+                });
+                continue;
+            }
+        };
+        for probe in probes {
+            let field = format!("axes[{a}].{} ({p}={})", probe.at, probe.value);
+            let set = [format!("{p}={}", probe.value)];
+            match config::apply_overrides(base.scenario.clone(), &set) {
+                Err(Error::Override { message, .. }) => problems.push(Problem { field, message }),
+                Err(other) => return Err(other),
+                Ok(scenario) => {
+                    problems.extend(config::check_scenario(&scenario).into_iter().map(|q| {
+                        Problem {
+                            field: field.clone(),
+                            message: q.to_string(),
+                        }
+                    }))
                 }
-            })?;
+            }
         }
     }
+    config::invalid_unless_empty(path, problems)?;
     if !cfg.sensitivity.is_empty() && !matches!(cfg.design, config::Design::Sobol { .. }) {
         return Err(Error::Invalid {
             path: path.to_path_buf(),

@@ -224,9 +224,16 @@ fn merge_refuses_missing_mixed_and_incomplete_shards() {
 #[test]
 fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
+    // Each value is valid alone (validity 26 lies in (4, 30), 40 and 50 in
+    // (4, 52)), two of the six points are not: 40 and 50 with (4, 30).
     let text = std::fs::read_to_string(data("sweep_small.ron"))
         .unwrap()
-        .replace("List([4.0, 8.0, 16.0])", "List([4.0, -8.0, 16.0])")
+        .replace(
+            r#"Axis(path: "negotiation.deadline_weeks", values: List([4.0, 8.0, 16.0])),
+        Axis(path: "states.CN.preferences.concession", values: Choices(["Linear", "Conceder(e: 2.0)"])),"#,
+            r#"Axis(path: "states.CN.export_controls.magnets.validity_weeks", values: List([20.0, 40.0, 50.0])),
+        Axis(path: "states.CN.export_controls.magnets.validity_range", values: Choices(["(4.0, 52.0)", "(4.0, 30.0)"])),"#,
+        )
         .replace(
             "base: \"small_run.ron\"",
             &format!("base: {:?}", data("small_run.ron").to_str().unwrap()),
@@ -241,7 +248,7 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     assert!(
         failed
             .iter()
-            .all(|r| r[5].contains("negotiation.deadline_weeks") && !r[3].is_empty()),
+            .all(|r| r[5].contains("validity_weeks") && !r[3].is_empty()),
         "{:?}",
         failed[0]
     );
