@@ -3,6 +3,8 @@
 #[path = "it/common.rs"]
 mod common;
 
+#[path = "it/bad_input.rs"]
+mod bad_input;
 #[path = "it/browser.rs"]
 mod browser;
 #[path = "it/cli.rs"]
