@@ -124,6 +124,11 @@ impl Shard {
         at(self.index)..at(self.index + 1)
     }
 
+    /// The first shard of a split `count` ways.
+    pub fn with_count(self, count: u64) -> Shard {
+        Shard { index: 0, count }
+    }
+
     pub fn part_name(&self) -> String {
         format!("part-{:05}-of-{:05}.csv", self.index, self.count)
     }
@@ -429,6 +434,16 @@ fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
 /// mark is written (atomically) before `parts/`.
 pub fn claim_folder(p: &Prepared) -> Result<()> {
     claim_folder_for(p, None)
+}
+
+/// Claims the folder for `tasks` shards to come (`--emit-slurm`): refused
+/// where parts of another split are already there.
+pub fn claim_folder_for_tasks(p: &Prepared, tasks: u64) -> Result<()> {
+    let parts = p.out_dir.join("parts");
+    if parts.is_dir() {
+        refuse_other_splits(&parts, Shard::ALL.with_count(tasks))?;
+    }
+    claim_folder(p)
 }
 
 /// [`claim_folder`], checking first, for a shard, what it will append to

@@ -769,6 +769,21 @@ fn cases_sweep() -> Vec<Case> {
             expect: &["--tasks"],
         },
         Case {
+            name: "sweep: --emit-slurm into a sweep run in another split",
+            setup: nothing,
+            args: &[
+                "sweep",
+                "grid.ron",
+                "--out",
+                "merged",
+                "--emit-slurm",
+                "--tasks",
+                "2",
+            ],
+            code: 2,
+            expect: &["part-00000-of-00001.csv", "split 1 way(s)"],
+        },
+        Case {
             name: "sweep: --out through a link loop",
             setup: |d| link_loop(d, "l1"),
             args: &["sweep", "grid.ron", "--out", "l1/x"],
