@@ -36,7 +36,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Worker threads for the firm systems, 0 = one per core (output does not depend on it).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         threads: Option<usize>,
         /// Change a scenario value: dotted.path=RON value, e.g. negotiation.deadline_weeks=20. Repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -52,7 +52,7 @@ enum Command {
         /// Sweep file (configs/sweep_*.ron).
         file: PathBuf,
         /// Worker threads [default: one per core].
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         jobs: Option<usize>,
         /// Output folder [default: out/<sweep name>].
         #[arg(long)]
@@ -68,10 +68,10 @@ enum Command {
         #[arg(long)]
         emit_slurm: bool,
         /// With --emit-slurm: array tasks (shards).
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
         tasks: u32,
         /// With --emit-slurm: CPUs per task.
-        #[arg(long, default_value_t = 2)]
+        #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
         cpus_per_task: u32,
         /// With --emit-slurm: memory per task.
         #[arg(long, default_value = "4G")]

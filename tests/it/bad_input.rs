@@ -411,6 +411,13 @@ fn cases_run() -> Vec<Case> {
             expect: &["--seed"],
         },
         Case {
+            name: "--threads -1",
+            setup: nothing,
+            args: &["run", "run.ron", "--threads", "-1"],
+            code: 2,
+            expect: &["--threads"],
+        },
+        Case {
             name: "--weeks 1.5",
             setup: nothing,
             args: &["run", "run.ron", "--weeks", "1.5"],
@@ -817,6 +824,28 @@ fn cases_sweep() -> Vec<Case> {
             args: &["sweep", "grid.ron", "--out", "new"],
             code: 2,
             expect: &["grid.ron:8:4:", "UTF-8"],
+        },
+        Case {
+            name: "sweep: --jobs -1",
+            setup: nothing,
+            args: &["sweep", "grid.ron", "--out", "new", "--jobs", "-1"],
+            code: 2,
+            expect: &["--jobs"],
+        },
+        Case {
+            name: "sweep: --tasks -1",
+            setup: nothing,
+            args: &[
+                "sweep",
+                "grid.ron",
+                "--out",
+                "new",
+                "--emit-slurm",
+                "--tasks",
+                "-1",
+            ],
+            code: 2,
+            expect: &["--tasks"],
         },
         Case {
             name: "sweep: a shard out of range",
