@@ -162,7 +162,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             Ok(probes) => probes,
             Err(message) => {
                 problems.push(Problem {
-                    field: format!("axes[{a}].values"),
+                    field: format!("axes[{a}].values ({p})"),
                     message,
                 });
                 continue;

@@ -673,7 +673,11 @@ fn cases_sweep() -> Vec<Case> {
             },
             args: &["sweep", "grid.ron", "--out", "new"],
             code: 2,
-            expect: &["grid.ron", "axes[0].values", "unbounded"],
+            expect: &[
+                "grid.ron",
+                "axes[0].values (negotiation.breakdown_probability)",
+                "unbounded",
+            ],
         },
         Case {
             name: "sweep: --out names a regular file",

@@ -111,7 +111,9 @@ fn every_axis_value_is_checked_against_its_field_before_any_run() {
             name: "an unbounded distribution",
             axes: r#"Axis(path: "negotiation.deadline_weeks", values: Distribution(LogNormal(mean: 8.0, sd: 2.0)))"#,
             design: lhs,
-            expect: &["field `axes[0].values`: a LogNormal distribution is unbounded above"],
+            expect: &[
+                "field `axes[0].values (negotiation.deadline_weeks)`: a LogNormal distribution is unbounded above",
+            ],
         },
         Case {
             name: "draws of a distribution on a whole-number field",
