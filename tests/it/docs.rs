@@ -1,5 +1,6 @@
 //! The docs say what the code does: the configuration reference names every
-//! field of the config types; BENCHMARKS.md states the firm's component size.
+//! field of the config types; README lists every summary column;
+//! BENCHMARKS.md states the firm's component size.
 
 use crate::common::root;
 
@@ -43,4 +44,58 @@ fn benchmarks_state_the_component_bytes_per_firm() {
         "BENCHMARKS.md does not state {bytes} B of component data per firm: \
          the firm components changed; measure again (scripts/memory.sh)"
     );
+}
+
+/// README's table of `summary.csv` columns names every column of the
+/// baseline's summary (a patterned name such as `lost_output_<state>_<sector>`
+/// stands for many), and every name in it is a column.
+#[test]
+fn readme_lists_every_summary_column() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("The columns of `summary.csv`")
+        .expect("README has the summary table");
+    let table: Vec<&str> = readme[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| column |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let names: Vec<String> = table
+        .iter()
+        .flat_map(|row| {
+            let first = row.split('|').nth(1).unwrap_or("");
+            first
+                .split(',')
+                .map(|n| n.trim().trim_matches('`').to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let patterns: Vec<regex::Regex> = names
+        .iter()
+        .map(|n| {
+            let body = regex::escape(n).replace("<", "(").replace(">", ")");
+            let body = regex::Regex::new(r"\(([a-z]+)\)")
+                .unwrap()
+                .replace_all(&body, "[A-Za-z0-9_-]+");
+            regex::Regex::new(&format!("^{body}$")).unwrap()
+        })
+        .collect();
+    let run =
+        chokepoint::config::resolve_run(&root().join("configs/baseline.ron"), &Default::default())
+            .unwrap();
+    let mut sim = chokepoint::sim::Simulation::new(&run.scenario, 1, crate::common::start(), 1);
+    let columns = sim.tables().summary.columns;
+    for c in &columns {
+        assert!(
+            patterns.iter().any(|p| p.is_match(c)),
+            "README's summary table lacks `{c}`"
+        );
+    }
+    for (n, p) in names.iter().zip(&patterns) {
+        assert!(
+            columns.iter().any(|c| p.is_match(c)),
+            "README's summary table names `{n}`, which is no column of the baseline's summary"
+        );
+    }
 }
