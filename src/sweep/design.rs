@@ -54,6 +54,10 @@ pub struct Probe {
     pub value: String,
 }
 
+/// Number axes of at most this many values have each value checked before
+/// any run; longer ones (a `Range` of a million steps) their extremes.
+pub const PROBE_ALL: usize = 1000;
+
 /// The design points of a sweep, computed on demand from the point index
 /// (nothing per point is stored, so memory does not grow with the design).
 #[derive(Debug, Clone)]
@@ -91,17 +95,23 @@ impl Plan {
     }
 
     /// The values of axis `a` to check against its field before any run,
-    /// or why the axis cannot be. The values one field accepts (the others
-    /// held) form an interval, so numbers are checked at the smallest and
-    /// the largest, and at the first that is not a whole number (for whole
-    /// number fields); a distribution at both ends of its support and at a
-    /// draw that is not whole; other values (`Choices`) each distinct one.
-    /// The cost grows with the distinct choices, not with the design.
+    /// or why the axis cannot be. A number axis of at most [`PROBE_ALL`]
+    /// values has each checked; a longer one (a fine `Range`) its smallest,
+    /// its largest and its first value that is not whole (for whole-number
+    /// fields), which suffices where the values one field accepts form an
+    /// interval (most fields; not, e.g., a Beta mean with a tiny sd). A
+    /// distribution is checked at both ends of its support and at a draw
+    /// that is not whole; `Choices` each distinct one. The cost grows with
+    /// the axis values, never with the design.
     pub fn probes(&self, a: usize) -> Result<Vec<Probe>, String> {
         match &self.axes[a] {
             Axis::Discrete(v) => {
                 let numbers: Option<Vec<f64>> = v.iter().map(|t| t.parse().ok()).collect();
                 let mut picked: Vec<usize> = match numbers {
+                    // Up to PROBE_ALL values, each is checked: a field's valid
+                    // values need not form one interval (a Beta mean with a
+                    // small sd fails in the middle of 0..1, not at its ends).
+                    Some(_) if v.len() <= PROBE_ALL => (0..v.len()).collect(),
                     Some(x) => {
                         let by = |better: fn(f64, f64) -> bool| {
                             (0..x.len()).fold(0, |b, i| if better(x[i], x[b]) { i } else { b })

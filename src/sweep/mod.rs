@@ -109,7 +109,7 @@ impl Shard {
         let min = get("SLURM_ARRAY_TASK_MIN").map_or(Ok(0), |m| num(&m))?;
         let max =
             get("SLURM_ARRAY_TASK_MAX").map_or(Ok(min + count.saturating_sub(1)), |m| num(&m))?;
-        if max + 1 - min != count {
+        if max.checked_sub(min).and_then(|d| d.checked_add(1)) != Some(count) {
             return Err(Error::Usage(format!(
                 "the SLURM array {min}-{max} has {count} tasks, not a contiguous range: pass --shard K/N explicitly"
             )));
@@ -596,10 +596,16 @@ fn cut_part(path: &Path, rows: u64) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// Complete runs in a part file, and whether a partial row follows them.
-pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool)> {
+/// Complete runs in a part file, whether anything follows them, and whether
+/// that is more than the one unterminated line a kill can leave (then the
+/// part was damaged or edited, not cut short).
+pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool, bool)> {
     let (runs, good_end, len) = scan_part(path, None, &range)?;
-    Ok((runs, good_end < len))
+    let damaged = good_end < len && {
+        let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
+        bytes[good_end as usize..bytes.len().saturating_sub(1)].contains(&b'\n')
+    };
+    Ok((runs, good_end < len, damaged))
 }
 
 /// Runs this shard's runs (or what is left of them) and, for an unsharded

@@ -401,21 +401,21 @@ fn cases_run() -> Vec<Case> {
             setup: nothing,
             args: &["run", "run.ron", "--weeks", "-1"],
             code: 2,
-            expect: &["--weeks"],
+            expect: &["invalid value '-1' for '--weeks"],
         },
         Case {
             name: "--seed -1",
             setup: nothing,
             args: &["run", "run.ron", "--seed", "-1"],
             code: 2,
-            expect: &["--seed"],
+            expect: &["invalid value '-1' for '--seed"],
         },
         Case {
             name: "--threads -1",
             setup: nothing,
             args: &["run", "run.ron", "--threads", "-1"],
             code: 2,
-            expect: &["--threads"],
+            expect: &["invalid value '-1' for '--threads"],
         },
         Case {
             name: "--weeks 1.5",
@@ -609,6 +609,30 @@ fn cases_validate() -> Vec<Case> {
             expect: &["grid.ron", "axes[0]", "detection_probability", "1.5"],
         },
         Case {
+            name: "validate: an axis value valid at its ends but not in the middle",
+            setup: |d| {
+                edit(
+                    d,
+                    "run.ron",
+                    "seed: 7)",
+                    "seed: 7, set: [\"populations.parts.supplier_share=Beta(mean: 0.1, sd: 0.0003)\"])",
+                );
+                edit(
+                    d,
+                    "grid.ron",
+                    "Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))",
+                    "Axis(path: \"populations.parts.supplier_share.Beta.mean\", values: List([0.1, 0.5, 0.9]))",
+                );
+            },
+            args: &["validate", "grid.ron"],
+            code: 2,
+            expect: &[
+                "grid.ron",
+                "axes[0].values[1]",
+                "supplier_share.Beta.mean=0.5",
+            ],
+        },
+        Case {
             name: "validate: an unknown axis path",
             setup: |d| {
                 edit(
@@ -777,7 +801,7 @@ fn cases_sweep() -> Vec<Case> {
                 "0",
             ],
             code: 2,
-            expect: &["--tasks"],
+            expect: &["--tasks and --cpus-per-task must be >= 1"],
         },
         Case {
             name: "sweep: --emit-slurm into a sweep run in another split",
@@ -834,7 +858,7 @@ fn cases_sweep() -> Vec<Case> {
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "new", "--jobs", "-1"],
             code: 2,
-            expect: &["--jobs"],
+            expect: &["invalid value '-1' for '--jobs"],
         },
         Case {
             name: "sweep: --tasks -1",
@@ -849,7 +873,7 @@ fn cases_sweep() -> Vec<Case> {
                 "-1",
             ],
             code: 2,
-            expect: &["--tasks"],
+            expect: &["invalid value '-1' for '--tasks"],
         },
         Case {
             name: "sweep: a shard out of range",
@@ -950,10 +974,7 @@ fn cases_merge() -> Vec<Case> {
         },
         Case {
             name: "merge: an output in a failed row",
-            setup: |d| {
-                set_cell(d, PART0, 1, "status", "failed");
-                set_cell(d, PART0, 1, "agreements", "NaN");
-            },
+            setup: |d| set_cell(d, PART0, 1, "status", "failed"),
             args: &["merge", "shards"],
             code: 2,
             expect: &["part-00000-of-00002.csv:2:", "in a failed run"],
@@ -1000,6 +1021,24 @@ fn cases_merge() -> Vec<Case> {
             args: &["merge", "shards"],
             code: 2,
             expect: &["part-00000-of-00002.csv", "not a plain file"],
+        },
+        Case {
+            name: "merge: a run id edited in the middle of a part",
+            setup: |d| set_cell(d, PART0, 1, "run", "7"),
+            args: &["merge", "shards"],
+            code: 2,
+            expect: &["part-00000-of-00002.csv", "line 2", "not the next run"],
+        },
+        Case {
+            name: "merge: a part with CRLF line ends",
+            setup: |d| {
+                let path = d.join(PART0);
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
+            },
+            args: &["merge", "shards"],
+            code: 2,
+            expect: &["part-00000-of-00002.csv", "line ends"],
         },
         Case {
             name: "merge: a missing shard",
