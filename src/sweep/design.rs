@@ -108,11 +108,11 @@ impl Plan {
             Axis::Discrete(v) => {
                 let numbers: Option<Vec<f64>> = v.iter().map(|t| t.parse().ok()).collect();
                 let mut picked: Vec<usize> = match numbers {
-                    // Up to PROBE_ALL values, each is checked: a field's valid
-                    // values need not form one interval (a Beta mean with a
-                    // small sd fails in the middle of 0..1, not at its ends).
-                    Some(_) if v.len() <= PROBE_ALL => (0..v.len()).collect(),
-                    Some(x) => {
+                    // Up to PROBE_ALL values, each distinct one is checked
+                    // (below): a field's valid values need not form one
+                    // interval (a Beta mean with a small sd fails in the
+                    // middle of 0..1, not at its ends).
+                    Some(x) if v.len() > PROBE_ALL => {
                         let by = |better: fn(f64, f64) -> bool| {
                             (0..x.len()).fold(0, |b, i| if better(x[i], x[b]) { i } else { b })
                         };
@@ -120,7 +120,7 @@ impl Plan {
                         p.extend(x.iter().position(|n| n.fract() != 0.0));
                         p
                     }
-                    None => {
+                    _ => {
                         let mut seen = std::collections::HashSet::new();
                         (0..v.len()).filter(|&i| seen.insert(&v[i])).collect()
                     }
@@ -474,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn probes_stand_for_every_value_at_a_cost_that_does_not_grow_with_the_axis() {
+    fn probes_check_short_axes_whole_and_long_ones_at_their_extremes() {
         let p = plan(&sweep(
             Design::LatinHypercube { samples: 4 },
             vec![
@@ -502,7 +502,8 @@ mod tests {
                 .collect()
         };
         let pair = |at: &str, v: &str| (at.to_string(), v.to_string());
-        // a million values: the smallest, the first not whole, the largest
+        // a million values: the smallest, the first not whole, the largest;
+        // five values: each distinct one
         assert_eq!(
             probes(0),
             [
@@ -514,6 +515,7 @@ mod tests {
         assert_eq!(
             probes(1),
             [
+                pair("values[0]", "3.0"),
                 pair("values[1]", "1.0"),
                 pair("values[2]", "2.5"),
                 pair("values[3]", "9.0")
