@@ -171,7 +171,7 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                 };
                 options.check()?;
                 // The scripts' shards then find the folder claimed by this sweep.
-                sweep::claim_folder_for_tasks(&prepared, u64::from(options.tasks))?;
+                sweep::claim_folder(&prepared, u64::from(options.tasks))?;
                 let name = file
                     .file_stem()
                     .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());

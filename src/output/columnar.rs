@@ -57,16 +57,9 @@ fn column(kind: Kind, rows: &[csv::StringRecord], i: usize) -> ArrayRef {
     }
 }
 
-/// Writes `parquet` from the CSV file `csv` (two streaming passes);
-/// `text` names columns that are text whatever they hold.
-pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path, text: &[&str]) -> Result<()> {
-    crate::output::write_atomic_with(parquet_path, |file| {
-        write_parquet(csv_path, file, parquet_path, text)
-    })
-}
-
-/// Writes into `file` the Parquet form of the CSV file `csv_path`;
-/// `parquet_path` is the name errors give.
+/// Writes into `file` the Parquet form of the CSV file `csv_path` (two
+/// streaming passes); `text` names columns that are text whatever they
+/// hold, and `parquet_path` is the name errors give.
 pub fn write_parquet(
     csv_path: &Path,
     file: &mut std::fs::File,
@@ -162,7 +155,7 @@ mod tests {
         )
         .unwrap();
         let pq = dir.path().join("t.parquet");
-        csv_to_parquet(&csv_path, &pq, &[]).unwrap();
+        crate::output::write_atomic_with(&pq, |f| write_parquet(&csv_path, f, &pq, &[])).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&pq).unwrap()).unwrap();
         let meta = reader.metadata();
         assert_eq!(meta.file_metadata().num_rows(), 2);

@@ -125,27 +125,20 @@ pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<
     staged.commit()
 }
 
-/// Writes a file atomically: into a temporary file beside it, synced, then
-/// renamed over the target.
+/// Writes a file atomically: a [`Staged`] of one file (a temporary file
+/// beside it, synced, then renamed over the target).
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<()> {
-    let tmp = owned::partial_name(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        write(&mut file)?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut staged = Staged::new();
+    staged.write_with(path, write)?;
+    staged.commit()
 }
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| Error::io(path, e)))
+    let mut staged = Staged::new();
+    staged.write(path, bytes)?;
+    staged.commit()
 }

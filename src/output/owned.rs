@@ -106,6 +106,15 @@ pub fn mark_png(png: &[u8]) -> Vec<u8> {
     [&png[..at], &chunk, &png[at..]].concat()
 }
 
+/// A file's first [`MARK_WINDOW`] bytes, where its mark is.
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(MARK_WINDOW as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
 fn in_the_way(path: &Path, message: impl Into<String>) -> Error {
     Error::InTheWay {
         path: path.to_path_buf(),
@@ -200,16 +209,15 @@ impl Owner {
         if !path.is_file() {
             return false;
         }
-        let mut head = Vec::new();
-        let read = std::fs::File::open(&path)
-            .and_then(|f| f.take(MARK_WINDOW as u64).read_to_end(&mut head));
+        let Ok(head) = head(&path) else {
+            return false;
+        };
         let head = String::from_utf8_lossy(&head);
         let text = head.trim_start();
-        read.is_ok()
-            && match self {
-                Owner::Run => text.starts_with("Manifest(") && text.contains("crate_version:"),
-                Owner::Sweep => text.starts_with("SweepManifest(") && text.contains("hash:"),
-            }
+        match self {
+            Owner::Run => text.starts_with("Manifest(") && text.contains("crate_version:"),
+            Owner::Sweep => text.starts_with("SweepManifest(") && text.contains("hash:"),
+        }
     }
 }
 
@@ -277,10 +285,7 @@ pub fn check_file(path: &Path, option: &str) -> Result<()> {
             format!("exists and is not a regular file; {hint}"),
         ));
     }
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MARK_WINDOW as u64).read_to_end(&mut head))
-        .map_err(|e| Error::io(path, e))?;
+    let head = head(path).map_err(|e| Error::io(path, e))?;
     if !Mark::of(path).found_in(&head) {
         return Err(in_the_way(
             path,

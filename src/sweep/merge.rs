@@ -295,25 +295,12 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
                         format!("is `{v}` in a failed run, which has no outputs"),
                     ));
                 }
-                match v.parse::<f64>() {
-                    Ok(x) if x.is_finite() => {}
-                    Ok(_) => {
-                        return Err(problem(
-                            line,
-                            i,
-                            name,
-                            format!("is `{v}`: outputs are finite numbers or empty"),
-                        ));
-                    }
-                    Err(_) => {
-                        return Err(problem(
-                            line,
-                            i,
-                            name,
-                            format!("is `{v}` where a number belongs"),
-                        ));
-                    }
-                }
+                let why = match v.parse::<f64>() {
+                    Ok(x) if x.is_finite() => continue,
+                    Ok(_) => ": outputs are finite numbers or empty",
+                    Err(_) => " where a number belongs",
+                };
+                return Err(problem(line, i, name, format!("is `{v}`{why}")));
             }
             run += 1;
         }
@@ -365,7 +352,8 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         Ok(())
     })?;
 
-    // Which summary columns are numeric (every value in an ok run parses).
+    // Which summary columns have a value in every ok run (all are numeric:
+    // `check_parts` refused any other text).
     let mut reader = csv::Reader::from_path(&runs_tmp)
         .map_err(|e| Error::Output(format!("{}: {e}", runs_path.display())))?;
     let columns: Vec<String> = reader
@@ -375,7 +363,6 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         .map(String::from)
         .collect();
     let first_summary = FIXED_COLUMNS.len() + manifest.axes.len();
-    let mut numeric = vec![true; columns.len()];
     let mut complete = vec![true; columns.len()];
     let (mut runs, mut failed) = (0u64, 0u64);
     for record in reader.records() {
@@ -386,17 +373,12 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
             continue;
         }
         for i in first_summary..columns.len() {
-            let v = &record[i];
-            if v.is_empty() {
+            if record[i].is_empty() {
                 complete[i] = false;
-            } else if v.parse::<f64>().is_err() {
-                numeric[i] = false;
             }
         }
     }
-    let stats_columns: Vec<usize> = (first_summary..columns.len())
-        .filter(|&i| numeric[i])
-        .collect();
+    let stats_columns: Vec<usize> = (first_summary..columns.len()).collect();
 
     // points.csv: per design point and numeric column, over ok replicates.
     let points_path = dir.join("points.csv");

@@ -124,11 +124,6 @@ impl Shard {
         at(self.index)..at(self.index + 1)
     }
 
-    /// The first shard of a split `count` ways.
-    pub fn with_count(self, count: u64) -> Shard {
-        Shard { index: 0, count }
-    }
-
     pub fn part_name(&self) -> String {
         format!("part-{:05}-of-{:05}.csv", self.index, self.count)
     }
@@ -427,28 +422,19 @@ fn csv_bytes<I: IntoIterator<Item = Vec<String>>>(rows: I) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// Claims the sweep's output folder: writes `sweep.ron` unless the folder
-/// already holds the same sweep. A folder with another sweep, a run's
-/// output, or a name the sweep writes that it did not write is refused
-/// (see `output::owned`). Shards of one sweep may claim it at once: the
-/// mark is written (atomically) before `parts/`.
-pub fn claim_folder(p: &Prepared) -> Result<()> {
-    claim_folder_for(p, None)
+/// Claims the sweep's output folder for the shards of a split `count` ways
+/// to come (`--emit-slurm`): writes `sweep.ron` unless the folder already
+/// holds the same sweep. A folder with another sweep, a run's output, parts
+/// of another split, or a name the sweep writes that it did not write is
+/// refused (see `output::owned`). Shards of one sweep may claim it at once:
+/// the mark is written (atomically) before `parts/`.
+pub fn claim_folder(p: &Prepared, count: u64) -> Result<()> {
+    claim_folder_for(p, Shard { index: 0, count }, true)
 }
 
-/// Claims the folder for `tasks` shards to come (`--emit-slurm`): refused
-/// where parts of another split are already there.
-pub fn claim_folder_for_tasks(p: &Prepared, tasks: u64) -> Result<()> {
-    let parts = p.out_dir.join("parts");
-    if parts.is_dir() {
-        refuse_other_splits(&parts, Shard::ALL.with_count(tasks))?;
-    }
-    claim_folder(p)
-}
-
-/// [`claim_folder`], checking first, for a shard, what it will append to
-/// (`Some((shard, resume))`), so that a refused shard writes nothing.
-fn claim_folder_for(p: &Prepared, shard: Option<(Shard, bool)>) -> Result<()> {
+/// [`claim_folder`] for `shard`, checking first what it will append to, so
+/// that a refused shard writes nothing.
+fn claim_folder_for(p: &Prepared, shard: Shard, resume: bool) -> Result<()> {
     let dir = &p.out_dir;
     owned::check_folder(dir, Owner::Sweep, "--out")?;
     let path = dir.join("sweep.ron");
@@ -463,7 +449,7 @@ fn claim_folder_for(p: &Prepared, shard: Option<(Shard, bool)>) -> Result<()> {
         }
     }
     let parts = dir.join("parts");
-    if let (Some((shard, resume)), true) = (shard, parts.is_dir()) {
+    if parts.is_dir() {
         refuse_other_splits(&parts, shard)?;
         let part = parts.join(shard.part_name());
         owned::check_in_place(&part)?;
@@ -512,14 +498,21 @@ fn refuse_other_splits(parts: &Path, shard: Shard) -> Result<()> {
     Ok(())
 }
 
-/// Scans a part file: the number of complete runs in order from
-/// `range.start`, and the byte length they (with the header) take. With
-/// `header`, the file's header must equal it.
-fn scan_part(
-    path: &Path,
-    header: Option<&[String]>,
-    range: &std::ops::Range<u64>,
-) -> Result<(u64, u64, u64)> {
+/// What a scan of a part file found.
+struct Scan {
+    /// Complete runs in order from the shard's first.
+    runs: u64,
+    /// Bytes they (with the header) take.
+    good_end: u64,
+    /// The file's length.
+    len: u64,
+    /// More follows them than the one unterminated line a kill can leave:
+    /// the part was damaged or edited, not cut short.
+    damaged: bool,
+}
+
+/// Scans a part file. With `header`, the file's header must equal it.
+fn scan_part(path: &Path, header: Option<&[String]>, range: &std::ops::Range<u64>) -> Result<Scan> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut reader = raw_reader(&bytes);
     let mut record = csv::StringRecord::new();
@@ -551,12 +544,23 @@ fn scan_part(
         }
         good_end = end;
     }
-    Ok((runs, good_end, bytes.len() as u64))
+    let rest = &bytes[good_end as usize..];
+    Ok(Scan {
+        runs,
+        good_end,
+        len: bytes.len() as u64,
+        damaged: rest.split_last().is_some_and(|(_, r)| r.contains(&b'\n')),
+    })
 }
 
 /// Cuts off a run written only in part and returns how many runs the part holds.
 fn recover_part(path: &Path, header: &[String], range: &std::ops::Range<u64>) -> Result<u64> {
-    let (runs, good_end, len) = scan_part(path, Some(header), range)?;
+    let Scan {
+        runs,
+        good_end,
+        len,
+        ..
+    } = scan_part(path, Some(header), range)?;
     if good_end < len {
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -597,15 +601,10 @@ fn cut_part(path: &Path, rows: u64) -> Result<()> {
 }
 
 /// Complete runs in a part file, whether anything follows them, and whether
-/// that is more than the one unterminated line a kill can leave (then the
-/// part was damaged or edited, not cut short).
+/// the part was damaged or edited (see [`Scan::damaged`]).
 pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool, bool)> {
-    let (runs, good_end, len) = scan_part(path, None, &range)?;
-    let damaged = good_end < len && {
-        let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
-        bytes[good_end as usize..bytes.len().saturating_sub(1)].contains(&b'\n')
-    };
-    Ok((runs, good_end < len, damaged))
+    let scan = scan_part(path, None, &range)?;
+    Ok((scan.runs, scan.good_end < scan.len, scan.damaged))
 }
 
 /// Runs this shard's runs (or what is left of them) and, for an unsharded
@@ -615,7 +614,7 @@ pub fn run_sweep(
     opts: &SweepOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SweepReport> {
-    claim_folder_for(p, Some((opts.shard, opts.resume)))?;
+    claim_folder_for(p, opts.shard, opts.resume)?;
     let range = opts.shard.range(p.manifest.runs);
     let part = p.out_dir.join("parts").join(opts.shard.part_name());
     let resumed = if part.exists() {
