@@ -559,8 +559,18 @@ fn recover_part(path: &Path, header: &[String], range: &std::ops::Range<u64>) ->
         runs,
         good_end,
         len,
-        ..
+        damaged,
     } = scan_part(path, Some(header), range)?;
+    if damaged {
+        // Cutting it would drop the rows after the bad one.
+        return Err(Error::Folder {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {}: a row that is not the next run of this shard (edited, damaged, or with line ends other than \\n), and more rows after it: --resume cuts only a row left half-written by a kill, so it leaves this part as it is",
+                runs + 2
+            ),
+        });
+    }
     if good_end < len {
         let file = std::fs::OpenOptions::new()
             .write(true)

@@ -789,6 +789,19 @@ fn cases_sweep() -> Vec<Case> {
             expect: &["part-00000-of-00002.csv", "hard link"],
         },
         Case {
+            name: "sweep: --resume on a part edited in the middle",
+            setup: |d| set_cell(d, PART0, 1, "run", "7"),
+            args: &[
+                "sweep", "grid.ron", "--out", "shards", "--shard", "0/2", "--resume",
+            ],
+            code: 2,
+            expect: &[
+                "part-00000-of-00002.csv",
+                "line 2",
+                "leaves this part as it is",
+            ],
+        },
+        Case {
             name: "sweep: --emit-slurm with bad options writes nothing",
             setup: nothing,
             args: &[
