@@ -28,10 +28,10 @@ fn bad(dir: &Path, message: String) -> Error {
 /// The shards' part files in order, checked complete and consistent.
 fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> {
     let parts_dir = dir.join("parts");
-    let entries = std::fs::read_dir(&parts_dir).map_err(|e| Error::io(&parts_dir, e))?;
+    let entries = std::fs::read_dir(&parts_dir).map_err(|e| Error::read(&parts_dir, &e))?;
     let mut found: Vec<(Shard, PathBuf)> = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| Error::io(&parts_dir, e))?.path();
+        let path = entry.map_err(|e| Error::read(&parts_dir, &e))?.path();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -330,7 +330,7 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     let mut header: Option<Vec<u8>> = None;
     let runs_tmp = staged.write_with(&runs_path, |out| {
         for (_, path) in &parts {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let file = std::fs::File::open(path).map_err(|e| Error::read(path, &e))?;
             let mut reader = std::io::BufReader::new(file);
             let mut first = Vec::new();
             reader

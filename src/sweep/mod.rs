@@ -513,7 +513,7 @@ struct Scan {
 
 /// Scans a part file. With `header`, the file's header must equal it.
 fn scan_part(path: &Path, header: Option<&[String]>, range: &std::ops::Range<u64>) -> Result<Scan> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
     let mut reader = raw_reader(&bytes);
     let mut record = csv::StringRecord::new();
     let (mut good_end, mut runs, mut width) = (0u64, 0u64, None);
@@ -591,7 +591,7 @@ fn raw_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
 
 /// Cuts a part file back to its header and first `rows` rows.
 fn cut_part(path: &Path, rows: u64) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
     let mut reader = raw_reader(&bytes);
     let mut record = csv::StringRecord::new();
     for _ in 0..=rows {

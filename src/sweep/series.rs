@@ -305,7 +305,7 @@ fn merge_in(
         let mut pending: Vec<RecordBatch> = Vec::new();
         let mut held = 0usize;
         for (_, _, _, path) in &files {
-            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let f = std::fs::File::open(path).map_err(|e| Error::read(path, &e))?;
             let corrupt = |e: parquet::errors::ParquetError| Error::Folder {
                 path: path.clone(),
                 message: format!("not a readable series part (damaged or half-written?): {e}"),
@@ -365,7 +365,7 @@ pub fn read(path: &Path, columns: &[String]) -> Result<SeriesTable> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(bad("missing: the weekly series the sweep file asks for; run `chokepoint merge` on the sweep's folder".into()));
         }
-        Err(e) => return Err(Error::io(path, e)),
+        Err(e) => return Err(Error::read(path, &e)),
     };
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
