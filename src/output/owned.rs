@@ -443,7 +443,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_dropped_stage_leaves_nothing_and_a_commit_renames_in_order() {
+    fn a_dropped_stage_leaves_nothing_and_a_commit_renames_every_file() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
         {
@@ -457,6 +457,7 @@ mod tests {
         s.write(&b, b"2").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), b"1");
+        assert_eq!(std::fs::read(&b).unwrap(), b"2");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 

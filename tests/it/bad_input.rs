@@ -1,4 +1,4 @@
-//! Every bad input, one table: for each case, the exit code, a message that
+//! Every bad input, one table: for each case, exit code 2, a message that
 //! names the file (with line and column where the input has a position)
 //! and the field, no panic, and not one file created, changed or removed
 //! anywhere in the case's folder.
@@ -13,8 +13,6 @@ struct Case {
     /// Changes to the fixture folder before the command.
     setup: fn(&Path),
     args: &'static [&'static str],
-    /// Expected exit code.
-    code: i32,
     /// Fragments the message must contain.
     expect: &'static [&'static str],
 }
@@ -22,7 +20,7 @@ struct Case {
 const RUN: &str = "RunConfig(model: \"model.ron\", weeks: 5, seed: 7)\n";
 const GRID: &str = "Sweep(\n    base: \"run.ron\",\n    axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))],\n    replicates: 2,\n    seed: 11,\n    series: [\"US_pressure\"],\n)\n";
 
-/// The outputs the merge and report cases start from, made once: a run's
+/// The folder every case starts from, made once: the inputs, a run's
 /// folder, a sweep split in two shards (not merged) and a merged sweep.
 fn outputs() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -38,9 +36,6 @@ fn outputs() -> &'static Path {
         ok(&["sweep", "grid.ron", "--out", "shards", "--shard", "0/2"]);
         ok(&["sweep", "grid.ron", "--out", "shards", "--shard", "1/2"]);
         ok(&["sweep", "grid.ron", "--out", "merged"]);
-        for f in ["model.ron", "run.ron", "grid.ron"] {
-            std::fs::remove_file(d.join(f)).unwrap();
-        }
         tmp
     })
     .path()
@@ -96,12 +91,11 @@ fn check(case: &Case) -> Result<(), String> {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     copy_tree(outputs(), d);
-    write_inputs(d);
     (case.setup)(d);
     let before = tree(d);
     let out = chokepoint(d, case.args);
     let err = stderr(&out);
-    if out.status.code() != Some(case.code) {
+    if out.status.code() != Some(2) {
         return Err(format!("exit code {:?}; stderr: {err}", out.status.code()));
     }
     if err.contains("panicked") {
@@ -109,6 +103,13 @@ fn check(case: &Case) -> Result<(), String> {
     }
     if let Some(f) = case.expect.iter().find(|f| !err.contains(*f)) {
         return Err(format!("`{f}` not in: {err}"));
+    }
+    // `validate` finds what `run` refuses in the run file and its model
+    if case.args == ["run", "run.ron"] {
+        let v = chokepoint(d, &["validate", "run.ron"]);
+        if v.status.code() != Some(2) {
+            return Err(format!("validate: exit code {:?}", v.status.code()));
+        }
     }
     let after = tree(d);
     let changed: Vec<&PathBuf> = before
@@ -118,13 +119,6 @@ fn check(case: &Case) -> Result<(), String> {
         .collect();
     if !changed.is_empty() {
         return Err(format!("files created, changed or removed: {changed:?}"));
-    }
-    // `validate` finds what `run` refuses in the run file and its model
-    if case.args == ["run", "run.ron"] {
-        let v = chokepoint(d, &["validate", "run.ron"]);
-        if v.status.code() != Some(case.code) {
-            return Err(format!("validate: exit code {:?}", v.status.code()));
-        }
     }
     Ok(())
 }
@@ -196,7 +190,6 @@ fn cases_run() -> Vec<Case> {
             name: "malformed scenario",
             setup: |d| edit(d, "model.ron", "name: \"small\",", "name: \"small\",,"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron:3:"],
         },
         Case {
@@ -210,28 +203,24 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron:", "negotiation", "deadline_wekes"],
         },
         Case {
             name: "text where a count goes",
             setup: |d| edit(d, "model.ron", "count: 150", "count: \"many\""),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron:", "populations[0].count"],
         },
         Case {
             name: "float where a count goes",
             setup: |d| edit(d, "model.ron", "count: 150", "count: 150.5"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron:", "populations[0].count"],
         },
         Case {
             name: "negative duration",
             setup: |d| edit(d, "model.ron", "lead_weeks: 10.0", "lead_weeks: -3.0"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &[
                 "model.ron",
                 "states[US].substitution[plant].lead_weeks",
@@ -249,7 +238,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &[
                 "model.ron",
                 "states[CN].tracking.detection_probability",
@@ -267,7 +255,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["populations[parts].home", "unknown state `EU`"],
         },
         Case {
@@ -281,42 +268,36 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron", "materials[magnets].price_per_unit", "at most"],
         },
         Case {
             name: "a capacity of 1e308",
             setup: |d| edit(d, "model.ron", "capacity: 1000.0", "capacity: 1e308"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron", "firms[OEM].capacity", "at most"],
         },
         Case {
             name: "missing model",
             setup: |d| write(d, "run.ron", "RunConfig(model: \"nowhere.ron\")"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron", "model", "nowhere.ron", "does not exist"],
         },
         Case {
             name: "missing run file",
             setup: nothing,
             args: &["run", "absent.ron"],
-            code: 2,
             expect: &["absent.ron", "no such file"],
         },
         Case {
             name: "run file typo",
             setup: |d| write(d, "run.ron", "RunConfig(model: \"model.ron\", wekes: 5)"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron:1:", "wekes"],
         },
         Case {
             name: "zero weeks",
             setup: |d| write(d, "run.ron", "RunConfig(model: \"model.ron\", weeks: 0)"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron", "weeks"],
         },
         Case {
@@ -329,7 +310,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron:1:", "field `weeks`"],
         },
         Case {
@@ -342,7 +322,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron", "start_date", "9999"],
         },
         Case {
@@ -355,7 +334,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron:3:", "deadline_wekes"],
         },
         Case {
@@ -368,7 +346,6 @@ fn cases_run() -> Vec<Case> {
                 )
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &[
                 "run.ron",
                 "set[1]",
@@ -381,7 +358,6 @@ fn cases_run() -> Vec<Case> {
             name: "unknown --set path",
             setup: nothing,
             args: &["run", "run.ron", "--set", "negotiation.deadline_wekes=3"],
-            code: 2,
             expect: &["--set negotiation.deadline_wekes=3", "deadline_weeks"],
         },
         Case {
@@ -393,35 +369,30 @@ fn cases_run() -> Vec<Case> {
                 "--set",
                 "states.CN.tracking.detection_probability=1.5",
             ],
-            code: 2,
             expect: &["--set", "states[CN].tracking.detection_probability", "0..1"],
         },
         Case {
             name: "--weeks -1",
             setup: nothing,
             args: &["run", "run.ron", "--weeks", "-1"],
-            code: 2,
             expect: &["invalid value '-1' for '--weeks"],
         },
         Case {
             name: "--seed -1",
             setup: nothing,
             args: &["run", "run.ron", "--seed", "-1"],
-            code: 2,
             expect: &["invalid value '-1' for '--seed"],
         },
         Case {
             name: "--threads -1",
             setup: nothing,
             args: &["run", "run.ron", "--threads", "-1"],
-            code: 2,
             expect: &["invalid value '-1' for '--threads"],
         },
         Case {
             name: "--weeks 1.5",
             setup: nothing,
             args: &["run", "run.ron", "--weeks", "1.5"],
-            code: 2,
             expect: &["--weeks"],
         },
         Case {
@@ -431,63 +402,54 @@ fn cases_run() -> Vec<Case> {
                 write(d, "run.ron", "RunConfig(model: \"adir\")");
             },
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["adir", "folder"],
         },
         Case {
             name: "a folder as the run file",
             setup: |d| std::fs::create_dir(d.join("adir")).unwrap(),
             args: &["run", "adir"],
-            code: 2,
             expect: &["adir", "folder"],
         },
         Case {
             name: "a link loop as the run file",
             setup: |d| link_loop(d, "run.ron"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron", "loop"],
         },
         Case {
             name: "a link loop as the model",
             setup: |d| link_loop(d, "model.ron"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron", "loop"],
         },
         Case {
             name: "a run file that is not UTF-8",
             setup: |d| non_utf8(d, "run.ron", "// é "),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["run.ron:2:6:", "UTF-8"],
         },
         Case {
             name: "a model that is not UTF-8",
             setup: |d| non_utf8(d, "model.ron", "//"),
             args: &["run", "run.ron"],
-            code: 2,
             expect: &["model.ron:57:3:", "UTF-8"],
         },
         Case {
             name: "--out names a regular file",
             setup: |d| write(d, "notes.txt", "my notes"),
             args: &["run", "run.ron", "--out", "notes.txt"],
-            code: 2,
             expect: &["notes.txt", "not a folder"],
         },
         Case {
             name: "--out holds the user's summary.csv",
             setup: |d| write(d, "paper/summary.csv", "my table"),
             args: &["run", "run.ron", "--out", "paper"],
-            code: 2,
             expect: &["paper/summary.csv", "not written by `chokepoint run`"],
         },
         Case {
             name: "--out names a sweep's folder",
             setup: nothing,
             args: &["run", "run.ron", "--out", "merged"],
-            code: 2,
             expect: &["merged", "chokepoint sweep"],
         },
         Case {
@@ -497,15 +459,13 @@ fn cases_run() -> Vec<Case> {
                 std::fs::create_dir_all(d.join("runout/timeseries.csv/x")).unwrap();
             },
             args: &["run", "run.ron", "--out", "runout"],
-            code: 2,
             expect: &["runout/timeseries.csv", "not the file"],
         },
         Case {
             name: "--out names a file inside a file",
             setup: |d| write(d, "notes.txt", "my notes"),
             args: &["run", "run.ron", "--out", "notes.txt/run"],
-            code: 2,
-            expect: &["notes.txt"],
+            expect: &["notes.txt", "a part of this path is a file"],
         },
     ]
 }
@@ -516,29 +476,25 @@ fn cases_validate() -> Vec<Case> {
             name: "validate: a scenario that is not UTF-8",
             setup: |d| non_utf8(d, "model.ron", "// x "),
             args: &["validate", "model.ron"],
-            code: 2,
             expect: &["model.ron:57:6:", "UTF-8"],
         },
         Case {
             name: "validate: a folder",
             setup: |d| std::fs::create_dir(d.join("adir")).unwrap(),
             args: &["validate", "adir"],
-            code: 2,
             expect: &["adir", "folder"],
         },
         Case {
             name: "validate: a link loop",
             setup: |d| link_loop(d, "grid.ron"),
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &["grid.ron", "loop"],
         },
         Case {
             name: "validate: a missing file",
             setup: nothing,
             args: &["validate", "absent.ron"],
-            code: 2,
-            expect: &["absent.ron"],
+            expect: &["absent.ron", "no such file"],
         },
         Case {
             name: "validate: every problem at once",
@@ -552,7 +508,6 @@ fn cases_validate() -> Vec<Case> {
                 );
             },
             args: &["validate", "model.ron"],
-            code: 2,
             expect: &["2 problem(s)", "lead_weeks", "detection_probability"],
         },
         Case {
@@ -565,7 +520,6 @@ fn cases_validate() -> Vec<Case> {
                 )
             },
             args: &["validate", "run.ron"],
-            code: 2,
             expect: &["run.ron:1:", "XX"],
         },
         Case {
@@ -579,7 +533,6 @@ fn cases_validate() -> Vec<Case> {
                 )
             },
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &[
                 "grid.ron",
                 "axes[1]",
@@ -605,7 +558,6 @@ fn cases_validate() -> Vec<Case> {
                 );
             },
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &["grid.ron", "axes[0]", "detection_probability", "1.5"],
         },
         Case {
@@ -625,7 +577,6 @@ fn cases_validate() -> Vec<Case> {
                 );
             },
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &[
                 "grid.ron",
                 "axes[0].values[1]",
@@ -643,21 +594,18 @@ fn cases_validate() -> Vec<Case> {
                 )
             },
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &["grid.ron", "deadline_wekes"],
         },
         Case {
             name: "validate: a malformed sweep",
             setup: |d| edit(d, "grid.ron", "replicates: 2,", "replicates: 2,,"),
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &["grid.ron:4:"],
         },
         Case {
             name: "validate: a float where a sweep's integer goes",
             setup: |d| edit(d, "grid.ron", "replicates: 2,", "replicates: 2.5,"),
             args: &["validate", "grid.ron"],
-            code: 2,
             expect: &["grid.ron:4:", "replicates"],
         },
     ]
@@ -676,7 +624,6 @@ fn cases_sweep() -> Vec<Case> {
                 )
             },
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &["grid.ron", "axes[1]", "breakdown_probability", "0..1"],
         },
         Case {
@@ -696,7 +643,6 @@ fn cases_sweep() -> Vec<Case> {
                 );
             },
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &[
                 "grid.ron",
                 "axes[0].values (negotiation.breakdown_probability)",
@@ -707,63 +653,54 @@ fn cases_sweep() -> Vec<Case> {
             name: "sweep: --out names a regular file",
             setup: |d| write(d, "notes.txt", "mine"),
             args: &["sweep", "grid.ron", "--out", "notes.txt"],
-            code: 2,
             expect: &["notes.txt", "not a folder"],
         },
         Case {
             name: "sweep: --out names a run's folder",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "runout"],
-            code: 2,
             expect: &["runout", "chokepoint run"],
         },
         Case {
             name: "sweep: --out holds the user's runs.csv",
             setup: |d| write(d, "paper/runs.csv", "my runs"),
             args: &["sweep", "grid.ron", "--out", "paper"],
-            code: 2,
             expect: &["paper/runs.csv", "not written by `chokepoint sweep`"],
         },
         Case {
             name: "sweep: --out holds the user's sweep.ron",
             setup: |d| write(d, "paper/sweep.ron", "// my sweep notes"),
             args: &["sweep", "grid.ron", "--out", "paper"],
-            code: 2,
             expect: &["paper/sweep.ron", "not written by `chokepoint sweep`"],
         },
         Case {
             name: "sweep: --out holds another sweep",
             setup: |d| edit(d, "grid.ron", "List([4.0, 8.0])", "List([4.0, 9.0])"),
             args: &["sweep", "grid.ron", "--out", "merged"],
-            code: 2,
             expect: &["merged", "different sweep"],
         },
         Case {
             name: "sweep: a part exists and no --resume",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "shards", "--shard", "0/2"],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "--resume"],
         },
         Case {
             name: "sweep: --emit-slurm into a run's folder",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "runout", "--emit-slurm"],
-            code: 2,
             expect: &["runout", "chokepoint run"],
         },
         Case {
             name: "sweep: --emit-slurm over the user's submit.sh",
             setup: |d| write(d, "paper/submit.sh", "#!/bin/sh\necho mine\n"),
             args: &["sweep", "grid.ron", "--out", "paper", "--emit-slurm"],
-            code: 2,
             expect: &["paper/submit.sh", "not written by `chokepoint sweep`"],
         },
         Case {
             name: "sweep: --out holds the user's parts/ folder",
             setup: |d| write(d, "paper/parts/notes.txt", "mine"),
             args: &["sweep", "grid.ron", "--out", "paper"],
-            code: 2,
             expect: &["paper/parts", "not written by `chokepoint sweep`"],
         },
         Case {
@@ -776,7 +713,6 @@ fn cases_sweep() -> Vec<Case> {
             args: &[
                 "sweep", "grid.ron", "--out", "shards", "--shard", "0/2", "--resume",
             ],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "symbolic link"],
         },
         Case {
@@ -785,7 +721,6 @@ fn cases_sweep() -> Vec<Case> {
             args: &[
                 "sweep", "grid.ron", "--out", "shards", "--shard", "0/2", "--resume",
             ],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "hard link"],
         },
         Case {
@@ -794,7 +729,6 @@ fn cases_sweep() -> Vec<Case> {
             args: &[
                 "sweep", "grid.ron", "--out", "shards", "--shard", "0/2", "--resume",
             ],
-            code: 2,
             expect: &[
                 "part-00000-of-00002.csv",
                 "line 2",
@@ -813,7 +747,6 @@ fn cases_sweep() -> Vec<Case> {
                 "--tasks",
                 "0",
             ],
-            code: 2,
             expect: &["--tasks and --cpus-per-task must be >= 1"],
         },
         Case {
@@ -828,49 +761,42 @@ fn cases_sweep() -> Vec<Case> {
                 "--tasks",
                 "2",
             ],
-            code: 2,
             expect: &["part-00000-of-00001.csv", "split 1 way(s)"],
         },
         Case {
             name: "sweep: --out through a link loop",
             setup: |d| link_loop(d, "l1"),
             args: &["sweep", "grid.ron", "--out", "l1/x"],
-            code: 2,
             expect: &["l1", "loop"],
         },
         Case {
             name: "sweep: a shard of another split",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "merged", "--shard", "0/4"],
-            code: 2,
             expect: &["part-00000-of-00001.csv", "split 1 way(s)", "--shard K/1"],
         },
         Case {
             name: "sweep: missing base",
             setup: |d| edit(d, "grid.ron", "base: \"run.ron\"", "base: \"gone.ron\""),
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &["grid.ron", "base", "gone.ron"],
         },
         Case {
             name: "sweep: a folder as the sweep file",
             setup: |d| std::fs::create_dir(d.join("adir")).unwrap(),
             args: &["sweep", "adir", "--out", "new"],
-            code: 2,
             expect: &["adir", "folder"],
         },
         Case {
             name: "sweep: a sweep file that is not UTF-8",
             setup: |d| non_utf8(d, "grid.ron", "// "),
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &["grid.ron:8:4:", "UTF-8"],
         },
         Case {
             name: "sweep: --jobs -1",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "new", "--jobs", "-1"],
-            code: 2,
             expect: &["invalid value '-1' for '--jobs"],
         },
         Case {
@@ -885,14 +811,12 @@ fn cases_sweep() -> Vec<Case> {
                 "--tasks",
                 "-1",
             ],
-            code: 2,
             expect: &["invalid value '-1' for '--tasks"],
         },
         Case {
             name: "sweep: a shard out of range",
             setup: nothing,
             args: &["sweep", "grid.ron", "--out", "new", "--shard", "3/2"],
-            code: 2,
             expect: &["--shard 3/2"],
         },
         Case {
@@ -906,14 +830,12 @@ fn cases_sweep() -> Vec<Case> {
                 )
             },
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &["grid.ron", "sensitivity", "Sobol"],
         },
         Case {
             name: "sweep: an unknown series",
             setup: |d| edit(d, "grid.ron", "[\"US_pressure\"]", "[\"US_presure\"]"),
             args: &["sweep", "grid.ron", "--out", "new"],
-            code: 2,
             expect: &["grid.ron", "series[0]", "US_presure"],
         },
     ]
@@ -925,28 +847,24 @@ fn cases_merge() -> Vec<Case> {
             name: "merge: a part's seed is not the design's",
             setup: |d| set_cell(d, PART0, 2, "seed", "12345"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:3:4:", "field `seed`", "12345"],
         },
         Case {
             name: "merge: a part's point is not the design's",
             setup: |d| set_cell(d, PART0, 1, "point", "1"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:2:", "field `point`"],
         },
         Case {
             name: "merge: text in a numeric column",
             setup: |d| set_cell(d, PART0, 1, "agreements", "many"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:", "field `agreements`", "many"],
         },
         Case {
             name: "merge: NaN in a part",
             setup: |d| set_cell(d, PART0, 2, "peak_readiness_gap", "NaN"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &[
                 "part-00000-of-00002.csv:3:",
                 "field `peak_readiness_gap`",
@@ -957,14 +875,12 @@ fn cases_merge() -> Vec<Case> {
             name: "merge: inf in an axis column",
             setup: |d| set_cell(d, PART0, 1, "negotiation.deadline_weeks", "inf"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:7:", "negotiation.deadline_weeks"],
         },
         Case {
             name: "merge: an unknown status",
             setup: |d| set_cell(d, PART0, 1, "status", "fine"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:5:", "field `status`"],
         },
         Case {
@@ -978,7 +894,6 @@ fn cases_merge() -> Vec<Case> {
                 )
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &[
                 "part-00001-of-00002.csv:1:",
                 "header differs",
@@ -989,14 +904,12 @@ fn cases_merge() -> Vec<Case> {
             name: "merge: an output in a failed row",
             setup: |d| set_cell(d, PART0, 1, "status", "failed"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:", "in a failed run"],
         },
         Case {
             name: "merge: an axis value not the design's",
             setup: |d| set_cell(d, PART0, 1, "negotiation.deadline_weeks", "99.0"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv:2:7:", "design point 0 has 4.0"],
         },
         Case {
@@ -1010,7 +923,6 @@ fn cases_merge() -> Vec<Case> {
                 )
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["shards/sweep.ron", "edited"],
         },
         Case {
@@ -1022,7 +934,6 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::write(&path, format!("{text}{last}\n")).unwrap();
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "more than the 2 runs"],
         },
         Case {
@@ -1032,14 +943,12 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::create_dir(d.join(PART0)).unwrap();
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "not a plain file"],
         },
         Case {
             name: "merge: a run id edited in the middle of a part",
             setup: |d| set_cell(d, PART0, 1, "run", "7"),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "line 2", "not the next run"],
         },
         Case {
@@ -1050,7 +959,6 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["part-00000-of-00002.csv", "line ends"],
         },
         Case {
@@ -1059,7 +967,6 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::remove_file(d.join("shards/parts/part-00001-of-00002.csv")).unwrap()
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["shards", "missing shard(s) 1/2"],
         },
         Case {
@@ -1071,14 +978,12 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::write(&path, &text[..cut + 1]).unwrap();
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["shard 0/2 is incomplete"],
         },
         Case {
             name: "merge: a series part missing",
             setup: |d| std::fs::remove_file(&series_parts(d)[0]).unwrap(),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["shards", "weekly series"],
         },
         Case {
@@ -1089,28 +994,24 @@ fn cases_merge() -> Vec<Case> {
                 std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
             },
             args: &["merge", "shards"],
-            code: 2,
             expect: &["series-", ".parquet", "not a readable series part"],
         },
         Case {
             name: "merge: a run's folder",
             setup: nothing,
             args: &["merge", "runout"],
-            code: 2,
             expect: &["runout", "sweep.ron"],
         },
         Case {
             name: "merge: no such folder",
             setup: nothing,
             args: &["merge", "nowhere"],
-            code: 2,
-            expect: &["nowhere"],
+            expect: &["nowhere", "no sweep.ron"],
         },
         Case {
             name: "merge: a folder where runs.csv goes",
             setup: |d| std::fs::create_dir(d.join("shards/runs.csv")).unwrap(),
             args: &["merge", "shards"],
-            code: 2,
             expect: &["shards/runs.csv", "not the file"],
         },
     ]
@@ -1122,63 +1023,54 @@ fn cases_report() -> Vec<Case> {
             name: "report: --out names the user's page",
             setup: |d| write(d, "notes.html", "<html>my notes</html>"),
             args: &["report", "runout", "--out", "notes.html"],
-            code: 2,
             expect: &["notes.html", "not written by `chokepoint report`"],
         },
         Case {
             name: "report: a report.html of the user's in the folder",
             setup: |d| write(d, "runout/report.html", "<html>mine</html>"),
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/report.html", "generator mark"],
         },
         Case {
             name: "report: --out names a folder",
             setup: |d| std::fs::create_dir(d.join("pages")).unwrap(),
             args: &["report", "runout", "--out", "pages"],
-            code: 2,
             expect: &["pages", "not a regular file"],
         },
         Case {
             name: "report: --figures names a file (and no page is left)",
             setup: |d| write(d, "notes.txt", "mine"),
             args: &["report", "runout", "--figures", "notes.txt"],
-            code: 2,
             expect: &["notes.txt", "not a folder"],
         },
         Case {
             name: "report: --figures holds the user's figure",
             setup: |d| write(d, "figs/pressure.png", "my own picture"),
             args: &["report", "runout", "--figures", "figs"],
-            code: 2,
             expect: &["figs/pressure.png", "generator mark"],
         },
         Case {
             name: "report: NaN in summary.csv",
             setup: |d| set_cell(d, "runout/summary.csv", 1, "peak_readiness_gap", "NaN"),
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/summary.csv: line 2", "peak_readiness_gap"],
         },
         Case {
             name: "report: inf in timeseries.csv",
             setup: |d| set_cell(d, "runout/timeseries.csv", 3, "US_pressure", "inf"),
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/timeseries.csv: line 4", "US_pressure"],
         },
         Case {
             name: "report: NaN in a merged runs.csv",
             setup: |d| set_cell(d, "merged/runs.csv", 1, "agreements", "NaN"),
             args: &["report", "merged"],
-            code: 2,
             expect: &["merged/runs.csv: line 2", "agreements"],
         },
         Case {
             name: "report: NaN in points.csv",
             setup: |d| set_cell(d, "merged/points.csv", 1, "mean", "NaN"),
             args: &["report", "merged"],
-            code: 2,
             expect: &["merged/points.csv: line 2", "mean"],
         },
         Case {
@@ -1188,14 +1080,12 @@ fn cases_report() -> Vec<Case> {
                 std::fs::create_dir(d.join("runout/summary.csv")).unwrap();
             },
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/summary.csv", "folder"],
         },
         Case {
             name: "report: a manifest that is not UTF-8",
             setup: |d| non_utf8(d, "runout/manifest.ron", "// "),
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/manifest.ron", "UTF-8"],
         },
         Case {
@@ -1206,28 +1096,24 @@ fn cases_report() -> Vec<Case> {
                 std::fs::write(&path, &text[..text.len() - 10]).unwrap();
             },
             args: &["report", "runout"],
-            code: 2,
-            expect: &["runout/timeseries.csv"],
+            expect: &["runout/timeseries.csv", "cut off"],
         },
         Case {
             name: "report: a folder without a manifest",
             setup: |d| std::fs::remove_file(d.join("runout/manifest.ron")).unwrap(),
             args: &["report", "runout"],
-            code: 2,
             expect: &["runout/manifest.ron", "missing"],
         },
         Case {
             name: "report: a sweep not merged",
             setup: nothing,
             args: &["report", "shards"],
-            code: 2,
             expect: &["shards", "chokepoint merge"],
         },
         Case {
             name: "report: no such folder",
             setup: nothing,
             args: &["report", "nowhere"],
-            code: 2,
             expect: &["nowhere", "no such output folder"],
         },
     ]
@@ -1245,7 +1131,6 @@ fn every_bad_input_is_refused_naming_it_and_nothing_changes() {
     .into_iter()
     .flatten()
     .collect();
-    assert!(all.len() >= 60, "{} cases", all.len());
     let failed: Vec<String> = all
         .iter()
         .filter_map(|case| check(case).err().map(|e| format!("{}: {e}", case.name)))

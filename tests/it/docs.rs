@@ -71,13 +71,13 @@ fn readme_lists_every_summary_column() {
                 .collect::<Vec<_>>()
         })
         .collect();
+    // `<state>` and the like stand for any name
+    let placeholder = regex::Regex::new("<[a-z]+>").unwrap();
     let patterns: Vec<regex::Regex> = names
         .iter()
         .map(|n| {
-            let body = regex::escape(n).replace("<", "(").replace(">", ")");
-            let body = regex::Regex::new(r"\(([a-z]+)\)")
-                .unwrap()
-                .replace_all(&body, "[A-Za-z0-9_-]+");
+            let escaped = regex::escape(n);
+            let body = placeholder.replace_all(&escaped, "[A-Za-z0-9_-]+");
             regex::Regex::new(&format!("^{body}$")).unwrap()
         })
         .collect();

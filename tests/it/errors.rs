@@ -1,41 +1,8 @@
-//! Bad input beyond the table of `bad_input.rs`: every problem listed at
-//! once, `--set` paths and kinds, and what `--set` records.
+//! `--set` beyond the table of `bad_input.rs`: its paths and kinds, and
+//! what a run records of it.
 
 use crate::common::*;
 use std::path::Path;
-
-#[test]
-fn every_problem_is_listed_at_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(data("small.ron"))
-        .unwrap()
-        .replacen("lead_weeks: 10.0", "lead_weeks: -3.0", 1)
-        .replacen(
-            "detection_probability: 0.3",
-            "detection_probability: 1.5",
-            1,
-        );
-    let path = tmp.path().join("two.ron");
-    std::fs::write(&path, text).unwrap();
-    let out = chokepoint(tmp.path(), &["validate", "two.ron"]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("2 problem(s)"), "{err}");
-    assert!(
-        err.contains("lead_weeks") && err.contains("detection_probability"),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_missing_file_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    for args in [["run", "absent.ron"], ["validate", "absent.ron"]] {
-        let out = chokepoint(tmp.path(), &args);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("absent.ron"), "{}", stderr(&out));
-    }
-}
 
 fn set_error(assignment: &str, expect: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();

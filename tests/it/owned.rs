@@ -7,13 +7,19 @@ use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The user's files: a model, a run file, notes and a subfolder.
-fn users_folder(d: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let files: [(&str, Vec<u8>); 5] = [
+/// A folder `name` in `root` holding the user's files: a model, a run
+/// file, a sweep file, notes and a subfolder; and the files' bytes.
+fn users_folder(root: &Path, name: &str) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
+    let d = root.join(name);
+    let files: [(&str, Vec<u8>); 6] = [
         ("model.ron", std::fs::read(data("small.ron")).unwrap()),
         (
             "run.ron",
             b"RunConfig(model: \"model.ron\", weeks: 6, seed: 3)\n".to_vec(),
+        ),
+        (
+            "grid.ron",
+            b"Sweep(base: \"run.ron\", axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))], replicates: 2, seed: 5, series: [\"US_pressure\"])\n".to_vec(),
         ),
         ("notes.md", b"# my notes\n".to_vec()),
         ("data/figures.csv", b"a,b\n1,2\n".to_vec()),
@@ -25,7 +31,7 @@ fn users_folder(d: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         std::fs::write(d.join(name), &bytes).unwrap();
         all.insert(PathBuf::from(name), bytes);
     }
-    all
+    (d, all)
 }
 
 fn assert_kept(d: &Path, mine: &BTreeMap<PathBuf, Vec<u8>>, after: &str) {
@@ -57,9 +63,7 @@ fn ok(cwd: &Path, args: &[&str]) -> String {
 #[test]
 fn a_folder_of_the_users_survives_run_and_report_and_a_rerun_replaces_only_the_runs_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path().join("project");
-    std::fs::create_dir(&d).unwrap();
-    let mine = users_folder(&d);
+    let (d, mine) = users_folder(tmp.path(), "project");
     // run, started from the folder, writing into it
     ok(&d, &["run", "run.ron", "--out", "."]);
     assert_kept(&d, &mine, "run");
@@ -92,22 +96,7 @@ fn a_folder_of_the_users_survives_run_and_report_and_a_rerun_replaces_only_the_r
 #[test]
 fn a_folder_of_the_users_survives_sweep_and_merge() {
     let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path().join("study");
-    std::fs::create_dir(&d).unwrap();
-    let mine = users_folder(&d);
-    std::fs::write(
-        d.join("grid.ron"),
-        "Sweep(base: \"run.ron\", axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))], replicates: 2, seed: 5, series: [\"US_pressure\"])\n",
-    )
-    .unwrap();
-    let mine = {
-        let mut m = mine;
-        m.insert(
-            "grid.ron".into(),
-            std::fs::read(d.join("grid.ron")).unwrap(),
-        );
-        m
-    };
+    let (d, mine) = users_folder(tmp.path(), "study");
     ok(&d, &["sweep", "grid.ron", "--out", ".", "--shard", "0/2"]);
     ok(&d, &["sweep", "grid.ron", "--out", ".", "--shard", "1/2"]);
     assert_kept(&d, &mine, "sweep shards");
