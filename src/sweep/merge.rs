@@ -105,16 +105,7 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     }
     for (shard, path) in &found {
         let range = shard.range(manifest.runs);
-        let (rows, partial, damaged) = super::part_status(path, range.clone())?;
-        if damaged {
-            return Err(Error::Folder {
-                path: path.clone(),
-                message: format!(
-                    "line {}: a row that is not the next run of this shard (edited, damaged, or with line ends other than \\n), and more rows after it: not as the sweep wrote it; `--resume` would cut it there",
-                    rows + 2
-                ),
-            });
-        }
+        let (rows, partial) = super::part_status(path, range.clone())?;
         if rows > range.end - range.start || (partial && rows == range.end - range.start) {
             return Err(Error::Folder {
                 path: path.clone(),

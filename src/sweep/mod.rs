@@ -506,12 +506,12 @@ struct Scan {
     good_end: u64,
     /// The file's length.
     len: u64,
-    /// More follows them than the one unterminated line a kill can leave:
-    /// the part was damaged or edited, not cut short.
-    damaged: bool,
 }
 
 /// Scans a part file. With `header`, the file's header must equal it.
+/// More after the complete runs than the one unterminated line a kill can
+/// leave means the part was damaged or edited, not cut short: an error, so
+/// that neither `merge` nor `--resume` (which would cut it there) uses it.
 fn scan_part(path: &Path, header: Option<&[String]>, range: &std::ops::Range<u64>) -> Result<Scan> {
     let bytes = std::fs::read(path).map_err(|e| Error::read(path, &e))?;
     let mut reader = raw_reader(&bytes);
@@ -545,11 +545,19 @@ fn scan_part(path: &Path, header: Option<&[String]>, range: &std::ops::Range<u64
         good_end = end;
     }
     let rest = &bytes[good_end as usize..];
+    if rest.split_last().is_some_and(|(_, r)| r.contains(&b'\n')) {
+        return Err(Error::Folder {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {}: a row that is not the next run of this shard (edited, damaged, or with line ends other than \\n), and more rows after it: the part is not as the sweep wrote it, so it is left as it is",
+                runs + 2
+            ),
+        });
+    }
     Ok(Scan {
         runs,
         good_end,
         len: bytes.len() as u64,
-        damaged: rest.split_last().is_some_and(|(_, r)| r.contains(&b'\n')),
     })
 }
 
@@ -559,18 +567,7 @@ fn recover_part(path: &Path, header: &[String], range: &std::ops::Range<u64>) ->
         runs,
         good_end,
         len,
-        damaged,
     } = scan_part(path, Some(header), range)?;
-    if damaged {
-        // Cutting it would drop the rows after the bad one.
-        return Err(Error::Folder {
-            path: path.to_path_buf(),
-            message: format!(
-                "line {}: a row that is not the next run of this shard (edited, damaged, or with line ends other than \\n), and more rows after it: --resume cuts only a row left half-written by a kill, so it leaves this part as it is",
-                runs + 2
-            ),
-        });
-    }
     if good_end < len {
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -610,11 +607,10 @@ fn cut_part(path: &Path, rows: u64) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// Complete runs in a part file, whether anything follows them, and whether
-/// the part was damaged or edited (see [`Scan::damaged`]).
-pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool, bool)> {
+/// Complete runs in a part file, and whether a partial row follows them.
+pub(crate) fn part_status(path: &Path, range: std::ops::Range<u64>) -> Result<(u64, bool)> {
     let scan = scan_part(path, None, &range)?;
-    Ok((scan.runs, scan.good_end < scan.len, scan.damaged))
+    Ok((scan.runs, scan.good_end < scan.len))
 }
 
 /// Runs this shard's runs (or what is left of them) and, for an unsharded

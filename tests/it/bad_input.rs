@@ -729,11 +729,7 @@ fn cases_sweep() -> Vec<Case> {
             args: &[
                 "sweep", "grid.ron", "--out", "shards", "--shard", "0/2", "--resume",
             ],
-            expect: &[
-                "part-00000-of-00002.csv",
-                "line 2",
-                "leaves this part as it is",
-            ],
+            expect: &["part-00000-of-00002.csv", "line 2", "left as it is"],
         },
         Case {
             name: "sweep: --emit-slurm with bad options writes nothing",
@@ -949,7 +945,12 @@ fn cases_merge() -> Vec<Case> {
             name: "merge: a run id edited in the middle of a part",
             setup: |d| set_cell(d, PART0, 1, "run", "7"),
             args: &["merge", "shards"],
-            expect: &["part-00000-of-00002.csv", "line 2", "not the next run"],
+            expect: &[
+                "part-00000-of-00002.csv",
+                "line 2",
+                "not the next run",
+                "left as it is",
+            ],
         },
         Case {
             name: "merge: a part with CRLF line ends",
