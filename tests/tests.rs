@@ -19,6 +19,8 @@ mod docs;
 mod errors;
 #[path = "it/generality.rs"]
 mod generality;
+#[path = "it/migration.rs"]
+mod migration;
 #[path = "it/mutated.rs"]
 mod mutated;
 #[path = "it/owned.rs"]
