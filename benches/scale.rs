@@ -9,16 +9,18 @@
 //!
 //! Worlds are the baseline scenario with its generated populations scaled
 //! (`population_scale`), seed 1, built and warmed (10 weeks) outside the
-//! timed loop. "2 threads" is rayon's global pool of 2 threads, "1 thread"
-//! runs every system in sequence.
+//! timed loop. "2 threads" is a run's own pool of 2 threads
+//! (`sim::thread_pool(2)`), "1 thread" runs every system on the calling
+//! thread.
 
-use chokepoint::config::{RunOverrides, resolve_run};
+use chokepoint::config::{ResolvedRun, RunOverrides, resolve_run};
 use chokepoint::metrics::Recorder;
 use chokepoint::model::{Clock, FirmId};
-use chokepoint::schedule::{Phase, schedule_of};
-use chokepoint::sim::Simulation;
+use chokepoint::schedule::{self, schedule_of};
+use chokepoint::sim::{Simulation, run_scenario, thread_pool};
 use chokepoint::soa::SoaFirms;
 use chokepoint::sweep;
+use chokepoint::systems::{licensing, production, supply};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -36,17 +38,23 @@ const WARM_WEEKS: u32 = 10;
 /// timed ticks stay within the baseline's first year.
 const WINDOW: u64 = 52;
 
-/// The baseline with about `firms` firms, built and warmed.
-fn world(firms: usize, threads: usize) -> Simulation {
+/// The baseline with about `firms` firms, resolved.
+fn baseline_run(firms: usize) -> ResolvedRun {
     // 9,500 generated firms at scale 1, plus 5 named firms.
     let scale = (firms as f64 - 5.0) / 9_500.0;
     let overrides = RunOverrides {
         set: vec![format!("population_scale={scale}")],
         ..Default::default()
     };
-    let run = resolve_run("configs/baseline.ron".as_ref(), &overrides).expect("baseline resolves");
-    let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").unwrap();
-    let mut sim = Simulation::new(&run.scenario, run.run.seed, start, threads);
+    resolve_run("configs/baseline.ron".as_ref(), &overrides).expect("baseline resolves")
+}
+
+/// The baseline with about `firms` firms, built and warmed, on a pool of
+/// `threads` threads (none for 1).
+fn world(firms: usize, threads: usize) -> Simulation {
+    let run = baseline_run(firms);
+    let pool = thread_pool(threads).expect("a thread pool");
+    let mut sim = Simulation::new(&run.scenario, run.run.seed, run.start, pool);
     sim.run(WARM_WEEKS);
     sim
 }
@@ -103,15 +111,16 @@ fn phases(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(actual));
-    for phase in Phase::ALL {
-        let mut schedule = schedule_of(&[phase]);
+    let scenario = baseline_run(1_000_000).scenario;
+    for phase in schedule::phases() {
+        let mut schedule = schedule_of(&scenario, &[phase]);
         group.bench_function(format!("{phase:?}"), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let (week, rows) = (sim.week(), sim.world.resource::<Recorder>().0.rows.len());
                     let t = Instant::now();
-                    schedule.run(&mut sim.world);
+                    sim.run_schedule(&mut schedule);
                     total += t.elapsed();
                     sim.world.resource_mut::<Clock>().week = week;
                     sim.world.resource_mut::<Recorder>().0.rows.truncate(rows);
@@ -139,9 +148,11 @@ fn reference(c: &mut Criterion) {
         let mut soa = SoaFirms::from_world(&mut sim.world, parallel);
         group.bench_function(name, |b| b.iter(|| soa.tick()));
     }
-    let mut three = schedule_of(&[Phase::Licensing, Phase::Supply, Phase::Production]);
+    let scenario = baseline_run(1_000_000).scenario;
+    let three = [licensing::PHASE, supply::PHASE, production::PHASE];
+    let mut three = schedule_of(&scenario, &three);
     group.bench_function("ecs_licensing_supply_production_2_threads", |b| {
-        b.iter(|| three.run(&mut sim.world))
+        b.iter(|| sim.run_schedule(&mut three))
     });
     drop(sim);
     group.bench_function("ecs_whole_tick_2_threads", |b| {
@@ -154,15 +165,19 @@ fn reference(c: &mut Criterion) {
 fn baseline(c: &mut Criterion) {
     let run = resolve_run("configs/baseline.ron".as_ref(), &RunOverrides::default())
         .expect("baseline resolves");
-    let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").unwrap();
     let mut group = c.benchmark_group("baseline");
     group.sample_size(20).throughput(Throughput::Elements(1));
     for threads in [1, 2] {
         group.bench_function(format!("run_104_weeks_{threads}_thread"), |b| {
+            let pool = thread_pool(threads).expect("a thread pool");
             b.iter(|| {
-                let mut sim = Simulation::new(&run.scenario, run.run.seed, start, threads);
-                sim.run(104);
-                black_box(sim.tables())
+                black_box(run_scenario(
+                    &run.scenario,
+                    run.run.seed,
+                    run.start,
+                    104,
+                    pool.clone(),
+                ))
             })
         });
     }

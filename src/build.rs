@@ -1,12 +1,14 @@
-//! Scenario + seed -> World: states, policies, firms (named and drawn from
-//! the populations' distributions), tier-1 links, tracks and resources.
+//! Validated scenario + seed -> World and Schedule: the core resources and
+//! the states, then every plugin's resources, entities and systems
+//! (`schedule::PLUGINS`), then the firms (named and drawn from the
+//! populations' distributions), their tier-1 links and the registry's
+//! per-firm figures, then what plugins asked to do after the firms.
 
-use crate::config::{EndUse, Scenario};
-use crate::metrics::{Recorder, RunTotals, WeekStats};
+use crate::config::{PopulationSpec, ValidScenario};
 use crate::model::dist::Sampler;
 use crate::model::*;
-use crate::negotiation::AlternatingOffers;
 use crate::rng::{self, Stream};
+use crate::schedule::{self, Phase};
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
@@ -18,19 +20,19 @@ struct Proto {
 }
 
 /// The draws of one generated population.
-struct PopulationDraws {
+struct PopulationDraws<'a> {
     kind: FirmKind,
     count: usize,
     /// capacity, intensity, supplier share, inventory weeks, jobs,
     /// political weight, diversion propensity.
-    samplers: [Sampler; 7],
+    samplers: &'a [Sampler; 7],
     rng: rand_pcg::Pcg64Mcg,
 }
 
-impl PopulationDraws {
+impl PopulationDraws<'_> {
     fn draw(&mut self) -> Proto {
         let g = &mut self.rng;
-        let [cap, int, share, inv, jobs, weight, div] = &self.samplers;
+        let [cap, int, share, inv, jobs, weight, div] = self.samplers;
         let params = FirmParams {
             capacity: cap.sample(g).max(0.0) as f32,
             intensity: int.sample(g).max(0.0) as f32,
@@ -75,131 +77,81 @@ impl<I: Iterator> Iterator for ExactLen<I> {
     }
 }
 
-/// Builds the world of a run. The scenario must have passed
-/// `config::check_scenario`.
-pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
+/// Builds the world of a run and the schedule of the phases in `phases`
+/// (every phase: `schedule::phases()`).
+pub fn build(
+    s: &ValidScenario,
+    seed: u64,
+    start: chrono::NaiveDate,
+    phases: &[Phase],
+) -> (World, Schedule) {
     let mut world = World::new();
     // Resources first. In bevy_ecs 0.20 a resource is a component of an
     // entity of its own, kept in a sparse set indexed by entity index: a
     // resource inserted after a million firms costs 4 MB. Inserted before
-    // them it costs a few bytes; the values are replaced below.
-    world.insert_resource(WeekStats::default());
-    world.insert_resource(RunTotals::default());
-    world.insert_resource(Pools::default());
-    world.insert_resource(Registry::default());
+    // them it costs a few bytes; the registry's per-firm figures and the
+    // links are filled in below.
+    world.insert_resource(s.registry());
     world.insert_resource(Clock { week: 0, start });
     world.insert_resource(Seed(seed));
     world.insert_resource(Settings {
         supply: s.supply.clone(),
         negotiation: s.negotiation.clone(),
     });
-    world.insert_resource(crate::systems::events::Timeline(s.timeline.clone()));
     world.insert_resource(Links::default());
-    world.insert_resource(Utilization::default());
-    world.insert_resource(LicensingView::default());
-    world.insert_resource(ActiveProtocol(match s.negotiation.protocol {
-        crate::config::ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
-    }));
-    world.insert_resource(Recorder::default());
     world.insert_resource(crate::systems::Parallel(false));
     // Made by a schedule's first run.
     world.init_resource::<bevy_ecs::schedule::Schedules>();
-    let states: Vec<String> = s.states.iter().map(|st| st.code.clone()).collect();
-    let state_ix = |code: &str| {
-        states
-            .iter()
-            .position(|c| c == code)
-            .expect("checked state") as StateIx
-    };
-    let materials: Vec<MaterialInfo> = s
-        .materials
-        .iter()
-        .map(|m| MaterialInfo {
-            id: m.id.clone(),
-            supplier: state_ix(&m.supplier),
-            price: m.price_per_unit,
-        })
-        .collect();
-    let material_ix = |id: &str| {
-        materials
-            .iter()
-            .position(|m| m.id == id)
-            .expect("checked material") as MaterialIx
-    };
-
-    // ---- firms
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_ix = |home: StateIx, sector: &str| -> GroupIx {
-        if let Some(i) = groups
-            .iter()
-            .position(|g| g.home == home && g.sector == sector)
-        {
-            return i as GroupIx;
-        }
-        groups.push(Group {
-            home,
-            sector: sector.to_string(),
-        });
-        (groups.len() - 1) as GroupIx
-    };
-    let mut firms: Vec<Proto> = Vec::new();
-    for f in &s.firms {
-        let (home, material) = (state_ix(&f.home), material_ix(&f.material));
-        let params = FirmParams {
-            capacity: f.capacity as f32,
-            intensity: f.intensity as f32,
-            supplier_share: f.supplier_share as f32,
-            target_weeks: f.inventory_weeks as f32,
-            jobs: f.jobs as f32,
-            political_weight: f.political_weight as f32,
-            diversion: if f.end_use == EndUse::DualUse {
-                f.diversion_propensity as f32
-            } else {
-                0.0
+    let ns = s.states.len();
+    for (i, st) in s.states.iter().enumerate() {
+        let trust = (0..ns)
+            .map(|j| if j == i { 1.0 } else { st.initial_trust })
+            .collect();
+        world.spawn((
+            StateAgent {
+                ix: i as StateIx,
+                code: st.code.clone(),
             },
-        };
-        firms.push(Proto {
-            kind: FirmKind {
-                home,
-                material,
-                supplier: materials[material as usize].supplier,
-                end_use: f.end_use,
-                group: group_ix(home, &f.sector),
-            },
-            inventory: params.demand() * f.inventory_weeks,
-            params,
-        });
+            Prefs(st.preferences.clone()),
+            PressureWeights(st.pressure.clone()),
+            Pressure::default(),
+            Trust(trust),
+        ));
     }
+    let (schedule, after_firms) = schedule::register(s, &mut world, phases);
+    spawn_firms(&mut world, s, seed);
+    for f in after_firms {
+        f(&mut world, s);
+    }
+    (world, schedule)
+}
+
+/// Builds the world of a run, with no schedule.
+pub fn build_world(s: &ValidScenario, seed: u64, start: chrono::NaiveDate) -> World {
+    build(s, seed, start, &[]).0
+}
+
+/// Spawns the named firms and the populations in one batch, links the
+/// tier-1 suppliers to their customers and fills the registry's per-firm
+/// figures.
+fn spawn_firms(world: &mut World, s: &ValidScenario, seed: u64) {
+    let firms = s.firms.iter().map(|f| Proto {
+        kind: f.kind,
+        inventory: f.params.demand() * f.inventory_weeks,
+        params: f.params,
+    });
     // Generated firms are drawn as they are spawned (no list of a million
     // firms next to the tables): one stream per population, in file order.
     let mut population_ranges = Vec::new();
     let mut generators = Vec::new();
-    let mut next = firms.len();
+    let mut next = s.firms.len();
     for (p_ix, p) in s.populations.iter().enumerate() {
-        let (home, material) = (state_ix(&p.home), material_ix(&p.material));
-        let kind = FirmKind {
-            home,
-            material,
-            supplier: materials[material as usize].supplier,
-            end_use: p.end_use,
-            group: group_ix(home, &p.sector),
-        };
-        let count = (p.count as f64 * s.population_scale).round() as usize;
-        population_ranges.push(next..next + count);
-        next += count;
+        population_ranges.push(next..next + p.count);
+        next += p.count;
         generators.push(PopulationDraws {
-            kind,
-            count,
-            samplers: [
-                &p.capacity,
-                &p.intensity,
-                &p.supplier_share,
-                &p.inventory_weeks,
-                &p.jobs,
-                &p.political_weight,
-                &p.diversion_propensity,
-            ]
-            .map(Sampler::new),
+            kind: p.kind,
+            count: p.count,
+            samplers: &p.samplers,
             rng: rng::generator(seed, Stream::Population, p_ix as u64),
         });
     }
@@ -208,7 +160,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         .into_iter()
         .flat_map(|mut p| (0..p.count).map(move |_| p.draw()));
     let all = ExactLen {
-        inner: firms.into_iter().chain(generated),
+        inner: firms.chain(generated),
         left: n,
     };
     world.spawn_batch(all.enumerate().map(|(i, f)| {
@@ -230,33 +182,22 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     }));
 
     // ---- per-firm figures the links and the registry need, in FirmId order
+    let mut registry = world.resource::<Registry>().clone();
     let mut query = world.query::<(Entity, &FirmId, &FirmKind, &FirmParams)>();
     // Customers of each supplying population: (firm, capacity).
     let mut customers: Vec<Vec<(u32, f64)>> = vec![Vec::new(); s.populations.len()];
-    let (ns, nm) = (states.len(), materials.len());
-    let mut baseline_imports = vec![vec![0.0; ns]; nm];
-    let mut has_military = vec![vec![false; nm]; ns];
-    let mut military_demand = vec![vec![0.0; nm]; ns];
     // Firms that may get tier-1 links (named firms and customers), by id.
     let mut linkable: Vec<(u32, Entity)> = Vec::new();
     // Query order is spawn order: the sums below are the same every run.
-    // (home, sector) of the customers of each supplying population.
-    let buyers: Vec<Option<(StateIx, &str)>> = s
+    let buyers: Vec<Option<GroupIx>> = s
         .populations
         .iter()
-        .map(|p| {
-            p.supplies
-                .as_ref()
-                .map(|l| (state_ix(&p.home), l.sector.as_str()))
-        })
+        .map(|p: &PopulationSpec| p.supplies.and_then(|(group, _)| group))
         .collect();
-    for (entity, id, kind, params) in query.iter(&world) {
+    for (entity, id, kind, params) in query.iter(world) {
         let mut customer = (id.0 as usize) < s.firms.len();
         for (p_ix, buyer) in buyers.iter().enumerate() {
-            if let Some((home, sector)) = *buyer
-                && kind.home == home
-                && groups[kind.group as usize].sector == sector
-            {
+            if *buyer == Some(kind.group) {
                 customers[p_ix].push((id.0, params.capacity.max(1e-9) as f64));
                 customer = true;
             }
@@ -266,11 +207,11 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         }
         let (h, m) = (kind.home as usize, kind.material as usize);
         if kind.home != kind.supplier {
-            baseline_imports[m][h] += params.supplier_share as f64 * params.demand();
+            registry.baseline_imports[m][h] += params.supplier_share as f64 * params.demand();
         }
         if kind.end_use == EndUse::Military {
-            has_military[h][m] = true;
-            military_demand[h][m] += params.demand();
+            registry.has_military[h][m] = true;
+            registry.military_demand[h][m] += params.demand();
         }
     }
     for c in &mut customers {
@@ -281,17 +222,14 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
     // ---- tier-1 links: (customer, part, supplier)
     let mut links: Vec<(u32, u32, u32)> = Vec::new();
     for (i, f) in s.firms.iter().enumerate() {
-        for (k, name) in f.tier1.iter().enumerate() {
-            let j = s
-                .firms
-                .iter()
-                .position(|x| &x.name == name)
-                .expect("checked tier1");
-            links.push((i as u32, k as u32, j as u32));
+        for (k, &j) in f.tier1.iter().enumerate() {
+            links.push((i as u32, k as u32, j));
         }
     }
     for (p_ix, p) in s.populations.iter().enumerate() {
-        let Some(link) = &p.supplies else { continue };
+        let Some((_, parts)) = p.supplies else {
+            continue;
+        };
         let customers = &customers[p_ix];
         if customers.is_empty() {
             continue;
@@ -309,7 +247,7 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
                 .partition_point(|&x| x <= u)
                 .min(customers.len() - 1)]
             .0;
-            let part = g.random_range(0..link.parts);
+            let part = g.random_range(0..parts);
             links.push((c, ((p_ix as u32 + 1) << 16) | part, supplier as u32));
         }
     }
@@ -335,141 +273,6 @@ pub fn build_world(s: &Scenario, seed: u64, start: chrono::NaiveDate) -> World {
         part: links.iter().map(|l| l.1).collect(),
     };
     drop(links);
-
-    let mut other_supply = vec![vec![0.0; nm]; ns];
-    for (i, st) in s.states.iter().enumerate() {
-        for o in &st.other_supply {
-            other_supply[i][material_ix(&o.material) as usize] += o.capacity;
-        }
-    }
-
-    for (i, st) in s.states.iter().enumerate() {
-        let ix = i as StateIx;
-        let trust = (0..ns)
-            .map(|j| if j == i { 1.0 } else { st.initial_trust })
-            .collect();
-        world.spawn((
-            StateAgent {
-                ix,
-                code: st.code.clone(),
-            },
-            Prefs(st.preferences.clone()),
-            PressureWeights(st.pressure.clone()),
-            Pressure::default(),
-            Trust(trust),
-        ));
-        for ec in &st.export_controls {
-            let r = ec.licence_required;
-            world.spawn(ExportControl {
-                owner: ix,
-                material: material_ix(&ec.material),
-                active: ec.active,
-                licence_required: [r.civilian, r.dual_use, r.military],
-                review_lag: Sampler::new(&ec.review_lag),
-                validity_weeks: ec.validity_weeks,
-                validity_range: ec.validity_range,
-                approval: [
-                    ec.approval.civilian,
-                    ec.approval.dual_use,
-                    ec.approval.military,
-                ],
-                military_ban: ec.military_ban,
-                general_licence: ec.general_licence,
-                extraterritorial: ec.extraterritorial,
-                extraterritorial_share: ec.extraterritorial_share,
-                reapply_weeks: ec.reapply_weeks,
-                headroom: ec.licence_headroom,
-                trust_weight: ec.trust_weight,
-                breakdown_penalty: ec.breakdown_penalty,
-                deals: vec![Deal::default(); ns],
-                conceded_approval: 0.0,
-                general_licence_agreements: 0,
-                reach_suspensions: 0,
-            });
-        }
-        if let Some(t) = &st.tracking {
-            world.spawn(TrackingSystem {
-                owner: ix,
-                active: t.active,
-                detection_probability: t.detection_probability,
-                blacklist_weeks: t.blacklist_weeks,
-                trust_penalty: t.trust_penalty,
-            });
-        }
-        for r in &st.tech_restrictions {
-            world.spawn(TechRestriction {
-                owner: ix,
-                target: state_ix(&r.target),
-                sector: r.sector.clone(),
-                level: r.level,
-                value_to_target: r.value_to_target,
-                security_cost: r.security_cost,
-                conceded: 0.0,
-            });
-        }
-        for p in &st.substitution {
-            world.spawn(SubstitutionProgram {
-                owner: ix,
-                material: material_ix(&p.material),
-                name: p.name.clone(),
-                capacity_target: p.capacity,
-                lead_weeks: p.lead_weeks,
-                ramp_weeks: p.ramp_weeks,
-                political_cost: p.political_cost,
-                start: p.start,
-                started_at: None,
-                capacity_now: 0.0,
-            });
-        }
-        for sp in &st.stockpiles {
-            world.spawn(Stockpile {
-                owner: ix,
-                material: material_ix(&sp.material),
-                quantity: sp.quantity,
-                max_release: sp.max_release_per_week,
-                rule: sp.release,
-            });
-        }
-    }
-    // One track per (controlled material, importing state).
-    let mut track_id = 0;
-    for (m, info) in materials.iter().enumerate() {
-        let supplier_code = &states[info.supplier as usize];
-        let controlled = s.states.iter().any(|st| {
-            &st.code == supplier_code && st.export_controls.iter().any(|ec| ec.material == info.id)
-        });
-        if !controlled {
-            continue;
-        }
-        for (c, &imports) in baseline_imports[m].iter().enumerate() {
-            if c != info.supplier as usize && imports > 0.0 {
-                world.spawn(Track {
-                    id: track_id,
-                    supplier: info.supplier,
-                    consumer: c as StateIx,
-                    material: m as MaterialIx,
-                    status: TrackStatus::Idle,
-                });
-                track_id += 1;
-            }
-        }
-    }
-
-    let registry = Registry {
-        states,
-        materials,
-        groups,
-        other_supply,
-        baseline_imports,
-        has_military,
-        military_demand,
-        firm_count: n,
-    };
-    world.insert_resource(WeekStats::new(&registry));
-    world.insert_resource(RunTotals::new(&registry));
-    world.insert_resource(Pools(vec![vec![PoolState::default(); nm]; ns]));
     world.insert_resource(registry);
     world.insert_resource(table);
-    world.insert_resource(Utilization(vec![1.0; n]));
-    world
 }

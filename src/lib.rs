@@ -9,12 +9,10 @@
 //! substitution, pressure and negotiation, then record metrics.
 //!
 //! ```no_run
-//! use chokepoint::{config, sim::Simulation};
+//! use chokepoint::{config, sim};
 //! let run = config::resolve_run("configs/baseline.ron".as_ref(), &Default::default()).unwrap();
-//! let start = chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").unwrap();
-//! let mut sim = Simulation::new(&run.scenario, run.run.seed, start, 1);
-//! sim.run(run.run.weeks);
-//! let tables = sim.tables();
+//! let pool = sim::thread_pool(2).unwrap();
+//! let tables = sim::run_scenario(&run.scenario, run.run.seed, run.start, run.run.weeks, pool);
 //! println!("{:?}", tables.summary);
 //! ```
 
@@ -51,17 +49,14 @@ pub struct RunReport {
 /// Resolves a run file, runs it and writes its output folder.
 pub fn run_config(config_path: &Path, overrides: &config::RunOverrides) -> Result<RunReport> {
     let run = config::resolve_run(config_path, overrides)?;
-    let start =
-        chrono::NaiveDate::parse_from_str(&run.run.start_date, "%Y-%m-%d").expect("checked date");
     let out_dir = run
         .run
         .out
         .as_ref()
         .map_or_else(|| Path::new("out").join(&run.name), PathBuf::from);
+    let pool = sim::thread_pool(run.run.threads)?;
     let clock = std::time::Instant::now();
-    let mut sim = sim::Simulation::new(&run.scenario, run.run.seed, start, run.run.threads);
-    sim.run(run.run.weeks);
-    let tables = sim.tables();
+    let tables = sim::run_scenario(&run.scenario, run.run.seed, run.start, run.run.weeks, pool);
     let model_seconds = clock.elapsed().as_secs_f64();
     let manifest = output::Manifest::new(&run);
     output::write_run(&out_dir, &tables, &manifest)?;

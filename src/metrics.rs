@@ -5,9 +5,28 @@
 //! (`crate::par`), so the thread count never changes a figure. The firms'
 //! weekly figures are tallied in production's pass over them (`Tally`).
 
-use crate::config::EndUse;
 use crate::model::*;
+use crate::schedule::{Builder, Phase, Plugin};
 use bevy_ecs::prelude::*;
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Metrics");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The week's statistics, the run's totals and the time series; records the
+/// week, then advances the clock. (`aggregate` runs at the start of the
+/// pressure phase, which needs its figures.)
+fn plugin(b: &mut Builder) {
+    let (stats, totals) = (WeekStats::new(b.registry()), RunTotals::new(b.registry()));
+    b.insert_resource(stats);
+    b.insert_resource(totals);
+    b.insert_resource(Recorder::default());
+    b.add_systems((record, advance_clock).chain());
+}
 
 /// Per (home state, sector) group, this week.
 #[derive(Debug, Clone, Default)]

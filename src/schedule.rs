@@ -1,100 +1,137 @@
-//! The tick: ordered system sets, one per phase of the process overview in
-//! `models/ODD.md` (section 3), chained.
+//! The tick: one phase per plugin, in the order of [`PLUGINS`], each a
+//! system set; the sets are chained, and so are the systems inside each.
+//!
+//! A plugin (bevy's habit: a feature owns its resources and systems) is one
+//! function in its module. From the validated scenario it inserts the
+//! module's resources, spawns its state and policy entities, and adds its
+//! systems to its phase. `build::build` calls every plugin before it spawns
+//! the firms, so that resources come before firms (see ARCHITECTURE.md).
 
+use crate::config::ValidScenario;
 use crate::metrics;
+use crate::model::Registry;
 use crate::systems::*;
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
+use bevy_ecs::schedule::{IntoScheduleConfigs, ScheduleConfigs, SingleThreadedExecutor};
+use bevy_ecs::system::ScheduleSystem;
 
-/// The phases of a tick, in order.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Phase {
-    Events,
-    Licensing,
-    Supply,
-    Diversion,
-    Production,
-    Substitution,
-    Pressure,
-    Negotiation,
-    Metrics,
-}
+/// A phase of the tick: the system set of the plugin that owns it, named
+/// after it.
+#[derive(SystemSet, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Phase(pub &'static str);
 
-impl Phase {
-    /// Every phase, in tick order.
-    pub const ALL: [Phase; 9] = [
-        Phase::Events,
-        Phase::Licensing,
-        Phase::Supply,
-        Phase::Diversion,
-        Phase::Production,
-        Phase::Substitution,
-        Phase::Pressure,
-        Phase::Negotiation,
-        Phase::Metrics,
-    ];
-}
-
-/// Builds the schedule of one tick. Systems run one at a time, in the
-/// order written (every set and every system within a set is chained), so
-/// no two systems race; the per-firm systems parallelise inside themselves.
-pub fn tick_schedule() -> Schedule {
-    schedule_of(&Phase::ALL)
-}
-
-/// A schedule of some phases only, in the order given (benchmarks time
-/// each phase alone). A world ticked by it does not advance its clock
-/// unless `Phase::Metrics` is among them.
-pub fn schedule_of(phases: &[Phase]) -> Schedule {
-    let mut s = Schedule::default();
-    s.set_executor(SingleThreadedExecutor::new());
-    for pair in phases.windows(2) {
-        s.configure_sets(pair[0].before(pair[1]));
+impl std::fmt::Debug for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
     }
-    for &phase in phases {
-        add_phase(&mut s, phase);
-    }
-    s
 }
 
-fn add_phase(s: &mut Schedule, phase: Phase) {
-    match phase {
-        Phase::Events => s.add_systems(
-            (events::begin_week, events::apply_events)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Licensing => s.add_systems(
-            (licensing::build_view, licensing::licensing)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Supply => s.add_systems(
-            (supply::orders, supply::pools, supply::deliver)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Diversion => s.add_systems(
-            (diversion::divert, diversion::receive)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Production => s.add_systems(
-            (production::produce, production::publish)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Substitution => s.add_systems(substitution::substitution.in_set(phase)),
-        Phase::Pressure => s.add_systems(
-            (metrics::aggregate, pressure::pressure)
-                .chain()
-                .in_set(phase),
-        ),
-        Phase::Negotiation => s.add_systems(negotiate::negotiate.in_set(phase)),
-        Phase::Metrics => s.add_systems(
-            (metrics::record, metrics::advance_clock)
-                .chain()
-                .in_set(phase),
-        ),
-    };
+/// A module's plugin: the phase it owns and the function that registers it.
+#[derive(Clone, Copy)]
+pub struct Plugin {
+    pub phase: Phase,
+    pub build: fn(&mut Builder),
+}
+
+/// Every plugin, in tick order: the process overview of `models/ODD.md`
+/// (section 3). A new phase is a module with a `PLUGIN` and one line here.
+pub const PLUGINS: &[Plugin] = &[
+    events::PLUGIN,
+    licensing::PLUGIN,
+    supply::PLUGIN,
+    diversion::PLUGIN,
+    production::PLUGIN,
+    substitution::PLUGIN,
+    pressure::PLUGIN,
+    negotiate::PLUGIN,
+    metrics::PLUGIN,
+];
+
+/// Every phase, in tick order.
+pub fn phases() -> impl Iterator<Item = Phase> {
+    PLUGINS.iter().map(|p| p.phase)
+}
+
+/// A step a plugin asks to run once the firms are spawned.
+pub type AfterFirms = fn(&mut World, &ValidScenario);
+
+/// What a plugin registers into: the world being built (before its firms)
+/// and the schedule, for one phase.
+pub struct Builder<'a> {
+    pub scenario: &'a ValidScenario,
+    world: &'a mut World,
+    schedule: &'a mut Schedule,
+    phase: Phase,
+    /// Whether this phase's systems go into the schedule.
+    scheduled: bool,
+    after_firms: &'a mut Vec<AfterFirms>,
+}
+
+impl Builder<'_> {
+    /// The registry's names and counts (its per-firm figures come after the
+    /// firms are spawned).
+    pub fn registry(&self) -> &Registry {
+        self.world.resource::<Registry>()
+    }
+
+    pub fn insert_resource<R: Resource>(&mut self, value: R) {
+        self.world.insert_resource(value);
+    }
+
+    /// Spawns a state or policy entity (before the firms).
+    pub fn spawn<B: Bundle>(&mut self, bundle: B) {
+        self.world.spawn(bundle);
+    }
+
+    /// Adds systems to the plugin's phase, after those it added before.
+    pub fn add_systems<M>(&mut self, systems: impl IntoScheduleConfigs<ScheduleSystem, M>) {
+        if self.scheduled {
+            let systems: ScheduleConfigs<ScheduleSystem> = systems.in_set(self.phase);
+            self.schedule.add_systems(systems);
+        }
+    }
+
+    /// Runs `f` once the firms are spawned and the registry's per-firm
+    /// figures are known (for entities that depend on them, such as tracks).
+    pub fn after_firms(&mut self, f: AfterFirms) {
+        self.after_firms.push(f);
+    }
+}
+
+/// Runs every plugin on `world`; the systems of the phases in `phases` go
+/// into the returned schedule, chained in tick order. Returns the
+/// after-firms steps the plugins asked for.
+pub(crate) fn register(
+    scenario: &ValidScenario,
+    world: &mut World,
+    wanted: &[Phase],
+) -> (Schedule, Vec<AfterFirms>) {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    let mut after_firms = Vec::new();
+    for plugin in PLUGINS {
+        let mut b = Builder {
+            scenario,
+            world: &mut *world,
+            schedule: &mut schedule,
+            phase: plugin.phase,
+            scheduled: wanted.contains(&plugin.phase),
+            after_firms: &mut after_firms,
+        };
+        (plugin.build)(&mut b);
+    }
+    let ordered: Vec<Phase> = phases().filter(|p| wanted.contains(p)).collect();
+    for pair in ordered.windows(2) {
+        schedule.configure_sets(pair[0].before(pair[1]));
+    }
+    (schedule, after_firms)
+}
+
+/// The schedule of some phases only, in tick order, for a world already
+/// built (benchmarks time each phase alone). A world ticked by it does not
+/// advance its clock unless the metrics phase is among them.
+pub fn schedule_of(scenario: &ValidScenario, phases: &[Phase]) -> Schedule {
+    let mut scratch = World::new();
+    scratch.insert_resource(scenario.registry());
+    register(scenario, &mut scratch, phases).0
 }

@@ -1,18 +1,20 @@
 //! `Simulation { world, schedule }`: the only loop.
 
-use crate::build::build_world;
-use crate::config::Scenario;
+use crate::config::ValidScenario;
+use crate::error::{Error, Result};
 use crate::metrics::{self, Cell, Recorder, RunTotals, Table};
 use crate::model::Clock;
-use crate::schedule::tick_schedule;
 use crate::systems::Parallel;
 use bevy_ecs::prelude::*;
+use std::sync::Arc;
 
 /// A run in progress.
 pub struct Simulation {
     pub world: World,
     schedule: Schedule,
     seed: u64,
+    /// The run's worker threads; `None`: every system on the calling thread.
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 /// Columns of `transcript.csv`.
@@ -37,36 +39,75 @@ pub struct RunTables {
     pub summary: Table,
 }
 
-/// Sets up the shared worker pool (rayon's global pool) once per process.
-/// `threads` = 0 means one per core. Returns whether per-firm systems
-/// should split their work over it. The first call sets the pool's size
-/// for the whole process; later calls only choose whether to use it.
-pub fn init_threads(threads: usize) -> bool {
+/// A pool of worker threads for a run: `threads` of them (0 = one per
+/// core), or `None` for one thread, which runs every system on the calling
+/// thread. Each call makes its own pool; the library never sizes or uses
+/// rayon's global pool.
+pub fn thread_pool(threads: usize) -> Result<Option<Arc<rayon::ThreadPool>>> {
     let wanted = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         threads
     };
-    if wanted > 1 {
-        // Fails only when the pool already exists, which is fine.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(wanted)
-            .build_global();
+    if wanted <= 1 {
+        return Ok(None);
     }
-    wanted > 1
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(wanted)
+        .thread_name(|i| format!("chokepoint-run-{i}"))
+        .build()
+        .map(|pool| Some(Arc::new(pool)))
+        .map_err(|e| Error::Output(format!("cannot start {wanted} worker threads: {e}")))
+}
+
+/// Runs a validated scenario for `weeks` weeks from `start` with `seed`, on
+/// `pool`, and returns the run's tables in memory. `chokepoint run` and
+/// every run of a sweep go through it; the tables do not depend on the pool.
+pub fn run_scenario(
+    scenario: &ValidScenario,
+    seed: u64,
+    start: chrono::NaiveDate,
+    weeks: u32,
+    pool: Option<Arc<rayon::ThreadPool>>,
+) -> RunTables {
+    let mut sim = Simulation::new(scenario, seed, start, pool);
+    sim.run(weeks);
+    sim.tables()
+}
+
+/// Runs `schedule` once on `world`, inside `pool` when there is one (the
+/// per-firm systems then split their work over its threads).
+fn run_on(pool: Option<&rayon::ThreadPool>, schedule: &mut Schedule, world: &mut World) {
+    match pool {
+        Some(pool) => pool.install(|| schedule.run(world)),
+        None => schedule.run(world),
+    }
 }
 
 impl Simulation {
-    /// Builds the world for a checked scenario.
-    pub fn new(scenario: &Scenario, seed: u64, start: chrono::NaiveDate, threads: usize) -> Self {
-        let parallel = init_threads(threads);
-        let mut world = build_world(scenario, seed, start);
-        world.insert_resource(Parallel(parallel));
+    /// Builds the world and the whole tick for a validated scenario. Per-firm
+    /// systems split their work over `pool` when there is one.
+    pub fn new(
+        scenario: &ValidScenario,
+        seed: u64,
+        start: chrono::NaiveDate,
+        pool: Option<Arc<rayon::ThreadPool>>,
+    ) -> Self {
+        let phases: Vec<_> = crate::schedule::phases().collect();
+        let (mut world, schedule) = crate::build::build(scenario, seed, start, &phases);
+        world.insert_resource(Parallel(pool.is_some()));
         Simulation {
             world,
-            schedule: tick_schedule(),
+            schedule,
             seed,
+            pool,
         }
+    }
+
+    /// Runs `schedule` (for instance some phases only, `schedule::schedule_of`)
+    /// once on this world, on the run's pool.
+    pub fn run_schedule(&mut self, schedule: &mut Schedule) {
+        run_on(self.pool.as_deref(), schedule, &mut self.world);
     }
 
     /// The week the next step will simulate.
@@ -76,7 +117,7 @@ impl Simulation {
 
     /// One tick.
     pub fn step(&mut self) {
-        self.schedule.run(&mut self.world);
+        run_on(self.pool.as_deref(), &mut self.schedule, &mut self.world);
     }
 
     /// `weeks` ticks.
@@ -137,7 +178,7 @@ mod tests {
     fn every_resource_entity_comes_before_the_firms() {
         let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
         let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
-        let mut sim = Simulation::new(&scenario, 1, start, 1);
+        let mut sim = Simulation::new(&scenario, 1, start, None);
         sim.run(2);
         let world = &mut sim.world;
         let resources: Vec<u32> = world
@@ -164,7 +205,7 @@ mod tests {
     fn firm_component_bytes_cover_every_component_of_a_firm() {
         let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
         let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
-        let mut sim = Simulation::new(&scenario, 1, start, 1);
+        let mut sim = Simulation::new(&scenario, 1, start, None);
         let world = &mut sim.world;
         let firms: Vec<Entity> = world
             .query_filtered::<Entity, With<FirmId>>()

@@ -7,7 +7,7 @@
 //! It is not a second model: policy terms, pool capacities and stockpiles
 //! are copied from the world and stay fixed.
 
-use crate::config::PriorityRule;
+use crate::model::PriorityRule;
 use crate::model::*;
 use crate::par;
 use crate::systems::{licensing, production, supply};
@@ -152,7 +152,8 @@ impl SoaFirms {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::{Phase, schedule_of, tick_schedule};
+    use crate::schedule::{phases, schedule_of};
+    use crate::systems::{licensing, production, supply};
 
     /// The reference does what the systems do: same licences, flows,
     /// stocks, production and utilization after a week, from the same state.
@@ -160,14 +161,14 @@ mod tests {
     fn the_reference_matches_the_three_phases_of_the_ecs() {
         let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
         let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
-        let mut world = crate::build::build_world(&scenario, 7, start);
-        world.insert_resource(crate::systems::Parallel(false));
-        let mut tick = tick_schedule();
+        let all: Vec<_> = phases().collect();
+        let (mut world, mut tick) = crate::build::build(&scenario, 7, start, &all);
         for _ in 0..12 {
             tick.run(&mut world);
         }
         let mut soa = SoaFirms::from_world(&mut world, true);
-        schedule_of(&[Phase::Licensing, Phase::Supply, Phase::Production]).run(&mut world);
+        let three = [licensing::PHASE, supply::PHASE, production::PHASE];
+        schedule_of(&scenario, &three).run(&mut world);
         soa.copy_terms(&world);
         // The world's pools were refilled by its own step: give the
         // reference the capacities it saw, then run it.

@@ -240,9 +240,10 @@ pub fn check_dist(d: &Dist) -> Option<String> {
 pub const MIN_YEAR: i32 = 1000;
 pub const MAX_YEAR: i32 = 9999;
 
-/// Checks a run file's own values.
-pub fn check_run(run: &RunConfig) -> Vec<Problem> {
+/// Checks a run file's own values; returns its start date.
+pub fn check_run(run: &RunConfig) -> Result<chrono::NaiveDate, Vec<Problem>> {
     let mut c = Checker::default();
+    let mut start = None;
     if run.weeks == 0 || run.weeks > MAX_RUN_WEEKS {
         c.fail(
             "weeks",
@@ -262,7 +263,7 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
                 run.start_date
             ),
         ),
-        Ok(_) => {}
+        Ok(date) => start = Some(date),
     }
     if run.threads > MAX_THREADS {
         c.fail(
@@ -276,7 +277,10 @@ pub fn check_run(run: &RunConfig) -> Vec<Problem> {
     if run.model.is_empty() {
         c.fail("model", "must name a scenario file");
     }
-    c.problems
+    match start {
+        Some(date) if c.problems.is_empty() => Ok(date),
+        _ => Err(c.problems),
+    }
 }
 
 fn unique<'a>(

@@ -6,6 +6,7 @@ mod overrides;
 mod run;
 mod scenario;
 mod sweep;
+mod valid;
 mod whole;
 
 pub use check::{check_dist, check_run, check_scenario};
@@ -13,6 +14,7 @@ pub use overrides::apply_overrides;
 pub use run::RunConfig;
 pub use scenario::*;
 pub use sweep::{AxisDef, AxisValues, Design, SweepConfig};
+pub use valid::{FirmSpec, PopulationSpec, StateSpec, ValidScenario, sampler};
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -146,10 +148,18 @@ fn list_entry_position(
 }
 
 /// Loads and checks a scenario file (no overrides).
-pub fn load_scenario(path: &Path) -> Result<Scenario> {
+pub fn load_scenario(path: &Path) -> Result<ValidScenario> {
     let scenario: Scenario = parse_ron(path, &read_file(path)?)?;
-    invalid_unless_empty(path, check_scenario(&scenario))?;
-    Ok(scenario)
+    check(path, scenario)
+}
+
+/// Checks a scenario read from `path` into a [`ValidScenario`]; its
+/// problems are an `Error::Invalid` naming `path`.
+pub fn check(path: &Path, scenario: Scenario) -> Result<ValidScenario> {
+    ValidScenario::check(scenario).map_err(|problems| Error::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })
 }
 
 /// Loads a run file without checking its model.
@@ -180,7 +190,9 @@ pub struct ResolvedRun {
     pub config_path: PathBuf,
     pub model_path: PathBuf,
     pub run: RunConfig,
-    pub scenario: Scenario,
+    /// The run's start date (`run.start_date`, parsed).
+    pub start: chrono::NaiveDate,
+    pub scenario: ValidScenario,
     /// Every override applied, in order (config file's, then command line's).
     pub overrides: Vec<String>,
 }
@@ -216,7 +228,10 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
     if let Some(threads) = cli.threads {
         run.threads = threads;
     }
-    invalid_unless_empty(config_path, check_run(&run))?;
+    let start = check_run(&run).map_err(|problems| Error::Invalid {
+        path: config_path.to_path_buf(),
+        problems,
+    })?;
     let model_path = config_path
         .parent()
         .unwrap_or(Path::new("."))
@@ -231,12 +246,12 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
             }],
         });
     }
-    let raw: Scenario = parse_ron(&model_path, &read_file(&model_path)?)?;
+    let raw_model: Scenario = parse_ron(&model_path, &read_file(&model_path)?)?;
     // The scenario after each of the run file's entries: stages[i + 1] after set[i].
     let entry_at = |i: usize| list_entry_position(&text, "RunConfig", "set", i).unwrap_or((0, 0));
-    let mut stages = vec![raw];
+    let mut stages = vec![raw_model.clone()];
     for (i, assignment) in run.set.iter().enumerate() {
-        let last = stages.last().expect("the model").clone();
+        let last = stages.last().unwrap_or(&raw_model).clone();
         let next = apply_overrides(last, std::slice::from_ref(assignment)).map_err(|e| {
             let (line, column) = entry_at(i);
             let message = match e {
@@ -253,18 +268,20 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         })?;
         stages.push(next);
     }
-    let scenario = apply_overrides(stages.last().expect("the model").clone(), &cli.set)?;
-    let problems = check_scenario(&scenario);
-    if !problems.is_empty() {
-        return Err(invalid_run(
-            config_path,
-            &model_path,
-            (&run.set, &cli.set),
-            &stages,
-            problems,
-            entry_at,
-        ));
-    }
+    let last = stages.last().unwrap_or(&raw_model).clone();
+    let scenario = match ValidScenario::check(apply_overrides(last, &cli.set)?) {
+        Ok(valid) => valid,
+        Err(problems) => {
+            return Err(invalid_run(
+                config_path,
+                &model_path,
+                (&run.set, &cli.set),
+                &stages,
+                problems,
+                entry_at,
+            ));
+        }
+    };
     let overrides: Vec<String> = run.set.iter().chain(&cli.set).cloned().collect();
     let name = config_path
         .file_stem()
@@ -275,6 +292,7 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         config_path: config_path.to_path_buf(),
         model_path,
         run,
+        start,
         scenario,
         overrides,
     })
@@ -378,8 +396,7 @@ pub fn validate_file(path: &Path) -> Result<FileKind> {
     let text = read_file(path)?;
     match sniff_kind(&text) {
         FileKind::Scenario => {
-            let scenario: Scenario = parse_ron(path, &text)?;
-            invalid_unless_empty(path, check_scenario(&scenario))?;
+            check(path, parse_ron(path, &text)?)?;
             Ok(FileKind::Scenario)
         }
         FileKind::Run => {

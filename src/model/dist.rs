@@ -1,6 +1,6 @@
-//! Distributions from the scenario, backed by statrs.
+//! Distributions from the scenario, backed by statrs. They are built from
+//! the scenario's `Dist` by `config::sampler`, when it is checked.
 
-use crate::config::Dist;
 use rand::Rng;
 use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Triangular};
 
@@ -16,54 +16,6 @@ pub enum Sampler {
 }
 
 impl Sampler {
-    /// Builds the sampler; parameters were checked by `config::check_scenario`.
-    pub fn new(d: &Dist) -> Sampler {
-        Sampler::try_new(d).unwrap_or_else(|e| panic!("checked distribution {d:?}: {e}"))
-    }
-
-    /// Builds the sampler, or says why these parameters give none. A spread
-    /// too small next to the mean for f64 (the shape parameter overflows or
-    /// the log-variance rounds to 0) gives `Fixed(mean)`, its limit.
-    pub fn try_new(d: &Dist) -> Result<Sampler, String> {
-        match *d {
-            Dist::Fixed { value } => Ok(Sampler::Fixed(value)),
-            Dist::Uniform { min, max } => Ok(Sampler::Uniform(min, max)),
-            Dist::Triangular { min, mode, max } => Triangular::new(min, max, mode)
-                .map(Sampler::Triangular)
-                .map_err(|e| e.to_string()),
-            Dist::LogNormal { mean, sd } => {
-                let s2 = (1.0 + (sd / mean).powi(2)).ln();
-                if s2 == 0.0 {
-                    return Ok(Sampler::Fixed(mean));
-                }
-                if !s2.is_finite() {
-                    return Err(format!("sd / mean = {:e} is too large", sd / mean));
-                }
-                LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt())
-                    .map(Sampler::LogNormal)
-                    .map_err(|e| e.to_string())
-            }
-            Dist::Gamma { mean, sd } => {
-                let shape = (mean / sd).powi(2);
-                if shape == f64::INFINITY {
-                    return Ok(Sampler::Fixed(mean));
-                }
-                Gamma::new(shape, mean / (sd * sd))
-                    .map(Sampler::Gamma)
-                    .map_err(|e| e.to_string())
-            }
-            Dist::Beta { mean, sd } => {
-                let nu = mean * (1.0 - mean) / (sd * sd) - 1.0;
-                if nu == f64::INFINITY {
-                    return Ok(Sampler::Fixed(mean));
-                }
-                Beta::new(mean * nu, (1.0 - mean) * nu)
-                    .map(Sampler::Beta)
-                    .map_err(|e| e.to_string())
-            }
-        }
-    }
-
     /// Draws one value.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         use rand::distr::Distribution;
@@ -96,11 +48,11 @@ impl Sampler {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::{Dist, sampler};
     use crate::rng::{Stream, generator};
 
     fn mean_of(d: Dist) -> f64 {
-        let s = Sampler::new(&d);
+        let s = sampler(&d).unwrap();
         let mut rng = generator(1, Stream::Population, 0);
         let n = 20_000;
         (0..n).map(|_| s.sample(&mut rng)).sum::<f64>() / n as f64
@@ -138,11 +90,12 @@ mod tests {
 
     #[test]
     fn quantile_is_monotone() {
-        let s = Sampler::new(&Dist::Triangular {
+        let s = sampler(&Dist::Triangular {
             min: 6.0,
             mode: 9.0,
             max: 12.0,
-        });
+        })
+        .unwrap();
         assert!((s.quantile(0.0) - 6.0).abs() < 1e-9);
         assert!(s.quantile(0.2) < s.quantile(0.8));
     }
@@ -186,7 +139,7 @@ mod tests {
                 0.8,
             ),
         ] {
-            let s = Sampler::try_new(&d).unwrap_or_else(|e| panic!("{d:?}: {e}"));
+            let s = sampler(&d).unwrap_or_else(|e| panic!("{d:?}: {e}"));
             assert_eq!(s.quantile(0.3), mean, "{d:?}");
             assert_eq!(
                 s.sample(&mut generator(1, Stream::Population, 0)),
@@ -213,7 +166,7 @@ mod tests {
                 max: 1.0,
             },
         ] {
-            assert!(Sampler::try_new(&d).is_err(), "{d:?}");
+            assert!(sampler(&d).is_err(), "{d:?}");
         }
     }
 }

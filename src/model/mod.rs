@@ -2,11 +2,12 @@
 //! the resources systems share.
 
 pub mod dist;
+pub mod params;
 
-use crate::config::{EndUse, NegotiationParams, ReleaseRule, SupplyParams};
 use crate::negotiation::{IssueSpace, Offer, Protocol, Talks};
 use bevy_ecs::prelude::*;
 use dist::Sampler;
+pub use params::*;
 
 /// Index of a state in `Registry::states`.
 pub type StateIx = u8;
@@ -151,11 +152,11 @@ pub struct StateAgent {
 
 /// Negotiation preferences (validated copy of the config's).
 #[derive(Component, Debug, Clone)]
-pub struct Prefs(pub crate::config::Preferences);
+pub struct Prefs(pub Preferences);
 
 /// Weights of the pressure terms.
 #[derive(Component, Debug, Clone)]
-pub struct PressureWeights(pub crate::config::PressureParams);
+pub struct PressureWeights(pub PressureParams);
 
 /// Domestic pressure, 0..1.
 #[derive(Component, Debug, Clone, Copy, Default)]
@@ -251,6 +252,8 @@ pub struct TrackingSystem {
 /// A restriction on a target's access to one technology sector.
 #[derive(Component, Debug, Clone)]
 pub struct TechRestriction {
+    /// Index among all restrictions of the scenario, in file order.
+    pub id: u32,
     pub owner: StateIx,
     pub target: StateIx,
     pub sector: String,
@@ -271,7 +274,7 @@ pub struct SubstitutionProgram {
     pub lead_weeks: f64,
     pub ramp_weeks: f64,
     pub political_cost: f64,
-    pub start: crate::config::StartRule,
+    pub start: StartRule,
     pub started_at: Option<u32>,
     /// kg/week available this week.
     pub capacity_now: f64,

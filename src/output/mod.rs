@@ -39,8 +39,8 @@ impl Manifest {
             weeks: run.run.weeks,
             start_date: run.run.start_date.clone(),
             overrides: run.overrides.clone(),
-            scenario_hash: scenario_hash(&run.scenario),
-            scenario: run.scenario.clone(),
+            scenario_hash: scenario_hash(run.scenario.raw()),
+            scenario: run.scenario.raw().clone(),
         }
     }
 }

@@ -254,7 +254,10 @@ fn axis_values(path: &str, values: &AxisValues, problems: &mut Vec<Problem>) -> 
             if let Some(m) = p {
                 return fail(m);
             }
-            Some(Axis::Continuous(Sampler::new(d), support(d)))
+            match crate::config::sampler(d) {
+                Ok(sampler) => Some(Axis::Continuous(sampler, support(d))),
+                Err(m) => fail(m),
+            }
         }
     }
 }

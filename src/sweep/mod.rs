@@ -12,12 +12,11 @@ pub mod series;
 pub mod slurm;
 pub mod stats;
 
-use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig};
+use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig, ValidScenario};
 use crate::error::{Error, Problem, Result};
 use crate::metrics::Cell;
 use crate::output::owned::{self, Owner};
 use crate::rng::{self, Stream};
-use crate::sim::Simulation;
 use design::Plan;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -166,15 +165,14 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         for probe in probes {
             let field = format!("axes[{a}].{} ({p}={})", probe.at, probe.value);
             let set = [format!("{p}={}", probe.value)];
-            match config::apply_overrides(base.scenario.clone(), &set) {
+            match config::apply_overrides(base.scenario.raw().clone(), &set) {
                 Err(Error::Override { message, .. }) => problems.push(Problem { field, message }),
                 Err(other) => return Err(other),
                 Ok(scenario) => {
-                    problems.extend(config::check_scenario(&scenario).into_iter().map(|q| {
-                        Problem {
-                            field: field.clone(),
-                            message: q.to_string(),
-                        }
+                    let found = ValidScenario::check(scenario).err().unwrap_or_default();
+                    problems.extend(found.into_iter().map(|q| Problem {
+                        field: field.clone(),
+                        message: q.to_string(),
                     }))
                 }
             }
@@ -233,7 +231,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             "{}\n{}\n{}\n{}",
             ron::to_string(&cfg).expect("serialises"),
             ron::to_string(&base.run).expect("serialises"),
-            ron::to_string(&base.scenario).expect("serialises"),
+            ron::to_string(base.scenario.raw()).expect("serialises"),
             columns.join(",")
         );
         Sha256::digest(text.as_bytes())
@@ -269,19 +267,16 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
 
 /// Summary column names of the base scenario (a world built, not run).
 fn summary_columns(base: &ResolvedRun) -> Vec<String> {
-    let mut sim = Simulation::new(&base.scenario, base.run.seed, start_date(base), 1);
-    sim.tables().summary.columns
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 0, None)
+        .summary
+        .columns
 }
 
 /// Timeseries column names of the base scenario (one week run).
 fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
-    let mut sim = Simulation::new(&base.scenario, base.run.seed, start_date(base), 1);
-    sim.run(1);
-    sim.tables().timeseries.columns
-}
-
-fn start_date(base: &ResolvedRun) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(&base.run.start_date, "%Y-%m-%d").expect("checked date")
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 1, None)
+        .timeseries
+        .columns
 }
 
 /// The seed of run `replicate` of design point `point`.
@@ -345,16 +340,14 @@ fn run_row(p: &Prepared, run: u64) -> (Vec<String>, Option<series::RunSeries>) {
         .collect();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
         || -> std::result::Result<RunOutput, String> {
-            let scenario = config::apply_overrides(p.base.scenario.clone(), &sets)
+            let scenario = config::apply_overrides(p.base.scenario.raw().clone(), &sets)
                 .map_err(|e| e.to_string())?;
-            let problems = config::check_scenario(&scenario);
-            if !problems.is_empty() {
+            let scenario = ValidScenario::check(scenario).map_err(|problems| {
                 let list: Vec<String> = problems.iter().map(|x| x.to_string()).collect();
-                return Err(format!("invalid scenario: {}", list.join("; ")));
-            }
-            let mut sim = Simulation::new(&scenario, seed, start_date(&p.base), 1);
-            sim.run(p.base.run.weeks);
-            let tables = sim.tables();
+                format!("invalid scenario: {}", list.join("; "))
+            })?;
+            let tables =
+                crate::sim::run_scenario(&scenario, seed, p.base.start, p.base.run.weeks, None);
             let kept = (!p.config.series.is_empty()).then(|| {
                 series::RunSeries::of(run, point, replicate, &tables.timeseries, &p.config.series)
             });

@@ -3,14 +3,32 @@
 //! supplier's tracking system may detect each diverting firm, which revokes
 //! its licence, blacklists it and lowers the supplier's trust in its state.
 
-use crate::config::EndUse;
 use crate::metrics::{RunTotals, WeekStats};
+use crate::model::EndUse;
 use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
 use crate::par;
+use crate::schedule::{Builder, Phase, Plugin};
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Diversion");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The tracking systems; diversion, then its receipt by military firms.
+fn plugin(b: &mut Builder) {
+    let scenario = b.scenario;
+    for tracking in scenario.states.iter().filter_map(|s| s.tracking.as_ref()) {
+        b.spawn(tracking.clone());
+    }
+    b.add_systems((divert, receive).chain());
+}
 
 /// One firm's diversion decision and detection. `flow` is this week's, as
 /// `supply::order_step` wrote it (nothing diverted yet).

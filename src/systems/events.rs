@@ -1,13 +1,27 @@
 //! Phase 1: scheduled events from the scenario's timeline.
 
-use crate::config::{EventAction, ScheduledEvent};
 use crate::metrics::{RunTotals, WeekStats};
 use crate::model::*;
+use crate::schedule::{Builder, Phase, Plugin};
 use bevy_ecs::prelude::*;
 
-/// The scenario's scheduled events.
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Events");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The timeline; resets the week's statistics, then applies the week's events.
+fn plugin(b: &mut Builder) {
+    b.insert_resource(Timeline(b.scenario.timeline.clone()));
+    b.add_systems((begin_week, apply_events).chain());
+}
+
+/// The scenario's scheduled events, resolved.
 #[derive(Resource, Debug, Clone)]
-pub struct Timeline(pub Vec<ScheduledEvent>);
+pub struct Timeline(pub Vec<TimelineEvent>);
 
 /// Resets this week's statistics.
 pub fn begin_week(mut stats: ResMut<WeekStats>) {
@@ -18,71 +32,39 @@ pub fn begin_week(mut stats: ResMut<WeekStats>) {
 pub fn apply_events(
     clock: Res<Clock>,
     timeline: Res<Timeline>,
-    registry: Res<Registry>,
     mut totals: ResMut<RunTotals>,
     mut controls: Query<&mut ExportControl>,
     mut tracking: Query<&mut TrackingSystem>,
     mut restrictions: Query<&mut TechRestriction>,
 ) {
     for event in timeline.0.iter().filter(|e| e.week == clock.week) {
-        let st = |code: &str| registry.state_ix(code).expect("checked state");
-        let mat = |id: &str| registry.material_ix(id).expect("checked material");
-        let mut control = |state: &str, material: &str, f: &mut dyn FnMut(&mut ExportControl)| {
-            let (s, m) = (st(state), mat(material));
-            for mut c in controls
-                .iter_mut()
-                .filter(|c| c.owner == s && c.material == m)
-            {
-                f(&mut c);
-            }
-        };
-        match &event.action {
-            EventAction::SetControlActive {
-                state,
+        match event.action {
+            Action::Control {
+                owner,
                 material,
-                active,
-            } => control(state, material, &mut |c| c.active = *active),
-            EventAction::SetApproval {
-                state,
-                material,
-                end_use,
-                probability,
-            } => control(state, material, &mut |c| {
-                c.approval[end_use.index()] = *probability
-            }),
-            EventAction::SetMilitaryBan {
-                state,
-                material,
-                on,
-            } => control(state, material, &mut |c| c.military_ban = *on),
-            EventAction::SetExtraterritorial {
-                state,
-                material,
-                on,
-            } => control(state, material, &mut |c| c.extraterritorial = *on),
-            EventAction::SetGeneralLicence {
-                state,
-                material,
-                on,
-            } => control(state, material, &mut |c| c.general_licence = *on),
-            EventAction::SetTracking { state, active } => {
-                let s = st(state);
-                for mut t in tracking.iter_mut().filter(|t| t.owner == s) {
-                    t.active = *active;
+                change,
+            } => {
+                for mut c in controls
+                    .iter_mut()
+                    .filter(|c| c.owner == owner && c.material == material)
+                {
+                    match change {
+                        ControlChange::Active(on) => c.active = on,
+                        ControlChange::Approval(end_use, p) => c.approval[end_use.index()] = p,
+                        ControlChange::MilitaryBan(on) => c.military_ban = on,
+                        ControlChange::Extraterritorial(on) => c.extraterritorial = on,
+                        ControlChange::GeneralLicence(on) => c.general_licence = on,
+                    }
                 }
             }
-            EventAction::SetRestriction {
-                state,
-                target,
-                sector,
-                level,
-            } => {
-                let (s, t) = (st(state), st(target));
-                for mut r in restrictions
-                    .iter_mut()
-                    .filter(|r| r.owner == s && r.target == t && &r.sector == sector)
-                {
-                    r.level = *level;
+            Action::Tracking { owner, active } => {
+                for mut t in tracking.iter_mut().filter(|t| t.owner == owner) {
+                    t.active = active;
+                }
+            }
+            Action::Restriction { id, level } => {
+                for mut r in restrictions.iter_mut().filter(|r| r.id == id) {
+                    r.level = level;
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Phase 2: licensing. Firms without a valid licence apply; the supplier
 //! decides each application once its review lag has passed.
 
-use crate::config::EndUse;
+use crate::model::EndUse;
 use crate::model::dist::Sampler;
 use crate::model::*;
 use crate::rng::{self, Stream};
@@ -9,6 +9,26 @@ use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
 use crate::par;
+use crate::schedule::{Builder, Phase, Plugin};
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Licensing");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The licensing view and the export controls; builds the week's terms, then
+/// decides the firms' licences.
+fn plugin(b: &mut Builder) {
+    let scenario = b.scenario;
+    b.insert_resource(LicensingView::default());
+    for control in scenario.states.iter().flat_map(|s| &s.export_controls) {
+        b.spawn(control.clone());
+    }
+    b.add_systems((build_view, licensing).chain());
+}
 
 /// Rebuilds the terms each (material, home state) faces this week from the
 /// export controls, the supplier's trust and the state of the talks.

@@ -2,12 +2,60 @@
 //! threshold, plays one round per tick through the active protocol, applies
 //! agreements to the policy components, and handles expiry and defection.
 
-use crate::config::{EndUse, Preferences};
+use crate::config::ValidScenario;
 use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
 use crate::model::*;
+use crate::model::{EndUse, Preferences};
 use crate::negotiation::*;
 use crate::rng::{self, Stream};
+use crate::schedule::{Builder, Phase, Plugin};
 use bevy_ecs::prelude::*;
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Negotiation");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The protocol, the technology restrictions (what the consumer can concede)
+/// and, once the firms are known, one track per (controlled material,
+/// importing state); one round of every track a week.
+fn plugin(b: &mut Builder) {
+    let scenario = b.scenario;
+    b.insert_resource(ActiveProtocol(match scenario.protocol {
+        ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
+    }));
+    for restriction in scenario.states.iter().flat_map(|s| &s.tech_restrictions) {
+        b.spawn(restriction.clone());
+    }
+    b.after_firms(spawn_tracks);
+    b.add_systems(negotiate);
+}
+
+/// One track per (controlled material, state importing it before the controls).
+fn spawn_tracks(world: &mut World, scenario: &ValidScenario) {
+    let registry = world.resource::<Registry>().clone();
+    let mut id = 0;
+    for (m, info) in registry.materials.iter().enumerate() {
+        if !scenario.controlled[m] {
+            continue;
+        }
+        for (c, &imports) in registry.baseline_imports[m].iter().enumerate() {
+            if c != info.supplier as usize && imports > 0.0 {
+                world.spawn(Track {
+                    id,
+                    supplier: info.supplier,
+                    consumer: c as StateIx,
+                    material: m as MaterialIx,
+                    status: TrackStatus::Idle,
+                });
+                id += 1;
+            }
+        }
+    }
+}
 
 /// What the negotiation needs to know of a state this week.
 #[derive(Debug, Clone)]
@@ -610,6 +658,7 @@ mod tests {
 
     fn restriction(sector: &str, level: f64) -> TechRestriction {
         TechRestriction {
+            id: 0,
             owner: 0,
             target: 1,
             sector: sector.into(),

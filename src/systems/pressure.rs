@@ -3,10 +3,24 @@
 //! shortage; a supplier feels lost export revenue, the restrictions it
 //! faces, and the erosion of its leverage as consumers substitute.
 
-use crate::config::PressureParams;
 use crate::metrics::WeekStats;
+use crate::model::PressureParams;
 use crate::model::*;
+use crate::schedule::{Builder, Phase, Plugin};
 use bevy_ecs::prelude::*;
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Pressure");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The week's aggregates (stockpiles, run totals), then each state's pressure.
+fn plugin(b: &mut Builder) {
+    b.add_systems((crate::metrics::aggregate, pressure).chain());
+}
 
 /// The terms of a state's pressure this week, each in 0..1.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -10,6 +10,21 @@ use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
 use crate::par;
+use crate::schedule::{Builder, Phase, Plugin};
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Production");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// Last week's utilization of every firm; production, then its publication.
+fn plugin(b: &mut Builder) {
+    b.insert_resource(Utilization(vec![1.0; b.scenario.firm_count()]));
+    b.add_systems((produce, publish).chain());
+}
 
 /// Share of full output the tier-1 suppliers allow, from last week's
 /// utilization: the minimum over parts of the mean over each part's suppliers.

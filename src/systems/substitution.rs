@@ -2,10 +2,28 @@
 //! pressure reaches both the trigger and the political cost), then ramp up
 //! linearly after their lead time.
 
-use crate::config::StartRule;
 use crate::metrics::WeekStats;
+use crate::model::StartRule;
 use crate::model::*;
+use crate::schedule::{Builder, Phase, Plugin};
 use bevy_ecs::prelude::*;
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Substitution");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The substitution programs and their weekly step.
+fn plugin(b: &mut Builder) {
+    let scenario = b.scenario;
+    for program in scenario.states.iter().flat_map(|s| &s.substitution) {
+        b.spawn(program.clone());
+    }
+    b.add_systems(substitution);
+}
 
 /// Capacity of a program `elapsed` weeks after its start, kg/week.
 pub fn capacity_at(p: &SubstitutionProgram, elapsed: f64) -> f64 {

@@ -2,13 +2,33 @@
 //! (third-country supply, substitution programs) and stockpile releases
 //! shared by the priority rule.
 
-use crate::config::{EndUse, PriorityRule, ReleaseRule};
 use crate::metrics::WeekStats;
 use crate::model::*;
+use crate::model::{EndUse, PriorityRule, ReleaseRule};
 use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
 use crate::par;
+use crate::schedule::{Builder, Phase, Plugin};
+
+/// The phase this module's systems run in.
+pub const PHASE: Phase = Phase("Supply");
+
+pub const PLUGIN: Plugin = Plugin {
+    phase: PHASE,
+    build: plugin,
+};
+
+/// The non-supplier pools and the stockpiles; orders, pools, deliveries.
+fn plugin(b: &mut Builder) {
+    let scenario = b.scenario;
+    let (ns, nm) = (b.registry().states.len(), b.registry().materials.len());
+    b.insert_resource(Pools(vec![vec![PoolState::default(); nm]; ns]));
+    for stockpile in scenario.states.iter().flat_map(|s| &s.stockpiles) {
+        b.spawn(stockpile.clone());
+    }
+    b.add_systems((orders, pools, deliver).chain());
+}
 
 /// A firm's order this week, kg: full-capacity use plus closing the gap to
 /// its target inventory over `restock_weeks`.

@@ -44,7 +44,23 @@ pub fn read_outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The small test scenario, parsed.
 pub fn small_scenario() -> chokepoint::config::Scenario {
-    chokepoint::config::load_scenario(&data("small.ron")).expect("small scenario is valid")
+    chokepoint::config::load_scenario(&data("small.ron"))
+        .expect("small scenario is valid")
+        .raw()
+        .clone()
+}
+
+/// A simulation of `s`, which must be valid, from `start()`, on `threads`
+/// worker threads.
+pub fn simulation(
+    s: &chokepoint::config::Scenario,
+    seed: u64,
+    threads: usize,
+) -> chokepoint::sim::Simulation {
+    let valid = chokepoint::config::ValidScenario::check(s.clone())
+        .unwrap_or_else(|p| panic!("invalid scenario: {p:?}"));
+    let pool = chokepoint::sim::thread_pool(threads).expect("a thread pool");
+    chokepoint::sim::Simulation::new(&valid, seed, start(), pool)
 }
 
 pub fn start() -> chrono::NaiveDate {

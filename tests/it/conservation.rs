@@ -6,7 +6,6 @@ use crate::common::*;
 use bevy_ecs::prelude::*;
 use chokepoint::config::{Dist, PriorityRule, ReleaseRule, Scenario};
 use chokepoint::model::{Flow, Production, Stock, Stockpile};
-use chokepoint::sim::Simulation;
 use proptest::prelude::*;
 
 fn inventories(world: &mut World) -> (f64, f64) {
@@ -102,7 +101,7 @@ proptest! {
     ) {
         let base = small_scenario();
         let s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
-        let mut sim = Simulation::new(&s, seed, start(), 1);
+        let mut sim = crate::common::simulation(&s, seed, 1);
         for week in 0..30 {
             let (firms0, piles0) = inventories(&mut sim.world);
             sim.step();

@@ -2,7 +2,6 @@
 //! Another seed: different results.
 
 use crate::common::*;
-use chokepoint::sim::Simulation;
 
 #[test]
 fn same_seed_gives_byte_identical_files_and_another_seed_differs() {
@@ -34,9 +33,9 @@ const SCALE: f64 = 100.0;
 fn one_and_several_threads_give_identical_tables() {
     let mut scenario = small_scenario();
     scenario.population_scale = SCALE;
-    let mut one = Simulation::new(&scenario, 11, start(), 1);
-    let mut two = Simulation::new(&scenario, 11, start(), 2);
-    let mut four = Simulation::new(&scenario, 11, start(), 4);
+    let mut one = crate::common::simulation(&scenario, 11, 1);
+    let mut two = crate::common::simulation(&scenario, 11, 2);
+    let mut four = crate::common::simulation(&scenario, 11, 4);
     let firms = one
         .world
         .query::<&chokepoint::model::FirmId>()

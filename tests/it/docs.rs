@@ -84,7 +84,7 @@ fn readme_lists_every_summary_column() {
     let run =
         chokepoint::config::resolve_run(&root().join("configs/baseline.ron"), &Default::default())
             .unwrap();
-    let mut sim = chokepoint::sim::Simulation::new(&run.scenario, 1, crate::common::start(), 1);
+    let mut sim = chokepoint::sim::Simulation::new(&run.scenario, 1, crate::common::start(), None);
     let columns = sim.tables().summary.columns;
     for c in &columns {
         assert!(

@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use chokepoint::config::*;
-use chokepoint::sim::Simulation;
 
 fn three_states_two_materials() -> Scenario {
     let mut s = small_scenario();
@@ -52,7 +51,7 @@ fn three_states_two_materials() -> Scenario {
 #[test]
 fn a_third_state_and_a_second_material_are_config_changes() {
     let s = three_states_two_materials();
-    let mut sim = Simulation::new(&s, 5, start(), 1);
+    let mut sim = crate::common::simulation(&s, 5, 1);
     sim.run(40);
     let t = sim.tables();
     for column in [
@@ -80,7 +79,7 @@ fn a_third_state_and_a_second_material_are_config_changes() {
 #[test]
 fn an_agreement_changes_the_terms_for_its_consumer_only() {
     let s = three_states_two_materials();
-    let mut sim = Simulation::new(&s, 5, start(), 1);
+    let mut sim = crate::common::simulation(&s, 5, 1);
     sim.run(60);
     let t = sim.tables();
     let col = |name: &str| {

@@ -9,18 +9,23 @@
 use crate::common::{chokepoint, data, root};
 use std::path::Path;
 
-/// Every file under `dir`, by its path relative to `dir`, sorted.
+/// Every file under `dir`, by its path relative to `dir`, sorted. A sweep's
+/// `parts/series-*.parquet` are left out: how the writer batches them
+/// depends on timing (a batch is written every second), so their names and
+/// cuts differ between two runs of the same binary; the merge re-cuts them
+/// into `series.parquet`, which is compared.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
             let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy();
             if path.is_dir() {
                 stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.push((name, std::fs::read(&path).unwrap()));
+            } else if !(name.starts_with("series-") && name.ends_with(".parquet")) {
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                files.push((relative, std::fs::read(&path).unwrap()));
             }
         }
     }

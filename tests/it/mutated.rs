@@ -22,7 +22,7 @@
 //! (`CHOKEPOINT_MUTATION_SEED` picks another seed.)
 
 use crate::common::*;
-use chokepoint::config::{self, FileKind, RunConfig, Scenario, SweepConfig};
+use chokepoint::config::{self, FileKind, RunConfig, Scenario, SweepConfig, ValidScenario};
 use chokepoint::sim::Simulation;
 use chokepoint::sweep::design;
 use proptest::prelude::*;
@@ -310,7 +310,10 @@ fn corpus() -> &'static Corpus {
                 };
             }
         }
-        let scenario = |p: &str| config::load_scenario(&root().join(p)).expect("valid scenario");
+        let scenario = |p: &str| {
+            let valid = config::load_scenario(&root().join(p)).expect("valid scenario");
+            valid.raw().clone()
+        };
         Corpus {
             total_weight: sources.iter().map(|s| s.weight).sum(),
             sources,
@@ -634,13 +637,9 @@ fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Option<T>, Stri
 }
 
 /// Builds and runs a checked scenario for a few weeks, if it is small.
-fn build(s: &Scenario, start: chrono::NaiveDate, weeks: u32, tally: &Tally) {
-    let firms = s.populations.iter().fold(s.firms.len() as u64, |n, p| {
-        n.saturating_add((p.count as f64 * s.population_scale).round() as u64)
-    });
-    if firms <= MAX_BUILD_FIRMS {
-        // one thread: the pool's size is set once per process
-        let mut sim = Simulation::new(s, 1, start, 1);
+fn build(s: &ValidScenario, start: chrono::NaiveDate, weeks: u32, tally: &Tally) {
+    if s.firm_count() as u64 <= MAX_BUILD_FIRMS {
+        let mut sim = Simulation::new(s, 1, start, None);
         sim.run(if tally.own_weeks {
             weeks.min(LONG_WEEKS)
         } else {
@@ -674,10 +673,10 @@ fn exercise_as(
                 return Ok(());
             };
             count(&tally.parsed);
-            if config::check_scenario(&s).is_empty() {
+            if let Ok(valid) = ValidScenario::check(s) {
                 count(&tally.checked);
                 if counted && src.base == Base::Small {
-                    build(&s, start(), BUILD_WEEKS, tally);
+                    build(&valid, start(), BUILD_WEEKS, tally);
                 }
             }
         }
@@ -686,19 +685,17 @@ fn exercise_as(
                 return Ok(());
             };
             count(&tally.parsed);
-            if !config::check_run(&run).is_empty() {
+            let Ok(run_start) = config::check_run(&run) else {
                 return Ok(());
-            }
+            };
             let s = match config::apply_overrides(base.clone(), &run.set) {
                 Ok(s) => s,
                 Err(e) => return check_error(&e, path, text),
             };
-            if config::check_scenario(&s).is_empty() {
+            if let Ok(valid) = ValidScenario::check(s) {
                 count(&tally.checked);
                 if counted && src.base == Base::Small {
-                    let start = chrono::NaiveDate::parse_from_str(&run.start_date, "%Y-%m-%d")
-                        .expect("check_run accepted the date");
-                    build(&s, start, run.weeks, tally);
+                    build(&valid, run_start, run.weeks, tally);
                 }
             }
         }

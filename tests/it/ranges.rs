@@ -4,7 +4,6 @@
 use crate::common::*;
 use chokepoint::config::{Scenario, check_run, check_scenario, parse_ron};
 use chokepoint::metrics::Cell;
-use chokepoint::sim::Simulation;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -41,7 +40,7 @@ fn check_ranges(tables: &chokepoint::sim::RunTables) {
 #[test]
 fn small_scenario_stays_in_range_over_seeds() {
     for seed in 0..5 {
-        let mut sim = Simulation::new(&small_scenario(), seed, start(), 1);
+        let mut sim = crate::common::simulation(&small_scenario(), seed, 1);
         sim.run(60);
         check_ranges(&sim.tables());
     }
@@ -52,7 +51,7 @@ fn baseline_stays_in_range_and_has_the_promised_columns() {
     let run =
         chokepoint::config::resolve_run(&root().join("configs/baseline.ron"), &Default::default())
             .unwrap();
-    let mut sim = Simulation::new(&run.scenario, run.run.seed, start(), 1);
+    let mut sim = chokepoint::sim::Simulation::new(&run.scenario, run.run.seed, start(), None);
     sim.run(run.run.weeks);
     let t = sim.tables();
     check_ranges(&t);
@@ -97,7 +96,7 @@ fn a_week_that_never_came_is_empty() {
     // No controls and no talks: no licence and no agreement ever.
     let mut s = small_scenario();
     s.timeline.clear();
-    let mut sim = Simulation::new(&s, 1, start(), 1);
+    let mut sim = crate::common::simulation(&s, 1, 1);
     sim.run(20);
     let t = sim.tables();
     assert_eq!(
@@ -113,7 +112,7 @@ fn a_week_that_never_came_is_empty() {
 #[test]
 fn defence_primes_are_never_licensed_while_the_ban_holds() {
     for seed in 0..3 {
-        let mut sim = Simulation::new(&small_scenario(), seed, start(), 1);
+        let mut sim = crate::common::simulation(&small_scenario(), seed, 1);
         sim.run(60);
         let t = sim.tables();
         assert_eq!(
@@ -212,7 +211,7 @@ fn is_size(at: &str) -> bool {
 /// Every number in the run's tables is finite, also those inside text
 /// cells (the transcript's `terms`).
 fn assert_finite(what: &str, s: &Scenario) {
-    let mut sim = Simulation::new(s, 7, start(), 1);
+    let mut sim = crate::common::simulation(s, 7, 1);
     sim.run(40);
     let t = sim.tables();
     for (file, table) in [
@@ -278,6 +277,8 @@ fn own_problems(text: &str) -> Vec<String> {
     let path = std::path::Path::new("f.ron");
     let problems = if text.starts_with("RunConfig") {
         check_run(&parse_ron(path, text).unwrap())
+            .err()
+            .unwrap_or_default()
     } else {
         chokepoint::sweep::design::plan(&parse_ron(path, text).unwrap())
             .err()

@@ -1,0 +1,642 @@
+//! Checking turns a raw scenario into a [`ValidScenario`], a type that
+//! cannot be invalid (linfa's `ParamGuard`): every number in range, names
+//! replaced by indices, distributions turned into samplers, events resolved
+//! to the component and the change they make. `build::build_world` and the
+//! systems see only this type.
+
+use super::scenario as raw;
+use super::scenario::{Dist, Scenario};
+use crate::error::Problem;
+use crate::model::dist::Sampler;
+use crate::model::*;
+use statrs::distribution::{Beta, Gamma, LogNormal, Triangular};
+
+/// A firm named in the scenario file.
+#[derive(Debug, Clone)]
+pub struct FirmSpec {
+    pub kind: FirmKind,
+    pub params: FirmParams,
+    /// Initial inventory, weeks of full-capacity use.
+    pub inventory_weeks: f64,
+    /// Its tier-1 suppliers, by index among the named firms.
+    pub tier1: Vec<u32>,
+}
+
+/// A population of generated firms.
+#[derive(Debug, Clone)]
+pub struct PopulationSpec {
+    pub kind: FirmKind,
+    /// Firms after `population_scale`.
+    pub count: usize,
+    /// capacity, intensity, supplier share, inventory weeks, jobs,
+    /// political weight, diversion propensity.
+    pub samplers: [Sampler; 7],
+    /// The group of firms it supplies as tier-1 (`None`: no firm is in the
+    /// named sector of its home state), and the parts per customer.
+    pub supplies: Option<(Option<GroupIx>, u32)>,
+}
+
+/// A state and its policies, as components ready to spawn.
+#[derive(Debug, Clone)]
+pub struct StateSpec {
+    pub code: String,
+    pub preferences: Preferences,
+    pub pressure: PressureParams,
+    pub initial_trust: f64,
+    pub export_controls: Vec<ExportControl>,
+    pub tracking: Option<TrackingSystem>,
+    pub tech_restrictions: Vec<TechRestriction>,
+    pub substitution: Vec<SubstitutionProgram>,
+    pub stockpiles: Vec<Stockpile>,
+}
+
+/// A checked scenario. Made only by [`ValidScenario::check`].
+#[derive(Debug, Clone)]
+pub struct ValidScenario {
+    raw: Scenario,
+    pub(crate) states: Vec<StateSpec>,
+    pub(crate) materials: Vec<MaterialInfo>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) firms: Vec<FirmSpec>,
+    pub(crate) populations: Vec<PopulationSpec>,
+    /// [state][material] kg/week from third countries.
+    pub(crate) other_supply: Vec<Vec<f64>>,
+    pub(crate) supply: SupplyParams,
+    pub(crate) negotiation: NegotiationParams,
+    pub(crate) protocol: ProtocolKind,
+    pub(crate) timeline: Vec<TimelineEvent>,
+    /// [material]: whether its supplier holds an export control on it.
+    pub(crate) controlled: Vec<bool>,
+    pub(crate) firm_count: usize,
+}
+
+impl ValidScenario {
+    /// Checks `scenario` (`check_scenario`: ranges, references, uniqueness)
+    /// and resolves it, or returns every problem with its field's path.
+    pub fn check(scenario: Scenario) -> Result<ValidScenario, Vec<Problem>> {
+        let problems = super::check_scenario(&scenario);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Resolver::new(&scenario).resolve(scenario)
+    }
+
+    /// The scenario as written (with overrides applied): what a manifest
+    /// records and what overrides apply to.
+    pub fn raw(&self) -> &Scenario {
+        &self.raw
+    }
+
+    /// Named plus generated firms.
+    pub fn firm_count(&self) -> usize {
+        self.firm_count
+    }
+
+    /// The registry's names and counts, before any firm is spawned.
+    pub(crate) fn registry(&self) -> Registry {
+        let (ns, nm) = (self.states.len(), self.materials.len());
+        Registry {
+            states: self.states.iter().map(|s| s.code.clone()).collect(),
+            materials: self.materials.clone(),
+            groups: self.groups.clone(),
+            other_supply: self.other_supply.clone(),
+            baseline_imports: vec![vec![0.0; ns]; nm],
+            has_military: vec![vec![false; nm]; ns],
+            military_demand: vec![vec![0.0; nm]; ns],
+            firm_count: self.firm_count,
+        }
+    }
+}
+
+/// Builds a sampler for a checked distribution, or says why these parameters
+/// give none. A spread too small next to the mean for f64 (the shape
+/// parameter overflows or the log-variance rounds to 0) gives
+/// `Fixed(mean)`, its limit.
+pub fn sampler(d: &Dist) -> Result<Sampler, String> {
+    match *d {
+        Dist::Fixed { value } => Ok(Sampler::Fixed(value)),
+        Dist::Uniform { min, max } => Ok(Sampler::Uniform(min, max)),
+        Dist::Triangular { min, mode, max } => Triangular::new(min, max, mode)
+            .map(Sampler::Triangular)
+            .map_err(|e| e.to_string()),
+        Dist::LogNormal { mean, sd } => {
+            let s2 = (1.0 + (sd / mean).powi(2)).ln();
+            if s2 == 0.0 {
+                return Ok(Sampler::Fixed(mean));
+            }
+            if !s2.is_finite() {
+                return Err(format!("sd / mean = {:e} is too large", sd / mean));
+            }
+            LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt())
+                .map(Sampler::LogNormal)
+                .map_err(|e| e.to_string())
+        }
+        Dist::Gamma { mean, sd } => {
+            let shape = (mean / sd).powi(2);
+            if shape == f64::INFINITY {
+                return Ok(Sampler::Fixed(mean));
+            }
+            Gamma::new(shape, mean / (sd * sd))
+                .map(Sampler::Gamma)
+                .map_err(|e| e.to_string())
+        }
+        Dist::Beta { mean, sd } => {
+            let nu = mean * (1.0 - mean) / (sd * sd) - 1.0;
+            if nu == f64::INFINITY {
+                return Ok(Sampler::Fixed(mean));
+            }
+            Beta::new(mean * nu, (1.0 - mean) * nu)
+                .map(Sampler::Beta)
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Names to indices. `check_scenario` has already refused unknown names, so
+/// a lookup here does not fail; if it did, the problem is returned, not a
+/// panic.
+struct Resolver {
+    states: Vec<String>,
+    materials: Vec<String>,
+    groups: Vec<Group>,
+    problems: Vec<Problem>,
+}
+
+impl Resolver {
+    fn new(s: &Scenario) -> Self {
+        Resolver {
+            states: s.states.iter().map(|st| st.code.clone()).collect(),
+            materials: s.materials.iter().map(|m| m.id.clone()).collect(),
+            groups: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, field: String, message: String) {
+        self.problems.push(Problem { field, message });
+    }
+
+    fn state(&mut self, field: &str, code: &str) -> StateIx {
+        match self.states.iter().position(|c| c == code) {
+            Some(i) => i as StateIx,
+            None => {
+                self.fail(field.into(), format!("unknown state `{code}`"));
+                0
+            }
+        }
+    }
+
+    fn material(&mut self, field: &str, id: &str) -> MaterialIx {
+        match self.materials.iter().position(|m| m == id) {
+            Some(i) => i as MaterialIx,
+            None => {
+                self.fail(field.into(), format!("unknown material `{id}`"));
+                0
+            }
+        }
+    }
+
+    /// The group of (home, sector), added in order of first appearance.
+    fn group(&mut self, home: StateIx, sector: &str) -> GroupIx {
+        if let Some(i) = self
+            .groups
+            .iter()
+            .position(|g| g.home == home && g.sector == sector)
+        {
+            return i as GroupIx;
+        }
+        self.groups.push(Group {
+            home,
+            sector: sector.to_string(),
+        });
+        (self.groups.len() - 1) as GroupIx
+    }
+
+    fn sampler(&mut self, field: &str, d: &Dist) -> Sampler {
+        sampler(d).unwrap_or_else(|message| {
+            self.fail(field.into(), message);
+            Sampler::Fixed(0.0)
+        })
+    }
+
+    fn resolve(mut self, s: Scenario) -> Result<ValidScenario, Vec<Problem>> {
+        let materials: Vec<MaterialInfo> = s
+            .materials
+            .iter()
+            .map(|m| MaterialInfo {
+                id: m.id.clone(),
+                supplier: self.state(&format!("materials[{}].supplier", m.id), &m.supplier),
+                price: m.price_per_unit,
+            })
+            .collect();
+        let firms = self.firms(&s, &materials);
+        let populations = self.populations(&s, &materials);
+        let firm_count = firms.len() + populations.iter().map(|p| p.count).sum::<usize>();
+        let ns = s.states.len();
+        let mut restriction_id = 0;
+        let states: Vec<StateSpec> = s
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, st)| self.state_spec(i as StateIx, st, ns, &mut restriction_id))
+            .collect();
+        let mut other_supply = vec![vec![0.0; materials.len()]; ns];
+        for (i, st) in s.states.iter().enumerate() {
+            for o in &st.other_supply {
+                let m = self.material(&format!("states[{}].other_supply", st.code), &o.material);
+                other_supply[i][m as usize] += o.capacity;
+            }
+        }
+        let controlled = materials
+            .iter()
+            .map(|info| {
+                states[info.supplier as usize]
+                    .export_controls
+                    .iter()
+                    .any(|c| materials[c.material as usize].id == info.id)
+            })
+            .collect();
+        let timeline = s
+            .timeline
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.event(&format!("timeline[{i}]"), e, &states))
+            .collect();
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        Ok(ValidScenario {
+            states,
+            materials,
+            groups: self.groups,
+            firms,
+            populations,
+            other_supply,
+            supply: (&s.supply).into(),
+            negotiation: (&s.negotiation).into(),
+            protocol: match s.negotiation.protocol {
+                raw::ProtocolKind::AlternatingOffers => ProtocolKind::AlternatingOffers,
+            },
+            timeline,
+            controlled,
+            firm_count,
+            raw: s,
+        })
+    }
+
+    fn firms(&mut self, s: &Scenario, materials: &[MaterialInfo]) -> Vec<FirmSpec> {
+        let mut firms = Vec::with_capacity(s.firms.len());
+        for f in &s.firms {
+            let field = format!("firms[{}]", f.name);
+            let home = self.state(&format!("{field}.home"), &f.home);
+            let material = self.material(&format!("{field}.material"), &f.material);
+            let end_use = EndUse::from(f.end_use);
+            let tier1 = f
+                .tier1
+                .iter()
+                .map(|name| match s.firms.iter().position(|x| &x.name == name) {
+                    Some(j) => j as u32,
+                    None => {
+                        self.fail(format!("{field}.tier1"), format!("unknown firm `{name}`"));
+                        0
+                    }
+                })
+                .collect();
+            firms.push(FirmSpec {
+                kind: FirmKind {
+                    home,
+                    material,
+                    supplier: materials[material as usize].supplier,
+                    end_use,
+                    group: self.group(home, &f.sector),
+                },
+                params: FirmParams {
+                    capacity: f.capacity as f32,
+                    intensity: f.intensity as f32,
+                    supplier_share: f.supplier_share as f32,
+                    target_weeks: f.inventory_weeks as f32,
+                    jobs: f.jobs as f32,
+                    political_weight: f.political_weight as f32,
+                    diversion: if end_use == EndUse::DualUse {
+                        f.diversion_propensity as f32
+                    } else {
+                        0.0
+                    },
+                },
+                inventory_weeks: f.inventory_weeks,
+                tier1,
+            });
+        }
+        firms
+    }
+
+    fn populations(&mut self, s: &Scenario, materials: &[MaterialInfo]) -> Vec<PopulationSpec> {
+        let mut out = Vec::with_capacity(s.populations.len());
+        for p in &s.populations {
+            let field = format!("populations[{}]", p.name);
+            let home = self.state(&format!("{field}.home"), &p.home);
+            let material = self.material(&format!("{field}.material"), &p.material);
+            let kind = FirmKind {
+                home,
+                material,
+                supplier: materials[material as usize].supplier,
+                end_use: p.end_use.into(),
+                group: self.group(home, &p.sector),
+            };
+            let named = [
+                ("capacity", &p.capacity),
+                ("intensity", &p.intensity),
+                ("supplier_share", &p.supplier_share),
+                ("inventory_weeks", &p.inventory_weeks),
+                ("jobs", &p.jobs),
+                ("political_weight", &p.political_weight),
+                ("diversion_propensity", &p.diversion_propensity),
+            ];
+            let samplers = named.map(|(name, d)| self.sampler(&format!("{field}.{name}"), d));
+            out.push(PopulationSpec {
+                kind,
+                count: (p.count as f64 * s.population_scale).round() as usize,
+                samplers,
+                supplies: None,
+            });
+        }
+        // Customer groups, once every group is known.
+        for (spec, p) in out.iter_mut().zip(&s.populations) {
+            spec.supplies = p.supplies.as_ref().map(|link| {
+                let customers = self
+                    .groups
+                    .iter()
+                    .position(|g| g.home == spec.kind.home && g.sector == link.sector)
+                    .map(|g| g as GroupIx);
+                (customers, link.parts)
+            });
+        }
+        out
+    }
+
+    fn state_spec(
+        &mut self,
+        ix: StateIx,
+        st: &raw::StateDef,
+        ns: usize,
+        restriction_id: &mut u32,
+    ) -> StateSpec {
+        let f = format!("states[{}]", st.code);
+        let export_controls = st
+            .export_controls
+            .iter()
+            .map(|ec| {
+                let r = ec.licence_required;
+                ExportControl {
+                    owner: ix,
+                    material: self.material(&format!("{f}.export_controls"), &ec.material),
+                    active: ec.active,
+                    licence_required: [r.civilian, r.dual_use, r.military],
+                    review_lag: self.sampler(
+                        &format!("{f}.export_controls[{}].review_lag", ec.material),
+                        &ec.review_lag,
+                    ),
+                    validity_weeks: ec.validity_weeks,
+                    validity_range: ec.validity_range,
+                    approval: [
+                        ec.approval.civilian,
+                        ec.approval.dual_use,
+                        ec.approval.military,
+                    ],
+                    military_ban: ec.military_ban,
+                    general_licence: ec.general_licence,
+                    extraterritorial: ec.extraterritorial,
+                    extraterritorial_share: ec.extraterritorial_share,
+                    reapply_weeks: ec.reapply_weeks,
+                    headroom: ec.licence_headroom,
+                    trust_weight: ec.trust_weight,
+                    breakdown_penalty: ec.breakdown_penalty,
+                    deals: vec![Deal::default(); ns],
+                    conceded_approval: 0.0,
+                    general_licence_agreements: 0,
+                    reach_suspensions: 0,
+                }
+            })
+            .collect();
+        let tracking = st.tracking.as_ref().map(|t| TrackingSystem {
+            owner: ix,
+            active: t.active,
+            detection_probability: t.detection_probability,
+            blacklist_weeks: t.blacklist_weeks,
+            trust_penalty: t.trust_penalty,
+        });
+        let tech_restrictions = st
+            .tech_restrictions
+            .iter()
+            .map(|r| {
+                *restriction_id += 1;
+                TechRestriction {
+                    id: *restriction_id - 1,
+                    owner: ix,
+                    target: self.state(&format!("{f}.tech_restrictions.target"), &r.target),
+                    sector: r.sector.clone(),
+                    level: r.level,
+                    value_to_target: r.value_to_target,
+                    security_cost: r.security_cost,
+                    conceded: 0.0,
+                }
+            })
+            .collect();
+        let substitution = st
+            .substitution
+            .iter()
+            .map(|p| SubstitutionProgram {
+                owner: ix,
+                material: self.material(&format!("{f}.substitution"), &p.material),
+                name: p.name.clone(),
+                capacity_target: p.capacity,
+                lead_weeks: p.lead_weeks,
+                ramp_weeks: p.ramp_weeks,
+                political_cost: p.political_cost,
+                start: match p.start {
+                    raw::StartRule::Scheduled { week } => StartRule::Scheduled { week },
+                    raw::StartRule::Pressure { threshold } => StartRule::Pressure { threshold },
+                },
+                started_at: None,
+                capacity_now: 0.0,
+            })
+            .collect();
+        let stockpiles = st
+            .stockpiles
+            .iter()
+            .map(|sp| Stockpile {
+                owner: ix,
+                material: self.material(&format!("{f}.stockpiles"), &sp.material),
+                quantity: sp.quantity,
+                max_release: sp.max_release_per_week,
+                rule: match sp.release {
+                    raw::ReleaseRule::MilitaryOnly => ReleaseRule::MilitaryOnly,
+                    raw::ReleaseRule::MilitaryFirst => ReleaseRule::MilitaryFirst,
+                },
+            })
+            .collect();
+        StateSpec {
+            code: st.code.clone(),
+            preferences: (&st.preferences).into(),
+            pressure: (&st.pressure).into(),
+            initial_trust: st.initial_trust,
+            export_controls,
+            tracking,
+            tech_restrictions,
+            substitution,
+            stockpiles,
+        }
+    }
+
+    fn event(&mut self, f: &str, e: &raw::ScheduledEvent, states: &[StateSpec]) -> TimelineEvent {
+        use raw::EventAction as A;
+        let control = |r: &mut Self, state: &str, material: &str, change| Action::Control {
+            owner: r.state(&format!("{f}.action.state"), state),
+            material: r.material(&format!("{f}.action.material"), material),
+            change,
+        };
+        let action = match &e.action {
+            A::SetControlActive {
+                state,
+                material,
+                active,
+            } => control(self, state, material, ControlChange::Active(*active)),
+            A::SetApproval {
+                state,
+                material,
+                end_use,
+                probability,
+            } => control(
+                self,
+                state,
+                material,
+                ControlChange::Approval((*end_use).into(), *probability),
+            ),
+            A::SetMilitaryBan {
+                state,
+                material,
+                on,
+            } => control(self, state, material, ControlChange::MilitaryBan(*on)),
+            A::SetExtraterritorial {
+                state,
+                material,
+                on,
+            } => control(self, state, material, ControlChange::Extraterritorial(*on)),
+            A::SetGeneralLicence {
+                state,
+                material,
+                on,
+            } => control(self, state, material, ControlChange::GeneralLicence(*on)),
+            A::SetTracking { state, active } => Action::Tracking {
+                owner: self.state(&format!("{f}.action.state"), state),
+                active: *active,
+            },
+            A::SetRestriction {
+                state,
+                target,
+                sector,
+                level,
+            } => {
+                let (owner, target_ix) = (
+                    self.state(&format!("{f}.action.state"), state),
+                    self.state(&format!("{f}.action.target"), target),
+                );
+                let id = states[owner as usize]
+                    .tech_restrictions
+                    .iter()
+                    .find(|r| r.target == target_ix && &r.sector == sector)
+                    .map(|r| r.id);
+                if id.is_none() {
+                    self.fail(
+                        format!("{f}.action"),
+                        format!("state `{state}` has no restriction on `{sector}` for `{target}`"),
+                    );
+                }
+                Action::Restriction {
+                    id: id.unwrap_or(0),
+                    level: *level,
+                }
+            }
+        };
+        TimelineEvent {
+            week: e.week,
+            label: e.label.clone(),
+            action,
+        }
+    }
+}
+
+impl From<raw::EndUse> for EndUse {
+    fn from(e: raw::EndUse) -> Self {
+        match e {
+            raw::EndUse::Civilian => EndUse::Civilian,
+            raw::EndUse::DualUse => EndUse::DualUse,
+            raw::EndUse::Military => EndUse::Military,
+        }
+    }
+}
+
+impl From<&raw::Preferences> for Preferences {
+    fn from(p: &raw::Preferences) -> Self {
+        let s = &p.salience;
+        Preferences {
+            concession: match p.concession {
+                raw::Concession::Boulware { e } => Concession::Boulware { e },
+                raw::Concession::Linear => Concession::Linear,
+                raw::Concession::Conceder { e } => Concession::Conceder { e },
+            },
+            discount: p.discount,
+            open_threshold: p.open_threshold,
+            pressure_gain: p.pressure_gain,
+            reputation_cost: p.reputation_cost,
+            salience: SupplySalience {
+                civilian_approval: s.civilian_approval,
+                licence_validity: s.licence_validity,
+                general_licence: s.general_licence,
+                suspend_expanded: s.suspend_expanded,
+            },
+        }
+    }
+}
+
+impl From<&raw::PressureParams> for PressureParams {
+    fn from(p: &raw::PressureParams) -> Self {
+        PressureParams {
+            lost_output: p.lost_output,
+            readiness: p.readiness,
+            price: p.price,
+            lost_revenue: p.lost_revenue,
+            restrictions: p.restrictions,
+            leverage_erosion: p.leverage_erosion,
+            smoothing: p.smoothing,
+        }
+    }
+}
+
+impl From<&raw::SupplyParams> for SupplyParams {
+    fn from(p: &raw::SupplyParams) -> Self {
+        SupplyParams {
+            restock_weeks: p.restock_weeks,
+            priority: match p.priority {
+                raw::PriorityRule::MilitaryFirst => PriorityRule::MilitaryFirst,
+                raw::PriorityRule::ProRata => PriorityRule::ProRata,
+            },
+            diversion_share: p.diversion_share,
+        }
+    }
+}
+
+impl From<&raw::NegotiationParams> for NegotiationParams {
+    fn from(n: &raw::NegotiationParams) -> Self {
+        NegotiationParams {
+            deadline_weeks: n.deadline_weeks,
+            breakdown_probability: n.breakdown_probability,
+            cooldown_weeks: n.cooldown_weeks,
+            term_weeks: n.term_weeks,
+            reopen_on_expiry: n.reopen_on_expiry,
+            trust_gain: n.trust_gain,
+            defection_trust_loss: n.defection_trust_loss,
+            breakdown_trust_loss: n.breakdown_trust_loss,
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The model's own parameter types. They mirror the scenario file's
+//! (`config::scenario`), which carry serde and the docs of each field (unit,
+//! default, range); these carry no serde and exist only as checked values,
+//! made by `config::ValidScenario::check`.
+
+/// What a firm's output is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EndUse {
+    Civilian,
+    DualUse,
+    Military,
+}
+
+impl EndUse {
+    pub const ALL: [EndUse; 3] = [EndUse::Civilian, EndUse::DualUse, EndUse::Military];
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A state's negotiation preferences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preferences {
+    pub concession: Concession,
+    /// Weekly discount factor, 0..1.
+    pub discount: f64,
+    /// Smoothed pressure above which the state seeks talks, 0..1.
+    pub open_threshold: f64,
+    /// How much pressure raises the weight of what the state gets.
+    pub pressure_gain: f64,
+    /// Utility below its reservation at which the state defects.
+    pub reputation_cost: f64,
+    pub salience: SupplySalience,
+}
+
+/// Weights the consumer puts on each supply lever, relative units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplySalience {
+    pub civilian_approval: f64,
+    pub licence_validity: f64,
+    pub general_licence: f64,
+    pub suspend_expanded: f64,
+}
+
+/// How a state's targets move towards its reservation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Concession {
+    Boulware { e: f64 },
+    Linear,
+    Conceder { e: f64 },
+}
+
+impl Concession {
+    /// The Faratin exponent e.
+    pub fn exponent(self) -> f64 {
+        match self {
+            Concession::Boulware { e } | Concession::Conceder { e } => e,
+            Concession::Linear => 1.0,
+        }
+    }
+}
+
+/// Weights of a state's pressure terms, and the smoothing of its pressure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PressureParams {
+    pub lost_output: f64,
+    pub readiness: f64,
+    pub price: f64,
+    pub lost_revenue: f64,
+    pub restrictions: f64,
+    pub leverage_erosion: f64,
+    pub smoothing: f64,
+}
+
+/// When a substitution program starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StartRule {
+    Scheduled { week: f64 },
+    Pressure { threshold: f64 },
+}
+
+/// Whom a stockpile serves.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ReleaseRule {
+    #[default]
+    MilitaryOnly,
+    MilitaryFirst,
+}
+
+/// How scarce non-supplier supply is shared among requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriorityRule {
+    MilitaryFirst,
+    ProRata,
+}
+
+/// Supply settings of the whole run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyParams {
+    /// Weeks over which a firm restocks to its target inventory.
+    pub restock_weeks: f64,
+    pub priority: PriorityRule,
+    /// Share of a diverter's receipts sent on to military buyers, 0..1.
+    pub diversion_share: f64,
+}
+
+/// Negotiation settings of the whole run (the protocol is the
+/// `ActiveProtocol` resource).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NegotiationParams {
+    pub deadline_weeks: f64,
+    pub breakdown_probability: f64,
+    pub cooldown_weeks: f64,
+    pub term_weeks: f64,
+    pub reopen_on_expiry: bool,
+    pub trust_gain: f64,
+    pub defection_trust_loss: f64,
+    pub breakdown_trust_loss: f64,
+}
+
+/// A scheduled event of the timeline, resolved to the component it changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEvent {
+    pub week: u32,
+    pub label: String,
+    pub action: Action,
+}
+
+/// What an event does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    /// Changes the export control of `material` held by `owner`.
+    Control {
+        owner: super::StateIx,
+        material: super::MaterialIx,
+        change: ControlChange,
+    },
+    /// Switches `owner`'s tracking system on or off.
+    Tracking { owner: super::StateIx, active: bool },
+    /// Sets the level of restriction `id` (`TechRestriction::id`).
+    Restriction { id: u32, level: f64 },
+}
+
+/// A change to an export control.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ControlChange {
+    Active(bool),
+    Approval(EndUse, f64),
+    MilitaryBan(bool),
+    Extraterritorial(bool),
+    GeneralLicence(bool),
+}
+
+/// The bargaining protocol of every track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolKind {
+    AlternatingOffers,
+}
