@@ -144,9 +144,13 @@ fn reference(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(actual));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a thread pool");
     for (name, parallel) in [("soa_rayon_2_threads", true), ("soa_1_thread", false)] {
         let mut soa = SoaFirms::from_world(&mut sim.world, parallel);
-        group.bench_function(name, |b| b.iter(|| soa.tick()));
+        group.bench_function(name, |b| b.iter(|| pool.install(|| soa.tick())));
     }
     let scenario = baseline_run(1_000_000).scenario;
     let three = [licensing::PHASE, supply::PHASE, production::PHASE];

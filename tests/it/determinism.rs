@@ -42,18 +42,9 @@ fn one_and_several_threads_give_identical_tables() {
         .iter(&one.world)
         .count();
     assert!(firms > chokepoint::par::PARALLEL_MIN, "{firms} firms");
-    one.run(40);
-    // Each on a pool of its own size: the global pool is sized once per
-    // process, whichever test comes first.
-    for (sim, threads) in [(&mut two, 2), (&mut four, 4)] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            assert_eq!(rayon::current_num_threads(), threads);
-            sim.run(40)
-        });
+    // Each runs on a pool of its own size (`sim::thread_pool`).
+    for sim in [&mut one, &mut two, &mut four] {
+        sim.run(40);
     }
     let t1 = one.tables();
     assert_eq!(t1, two.tables());
@@ -84,5 +75,39 @@ fn thread_count_does_not_change_the_files() {
     assert_eq!(
         read_outputs(&tmp.path().join("t1")),
         read_outputs(&tmp.path().join("t2"))
+    );
+}
+
+/// The library can be called again and again in one process: one validated
+/// scenario, run many times in turn on pools of different sizes (and on
+/// none), gives the same tables every time, and the process's global rayon
+/// pool is never built by the library.
+#[test]
+fn one_process_runs_a_scenario_again_and_again_on_any_pool() {
+    use chokepoint::config::ValidScenario;
+    use chokepoint::sim::{run_scenario, thread_pool};
+    let mut scenario = small_scenario();
+    scenario.population_scale = SCALE;
+    let scenario = ValidScenario::check(scenario).unwrap();
+    assert!(scenario.firm_count() > chokepoint::par::PARALLEL_MIN);
+    let first = run_scenario(&scenario, 5, start(), 30, None);
+    for threads in [2, 1, 3, 2, 4, 1, 2] {
+        let pool = thread_pool(threads).unwrap();
+        assert_eq!(
+            pool.as_ref().map_or(1, |p| p.current_num_threads()),
+            threads
+        );
+        let tables = run_scenario(&scenario, 5, start(), 30, pool);
+        assert!(tables == first, "{threads} thread(s): other tables");
+    }
+    // Another seed, on the same process, gives other tables.
+    assert_ne!(run_scenario(&scenario, 6, start(), 30, None), first);
+    // Nothing has built rayon's global pool (only a caller may).
+    assert!(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global()
+            .is_ok(),
+        "the library built rayon's global pool"
     );
 }
