@@ -38,8 +38,10 @@ impl Side {
 /// What an issue is about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueKind {
-    /// Relief on the consumer's restriction (index into the track's list).
+    /// Relief on the consumer's restriction `restriction` (its id), on the
+    /// technology sector `sector` (named in the issue's name).
     Relief {
+        restriction: u32,
         sector: String,
     },
     CivilianApproval,
@@ -64,7 +66,7 @@ pub struct Issue {
 impl Issue {
     pub fn name(&self) -> String {
         match &self.kind {
-            IssueKind::Relief { sector } => format!("relief[{sector}]"),
+            IssueKind::Relief { sector, .. } => format!("relief[{sector}]"),
             IssueKind::CivilianApproval => "civilian_approval".into(),
             IssueKind::LicenceValidity => "licence_validity".into(),
             IssueKind::GeneralLicence => "general_licence".into(),
@@ -260,7 +262,10 @@ mod tests {
 
     pub(crate) fn space() -> IssueSpace {
         let relief = |s: &str| Issue {
-            kind: IssueKind::Relief { sector: s.into() },
+            kind: IssueKind::Relief {
+                restriction: s.len() as u32,
+                sector: s.into(),
+            },
             giver: Side::Consumer,
             binary: false,
             low: 0.0,

@@ -78,6 +78,7 @@ pub fn build_space<'a>(
         if r.owner == consumer && r.target == supplier && r.level > 0.0 {
             issues.push(Issue {
                 kind: IssueKind::Relief {
+                    restriction: r.id,
                     sector: r.sector.clone(),
                 },
                 giver: Side::Consumer,
@@ -129,7 +130,7 @@ pub fn side_views<'a>(
     supplier: &StateView,
     substitution_share: f64,
     validity_span: f64,
-    restriction: impl Fn(&str) -> Option<&'a TechRestriction>,
+    restriction: impl Fn(u32) -> Option<&'a TechRestriction>,
 ) -> [SideView; 2] {
     let gain_c = 1.0 + consumer.prefs.pressure_gain * consumer.pressure;
     let gain_s = 1.0 + supplier.prefs.pressure_gain * supplier.pressure;
@@ -140,9 +141,11 @@ pub fn side_views<'a>(
     for (i, issue) in space.issues.iter().enumerate() {
         let span = (issue.high - issue.low).abs();
         let (c, s) = match &issue.kind {
-            IssueKind::Relief { sector } => {
-                let (value, cost) = restriction(sector)
-                    .map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
+            IssueKind::Relief {
+                restriction: id, ..
+            } => {
+                let (value, cost) =
+                    restriction(*id).map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
                 (cost * span, value * span * gain_s)
             }
             IssueKind::CivilianApproval => {
@@ -193,17 +196,12 @@ fn validity_span(control: Option<&ExportControl>) -> f64 {
     control.map_or(0.0, |x| x.validity_range.1 - x.validity_range.0)
 }
 
-/// The consumer's restriction on the supplier in `sector`.
+/// The restriction with id `id`.
 fn find_restriction<'a>(
     restrictions: &'a Query<(Entity, &mut TechRestriction)>,
-    consumer: StateIx,
-    supplier: StateIx,
-    sector: &str,
+    id: u32,
 ) -> Option<&'a TechRestriction> {
-    restrictions
-        .iter()
-        .map(|(_, r)| r)
-        .find(|r| r.owner == consumer && r.target == supplier && r.sector == sector)
+    restrictions.iter().map(|(_, r)| r).find(|r| r.id == id)
 }
 
 /// Carries an offer over to a changed issue space: issues present in both
@@ -238,13 +236,9 @@ pub fn apply_terms(
     let before = control.as_deref().map(|c| c.deals[dest]);
     for (issue, &x) in space.issues.iter().zip(&offer.0) {
         match (&issue.kind, control.as_deref_mut()) {
-            (IssueKind::Relief { sector }, _) => {
+            (IssueKind::Relief { restriction, .. }, _) => {
                 for (e, mut r) in restrictions.iter_mut() {
-                    if r.owner == track.consumer
-                        && r.target == track.supplier
-                        && &r.sector == sector
-                        && x > 0.0
-                    {
+                    if r.id == *restriction && x > 0.0 {
                         let new = r.level * (1.0 - x);
                         saved.restrictions.push((e, r.level, new));
                         r.conceded += r.level - new;
@@ -406,8 +400,8 @@ pub fn negotiate(
                 status = TrackStatus::Idle;
             } else {
                 let span = validity_span(control.as_deref());
-                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, |sector| {
-                    find_restriction(&restrictions, c, s, sector)
+                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, |id| {
+                    find_restriction(&restrictions, id)
                 });
                 let u = [
                     sides[0].utility.value(&ag.space, &ag.offer),
@@ -507,8 +501,8 @@ pub fn negotiate(
                 talks.space = fresh;
             }
             let span = validity_span(controls.iter().find(|x| x.owner == s && x.material == m));
-            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, |sector| {
-                find_restriction(&restrictions, c, s, sector)
+            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, |id| {
+                find_restriction(&restrictions, id)
             });
             let draw = rng::uniform(seed.0, Stream::Breakdown, track.id as u64, week as u64);
             let round = talks.round + 1;
@@ -656,9 +650,9 @@ mod tests {
         }
     }
 
-    fn restriction(sector: &str, level: f64) -> TechRestriction {
+    fn restriction(id: u32, sector: &str, level: f64) -> TechRestriction {
         TechRestriction {
-            id: 0,
+            id,
             owner: 0,
             target: 1,
             sector: sector.into(),
@@ -672,8 +666,8 @@ mod tests {
     #[test]
     fn terms_apply_to_the_consumer_only_and_restore_spares_later_events() {
         let mut world = World::new();
-        let chips = world.spawn(restriction("chips", 0.8)).id();
-        let ethane = world.spawn(restriction("ethane", 0.6)).id();
+        let chips = world.spawn(restriction(0, "chips", 0.8)).id();
+        let ethane = world.spawn(restriction(1, "ethane", 0.6)).id();
         let mut state: SystemState<Query<(Entity, &mut TechRestriction)>> =
             SystemState::new(&mut world);
         let mut c = control();
