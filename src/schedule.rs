@@ -135,3 +135,46 @@ pub fn schedule_of(scenario: &ValidScenario, phases: &[Phase]) -> Schedule {
     scratch.insert_resource(scenario.registry());
     register(scenario, &mut scratch, phases).0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Clock;
+
+    /// The phases are the process overview of `models/ODD.md`, each once.
+    #[test]
+    fn the_phases_are_the_process_overview_in_order() {
+        let names: Vec<&str> = phases().map(|p| p.0).collect();
+        assert_eq!(
+            names,
+            [
+                "Events",
+                "Licensing",
+                "Supply",
+                "Diversion",
+                "Production",
+                "Substitution",
+                "Pressure",
+                "Negotiation",
+                "Metrics"
+            ]
+        );
+    }
+
+    /// A schedule of some phases runs those phases' systems only: the
+    /// clock advances (in Metrics) only when Metrics is among them.
+    #[test]
+    fn a_schedule_of_some_phases_runs_only_their_systems() {
+        let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
+        let mut world = crate::build::build_world(&scenario, 1, start);
+        let week = |w: &World| w.resource::<Clock>().week;
+        schedule_of(&scenario, &[licensing::PHASE, supply::PHASE]).run(&mut world);
+        assert_eq!(week(&world), 0);
+        schedule_of(&scenario, &[metrics::PHASE]).run(&mut world);
+        assert_eq!(week(&world), 1);
+        let all: Vec<Phase> = phases().collect();
+        schedule_of(&scenario, &all).run(&mut world);
+        assert_eq!(week(&world), 2);
+    }
+}

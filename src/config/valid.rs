@@ -640,3 +640,124 @@ impl From<&raw::NegotiationParams> for NegotiationParams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EventAction, load_scenario};
+
+    fn baseline() -> ValidScenario {
+        load_scenario("models/baseline_2025.ron".as_ref()).unwrap()
+    }
+
+    /// Every event of the baseline's timeline changes the component its
+    /// names point at: the resolved indices name the same state, material
+    /// and restriction again.
+    #[test]
+    fn events_resolve_to_the_components_their_names_point_at() {
+        let v = baseline();
+        let raw = v.raw();
+        assert_eq!(v.timeline.len(), raw.timeline.len());
+        let code = |ix: StateIx| v.states[ix as usize].code.as_str();
+        let restriction = |id: u32| {
+            v.states
+                .iter()
+                .flat_map(|s| &s.tech_restrictions)
+                .find(|r| r.id == id)
+                .unwrap()
+        };
+        let mut kinds = std::collections::HashSet::new();
+        for (event, e) in v.timeline.iter().zip(&raw.timeline) {
+            assert_eq!((event.week, &event.label), (e.week, &e.label));
+            match (&e.action, event.action) {
+                (
+                    EventAction::SetRestriction {
+                        state,
+                        target,
+                        sector,
+                        level,
+                    },
+                    Action::Restriction { id, level: l },
+                ) => {
+                    let r = restriction(id);
+                    assert_eq!((code(r.owner), code(r.target)), (&**state, &**target));
+                    assert_eq!((&r.sector, l), (sector, *level));
+                    kinds.insert("restriction");
+                }
+                (
+                    EventAction::SetControlActive {
+                        state, material, ..
+                    }
+                    | EventAction::SetExtraterritorial {
+                        state, material, ..
+                    }
+                    | EventAction::SetApproval {
+                        state, material, ..
+                    }
+                    | EventAction::SetMilitaryBan {
+                        state, material, ..
+                    }
+                    | EventAction::SetGeneralLicence {
+                        state, material, ..
+                    },
+                    Action::Control {
+                        owner, material: m, ..
+                    },
+                ) => {
+                    assert_eq!(code(owner), state);
+                    assert_eq!(&v.materials[m as usize].id, material);
+                    kinds.insert("control");
+                }
+                (
+                    EventAction::SetTracking { state, active },
+                    Action::Tracking { owner, active: a },
+                ) => {
+                    assert_eq!((code(owner), a), (&**state, *active));
+                    kinds.insert("tracking");
+                }
+                (raw, resolved) => panic!("{raw:?} resolved to {resolved:?}"),
+            }
+        }
+        assert!(kinds.contains("restriction") && kinds.contains("control"));
+    }
+
+    /// Firms and populations are in the group of their (home, sector), and a
+    /// supplying population's customers are the group of its home and the
+    /// sector it supplies.
+    #[test]
+    fn groups_and_customers_are_the_named_home_and_sector() {
+        let v = baseline();
+        let raw = v.raw();
+        let group = |g: GroupIx| {
+            let g = &v.groups[g as usize];
+            (v.states[g.home as usize].code.clone(), g.sector.clone())
+        };
+        for (f, spec) in raw.firms.iter().zip(&v.firms) {
+            assert_eq!(group(spec.kind.group), (f.home.clone(), f.sector.clone()));
+        }
+        let mut supplying = 0;
+        for (p, spec) in raw.populations.iter().zip(&v.populations) {
+            assert_eq!(group(spec.kind.group), (p.home.clone(), p.sector.clone()));
+            if let (Some(link), Some((Some(customers), parts))) = (&p.supplies, spec.supplies) {
+                assert_eq!(group(customers), (p.home.clone(), link.sector.clone()));
+                assert_eq!(parts, link.parts);
+                supplying += 1;
+            }
+        }
+        assert!(supplying > 0);
+        let generated: usize = v.populations.iter().map(|p| p.count).sum();
+        assert_eq!(v.firm_count(), raw.firms.len() + generated);
+    }
+
+    /// An invalid scenario gives every problem and no validated scenario.
+    #[test]
+    fn an_invalid_scenario_gives_its_problems() {
+        let mut raw = baseline().raw().clone();
+        raw.population_scale = -1.0;
+        raw.negotiation.deadline_weeks = f64::NAN;
+        let problems = ValidScenario::check(raw).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(fields.contains(&"population_scale"), "{fields:?}");
+        assert!(fields.contains(&"negotiation.deadline_weeks"), "{fields:?}");
+    }
+}

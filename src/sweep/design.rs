@@ -356,7 +356,8 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let axes: Vec<Axis> = axes.into_iter().map(|a| a.expect("no problems")).collect();
+    // every axis that failed added a problem: with none, all are here
+    let axes: Vec<Axis> = axes.into_iter().flatten().collect();
     let (layout, saltelli) = match cfg.design {
         Design::FullFactorial => (Layout::Factorial, None),
         Design::LatinHypercube { samples } => {
