@@ -6,11 +6,11 @@
 //! module's resources, spawns its state and policy entities, and adds its
 //! systems to its phase. `build::build` calls every plugin before it spawns
 //! the firms, so that resources come before firms (see ARCHITECTURE.md).
+//! `systems::PLUGINS` lists them in tick order.
 
 use crate::config::ValidScenario;
-use crate::metrics;
 use crate::model::Registry;
-use crate::systems::*;
+use crate::systems::PLUGINS;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, ScheduleConfigs, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
@@ -32,20 +32,6 @@ pub struct Plugin {
     pub phase: Phase,
     pub build: fn(&mut Builder),
 }
-
-/// Every plugin, in tick order: the process overview of `models/ODD.md`
-/// (section 3). A new phase is a module with a `PLUGIN` and one line here.
-pub const PLUGINS: &[Plugin] = &[
-    events::PLUGIN,
-    licensing::PLUGIN,
-    supply::PLUGIN,
-    diversion::PLUGIN,
-    production::PLUGIN,
-    substitution::PLUGIN,
-    pressure::PLUGIN,
-    negotiate::PLUGIN,
-    metrics::PLUGIN,
-];
 
 /// Every phase, in tick order.
 pub fn phases() -> impl Iterator<Item = Phase> {
@@ -139,7 +125,9 @@ pub fn schedule_of(scenario: &ValidScenario, phases: &[Phase]) -> Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics;
     use crate::model::Clock;
+    use crate::systems::{licensing, supply};
 
     /// The phases are the process overview of `models/ODD.md`, each once.
     #[test]

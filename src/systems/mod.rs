@@ -10,7 +10,23 @@ pub mod production;
 pub mod substitution;
 pub mod supply;
 
+use crate::schedule::Plugin;
 use bevy_ecs::prelude::*;
+
+/// Every plugin, in tick order: the process overview of `models/ODD.md`
+/// (section 3). A new phase is a module here with a `PLUGIN`, declared
+/// above and listed here.
+pub const PLUGINS: &[Plugin] = &[
+    events::PLUGIN,
+    licensing::PLUGIN,
+    supply::PLUGIN,
+    diversion::PLUGIN,
+    production::PLUGIN,
+    substitution::PLUGIN,
+    pressure::PLUGIN,
+    negotiate::PLUGIN,
+    crate::metrics::PLUGIN,
+];
 
 /// Whether per-firm systems split their work over the rayon pool.
 /// Output does not depend on it: per-firm updates are independent and
