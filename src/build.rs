@@ -131,10 +131,17 @@ pub fn build_world(s: &ValidScenario, seed: u64, start: chrono::NaiveDate) -> Wo
     build(s, seed, start, &[]).0
 }
 
-/// Spawns the named firms and the populations in one batch, links the
-/// tier-1 suppliers to their customers and fills the registry's per-firm
-/// figures.
+/// Spawns the named firms and the populations in one batch, fills the
+/// registry's per-firm figures and links the tier-1 suppliers to their
+/// customers.
 fn spawn_firms(world: &mut World, s: &ValidScenario, seed: u64) {
+    let population_ranges = spawn_batch(world, s, seed);
+    let (customers, linkable) = tally_firms(world, s);
+    link_tier1(world, s, seed, &population_ranges, customers, &linkable);
+}
+
+/// Spawns every firm in one batch; returns each population's range of firm ids.
+fn spawn_batch(world: &mut World, s: &ValidScenario, seed: u64) -> Vec<std::ops::Range<usize>> {
     let firms = s.firms.iter().map(|f| Proto {
         kind: f.kind,
         inventory: f.params.demand() * f.inventory_weeks,
@@ -180,8 +187,16 @@ fn spawn_firms(world: &mut World, s: &ValidScenario, seed: u64) {
             Tier1::default(),
         )
     }));
+    population_ranges
+}
 
-    // ---- per-firm figures the links and the registry need, in FirmId order
+/// Customers of each supplying population, as (firm, capacity) by id.
+type Customers = Vec<Vec<(u32, f64)>>;
+
+/// One pass over the firms in `FirmId` order: the registry's per-firm
+/// figures, each supplying population's customers, and the firms that may
+/// get tier-1 links (named firms and customers), by id.
+fn tally_firms(world: &mut World, s: &ValidScenario) -> (Customers, Vec<(u32, Entity)>) {
     let mut registry = world.resource::<Registry>().clone();
     let mut query = world.query::<(Entity, &FirmId, &FirmKind, &FirmParams)>();
     // Customers of each supplying population: (firm, capacity).
@@ -218,8 +233,21 @@ fn spawn_firms(world: &mut World, s: &ValidScenario, seed: u64) {
         c.sort_unstable_by_key(|&(id, _)| id);
     }
     linkable.sort_unstable_by_key(|&(id, _)| id);
+    world.insert_resource(registry);
+    (customers, linkable)
+}
 
-    // ---- tier-1 links: (customer, part, supplier)
+/// Draws the tier-1 links, sorts them into one range per customer (its
+/// `Tier1`) and inserts them as `Links`.
+fn link_tier1(
+    world: &mut World,
+    s: &ValidScenario,
+    seed: u64,
+    population_ranges: &[std::ops::Range<usize>],
+    customers: Customers,
+    linkable: &[(u32, Entity)],
+) {
+    // (customer, part, supplier)
     let mut links: Vec<(u32, u32, u32)> = Vec::new();
     for (i, f) in s.firms.iter().enumerate() {
         for (k, &j) in f.tier1.iter().enumerate() {
@@ -273,6 +301,5 @@ fn spawn_firms(world: &mut World, s: &ValidScenario, seed: u64) {
         part: links.iter().map(|l| l.1).collect(),
     };
     drop(links);
-    world.insert_resource(registry);
     world.insert_resource(table);
 }
