@@ -28,8 +28,20 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-fn assert_same_tree(stored: &Path, written: &Path) {
-    let (want, got) = (tree(stored), tree(written));
+/// A sweep writes its rows' weekly series to one `parts/series-…` file per
+/// batch, and a batch is cut at 32 × jobs rows or after one second: how many
+/// such files there are depends on the machine's speed and load. Their weeks
+/// are compared in the merged `series.parquet`.
+fn is_series_batch(name: &str) -> bool {
+    name.starts_with("parts/series-")
+}
+
+/// Compares the files under `stored` and `written`, leaving out those `skip` names.
+fn assert_same_tree(stored: &Path, written: &Path, skip: fn(&str) -> bool) {
+    let kept = |t: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
+        t.into_iter().filter(|(n, _)| !skip(n)).collect()
+    };
+    let (want, got) = (kept(tree(stored)), kept(tree(written)));
     let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(&got), names(&want), "files of {}", written.display());
     for ((name, want), (_, got)) in want.iter().zip(&got) {
@@ -58,7 +70,11 @@ fn baseline_outputs_are_those_stored_from_before_the_reshaping() {
             ],
         );
         assert!(o.status.success(), "{}", crate::common::stderr(&o));
-        assert_same_tree(&data(&format!("migration/baseline-seed-{seed}")), &out);
+        assert_same_tree(
+            &data(&format!("migration/baseline-seed-{seed}")),
+            &out,
+            |_| false,
+        );
     }
 }
 
@@ -78,5 +94,5 @@ fn sweep_example_outputs_are_those_stored_from_before_the_reshaping() {
         ],
     );
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
-    assert_same_tree(&data("migration/sweep_example"), &out);
+    assert_same_tree(&data("migration/sweep_example"), &out, is_series_batch);
 }
