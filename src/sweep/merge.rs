@@ -105,7 +105,7 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     }
     for (shard, path) in &found {
         let range = shard.range(manifest.runs);
-        let (rows, partial) = super::part_status(path, range.clone())?;
+        let (rows, partial) = super::parts::part_status(path, range.clone())?;
         if rows > range.end - range.start || (partial && rows == range.end - range.start) {
             return Err(Error::Folder {
                 path: path.clone(),
