@@ -3,6 +3,7 @@
 //! a kill (a partial last row cut off, a damaged part refused).
 
 use super::prepare::{Prepared, SweepManifest};
+use super::row::{Status, status_column};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::output::owned::{self, Owner};
@@ -282,11 +283,13 @@ pub(super) fn count_failed(part: &Path, n: u64) -> Result<u64> {
     if n == 0 {
         return Ok(0);
     }
-    let mut reader = csv::Reader::from_path(part)
-        .map_err(|e| Error::Output(format!("{}: {e}", part.display())))?;
+    let unreadable = |e: csv::Error| Error::Output(format!("{}: {e}", part.display()));
+    let mut reader = csv::Reader::from_path(part).map_err(unreadable)?;
+    let status = status_column(part, reader.headers().map_err(unreadable)?)?;
+    let failed = Status::Failed.text();
     Ok(reader
         .records()
         .take(n as usize)
-        .filter(|r| r.as_ref().is_ok_and(|r| r.get(4) == Some("failed")))
+        .filter(|r| r.as_ref().is_ok_and(|r| r.get(status) == Some(failed)))
         .count() as u64)
 }

@@ -5,7 +5,7 @@
 use super::merge;
 use super::parts::{self, Shard};
 use super::prepare::Prepared;
-use super::row::{panic_message, run_row};
+use super::row::{Row, Status, panic_message, run_row};
 use super::series;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -109,7 +109,7 @@ pub fn run_sweep(
     let gate = Gate::new(range.start + resumed);
     let quiet = QuietPanics::install(); // a run's panic is recorded in its row
     let result = std::thread::scope(|scope| -> Result<()> {
-        type Done = (Vec<String>, Option<series::RunSeries>);
+        type Done = (Row, Option<series::RunSeries>);
         let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Done, String>)>();
         for _ in 0..jobs {
             let (tx, next_id, gate) = (tx.clone(), &next_id, &gate);
@@ -147,7 +147,7 @@ pub fn run_sweep(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
             while let Some((row, series)) = waiting.remove(&expected) {
-                failed += (row[4] == "failed") as u64;
+                failed += (row.status == Status::Failed) as u64;
                 rows.push(row);
                 kept.extend(series);
                 expected += 1;
@@ -165,7 +165,7 @@ pub fn run_sweep(
                         &p.config.series,
                     )?;
                 }
-                file.write_all(&parts::csv_bytes(std::mem::take(&mut rows)))
+                file.write_all(&parts::csv_bytes(rows.drain(..).map(Row::into_record)))
                     .map_err(|e| Error::io(&part, e))?;
                 file.sync_data().map_err(|e| Error::io(&part, e))?;
                 gate.written(expected);
