@@ -143,25 +143,11 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
     let mut columns: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
     columns.extend(plan.paths.iter().cloned());
     columns.extend(summary_columns.into_iter().filter(|c| c != "seed"));
-    let hash = {
-        use sha2::{Digest, Sha256};
-        let text = format!(
-            "{}\n{}\n{}\n{}",
-            ron::to_string(&cfg).expect("serialises"),
-            ron::to_string(&base.run).expect("serialises"),
-            ron::to_string(&base.scenario).expect("serialises"),
-            columns.join(",")
-        );
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
     let points = plan.len() as u64;
     let manifest = SweepManifest {
         crate_version: env!("CARGO_PKG_VERSION").into(),
         sweep_file: path.display().to_string(),
-        hash: format!("sha256:{hash}"),
+        hash: hash(&cfg, &base, &columns),
         points,
         replicates: cfg.replicates,
         runs: points * cfg.replicates as u64,
@@ -181,6 +167,25 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         manifest,
         columns,
     })
+}
+
+/// `sha256:HEX` of the sweep, its resolved base run and scenario, and the
+/// header of `runs.csv`: a folder holds this sweep's output if its
+/// `sweep.ron` has the same.
+fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        ron::to_string(cfg).expect("serialises"),
+        ron::to_string(&base.run).expect("serialises"),
+        ron::to_string(&base.scenario).expect("serialises"),
+        columns.join(",")
+    );
+    let hex: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
 }
 
 /// Summary column names of the base scenario (a world built, not run).
