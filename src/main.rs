@@ -114,6 +114,7 @@ macro_rules! out {
 const SOME_RUNS_FAILED: u8 = 3;
 
 fn main() -> ExitCode {
+    quiet_sweep_workers();
     let cli = Cli::parse();
     match execute(cli.command) {
         Ok(code) => ExitCode::from(code),
@@ -122,6 +123,19 @@ fn main() -> ExitCode {
             ExitCode::from(if e.is_input_error() { 2 } else { 1 })
         }
     }
+}
+
+/// Installs the process's panic hook, once: silent on a sweep's worker
+/// threads, whose panics are caught and recorded in their run's row
+/// (`failed`, `panic: MESSAGE`) as the sweep goes on; the default hook
+/// everywhere else. The library never sets the hook.
+fn quiet_sweep_workers() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(sweep::WORKER_THREAD) {
+            default(info);
+        }
+    }));
 }
 
 fn execute(command: Command) -> chokepoint::Result<u8> {

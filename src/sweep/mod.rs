@@ -23,4 +23,4 @@ pub mod stats;
 pub use parts::{Shard, claim_folder};
 pub use prepare::{Prepared, SweepManifest, prepare, run_seed};
 pub use row::{FIXED_COLUMNS, Row, Status};
-pub use runner::{Progress, SweepOptions, SweepReport, run_sweep};
+pub use runner::{Progress, SweepOptions, SweepReport, WORKER_THREAD, run_sweep};

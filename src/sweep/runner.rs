@@ -16,6 +16,13 @@ use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+/// The name of a sweep's worker threads. A run's panic is caught and
+/// recorded in its row (`failed`, `panic: MESSAGE`); the library leaves the
+/// process's panic hook alone, so a program that would rather not see such
+/// panics printed silences the threads of this name in its own hook (as
+/// `chokepoint`'s `main` does).
+pub const WORKER_THREAD: &str = "chokepoint-sweep-worker";
+
 /// Progress of a sweep, reported after every batch written.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
@@ -107,30 +114,32 @@ pub fn run_sweep(
     let ahead = 2 * batch as u64;
     let next_id = AtomicU64::new(range.start + resumed);
     let gate = Gate::new(range.start + resumed);
-    let quiet = QuietPanics::install(); // a run's panic is recorded in its row
-    let result = std::thread::scope(|scope| -> Result<()> {
+    std::thread::scope(|scope| -> Result<()> {
+        // Stops the workers however the writer ends (or fails to start them).
+        let _stop = gate.stop_on_drop();
         type Done = (Row, Option<series::RunSeries>);
         let (tx, rx) = mpsc::channel::<(u64, std::result::Result<Done, String>)>();
         for _ in 0..jobs {
             let (tx, next_id, gate) = (tx.clone(), &next_id, &gate);
-            scope.spawn(move || {
-                loop {
-                    let id = next_id.fetch_add(1, Ordering::Relaxed);
-                    if id >= range.end || !gate.wait_until_below(id, ahead) {
-                        break;
+            let worker = std::thread::Builder::new().name(WORKER_THREAD.into());
+            worker
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let id = next_id.fetch_add(1, Ordering::Relaxed);
+                        if id >= range.end || !gate.wait_until_below(id, ahead) {
+                            break;
+                        }
+                        let row = std::panic::catch_unwind(|| run_row(p, id))
+                            .map_err(|panic| panic_message(&*panic));
+                        // A send fails only when the writer stopped.
+                        if tx.send((id, row)).is_err() {
+                            break;
+                        }
                     }
-                    let row = std::panic::catch_unwind(|| run_row(p, id))
-                        .map_err(|panic| panic_message(&*panic));
-                    // A send fails only when the writer stopped.
-                    if tx.send((id, row)).is_err() {
-                        break;
-                    }
-                }
-            });
+                })
+                .map_err(|e| Error::Output(format!("cannot start a sweep worker thread: {e}")))?;
         }
         drop(tx);
-        // Stops the workers however the writer ends.
-        let _stop = gate.stop_on_drop();
         let mut waiting = BTreeMap::new();
         let mut expected = range.start + resumed;
         let mut rows = Vec::new();
@@ -186,9 +195,7 @@ pub fn run_sweep(
             )));
         }
         Ok(())
-    });
-    drop(quiet);
-    result?;
+    })?;
     let merged = if opts.shard.count == 1 {
         Some(merge::merge(&p.out_dir)?)
     } else {
@@ -247,27 +254,5 @@ impl Gate {
             }
         }
         Stop(self)
-    }
-}
-
-type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
-
-/// Silences the panic hook while it lives (a run's panic goes into its
-/// row), and puts the old hook back however the sweep ends.
-struct QuietPanics(Option<PanicHook>);
-
-impl QuietPanics {
-    fn install() -> Self {
-        let old = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        QuietPanics(Some(old))
-    }
-}
-
-impl Drop for QuietPanics {
-    fn drop(&mut self) {
-        if let Some(hook) = self.0.take() {
-            std::panic::set_hook(hook);
-        }
     }
 }
