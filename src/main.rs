@@ -1,9 +1,10 @@
 //! The command line: `chokepoint run | validate | sweep | merge | report`. The only place that
 //! prints results and turns errors into exit codes (2: bad input, 1: other).
 
-use chokepoint::config::{self, FileKind, RunOverrides};
+use chokepoint::config::RunOverrides;
 use chokepoint::metrics::Cell;
 use chokepoint::sweep;
+use chokepoint::validate::{self, FileKind};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -248,7 +249,7 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
             Ok(0)
         }
         Command::Validate { file } => {
-            let kind = config::validate_file(&file)?;
+            let kind = validate::validate_file(&file)?;
             let what = match kind {
                 FileKind::Scenario => "scenario",
                 FileKind::Run => "run file and its model",
