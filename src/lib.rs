@@ -31,6 +31,7 @@ pub mod sim;
 pub mod soa;
 pub mod sweep;
 pub mod systems;
+pub mod validate;
 
 pub use error::{Error, Result};
 

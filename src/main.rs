@@ -1,9 +1,10 @@
 //! The command line: `chokepoint run | validate | sweep | merge | report`. The only place that
 //! prints results and turns errors into exit codes (2: bad input, 1: other).
 
-use chokepoint::config::{self, FileKind, RunOverrides};
+use chokepoint::config::RunOverrides;
 use chokepoint::metrics::Cell;
 use chokepoint::sweep;
+use chokepoint::validate::{self, FileKind};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,6 +115,7 @@ macro_rules! out {
 const SOME_RUNS_FAILED: u8 = 3;
 
 fn main() -> ExitCode {
+    quiet_sweep_workers();
     let cli = Cli::parse();
     match execute(cli.command) {
         Ok(code) => ExitCode::from(code),
@@ -122,6 +124,19 @@ fn main() -> ExitCode {
             ExitCode::from(if e.is_input_error() { 2 } else { 1 })
         }
     }
+}
+
+/// Installs the process's panic hook, once: silent on a sweep's worker
+/// threads, whose panics are caught and recorded in their run's row
+/// (`failed`, `panic: MESSAGE`) as the sweep goes on; the default hook
+/// everywhere else. The library never sets the hook.
+fn quiet_sweep_workers() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(sweep::WORKER_THREAD) {
+            default(info);
+        }
+    }));
 }
 
 fn execute(command: Command) -> chokepoint::Result<u8> {
@@ -234,7 +249,7 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
             Ok(0)
         }
         Command::Validate { file } => {
-            let kind = config::validate_file(&file)?;
+            let kind = validate::validate_file(&file)?;
             let what = match kind {
                 FileKind::Scenario => "scenario",
                 FileKind::Run => "run file and its model",

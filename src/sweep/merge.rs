@@ -4,6 +4,7 @@
 //! merged shards is byte-identical to that of the same sweep unsharded.
 
 use super::design::Plan;
+use super::row::{Status, status_column};
 use super::stats::{aggregate, sobol_indices};
 use super::{FIXED_COLUMNS, Shard, SweepManifest};
 use crate::config;
@@ -105,7 +106,7 @@ fn parts(dir: &Path, manifest: &SweepManifest) -> Result<Vec<(Shard, PathBuf)>> 
     }
     for (shard, path) in &found {
         let range = shard.range(manifest.runs);
-        let (rows, partial) = super::part_status(path, range.clone())?;
+        let (rows, partial) = super::parts::part_status(path, range.clone())?;
         if rows > range.end - range.start || (partial && rows == range.end - range.start) {
             return Err(Error::Folder {
                 path: path.clone(),
@@ -220,6 +221,7 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
             Some(_) => {}
         }
         let columns: Vec<&str> = header.iter().collect();
+        let status = status_column(path, &header)?;
         let mut run = shard.range(manifest.runs).start;
         for record in reader.records() {
             let record = record.map_err(|e| {
@@ -261,15 +263,19 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
                     ));
                 }
             }
-            let ok = match cell(4) {
-                "ok" => true,
-                "failed" => false,
-                other => {
+            let ok = match Status::parse(cell(status)) {
+                Some(s) => s == Status::Ok,
+                None => {
                     return Err(problem(
                         line,
-                        4,
-                        "status",
-                        format!("is `{other}`, expected `ok` or `failed`"),
+                        status,
+                        Status::COLUMN,
+                        format!(
+                            "is `{}`, expected `{}` or `{}`",
+                            cell(status),
+                            Status::Ok.text(),
+                            Status::Failed.text()
+                        ),
                     ));
                 }
             };
@@ -353,13 +359,17 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         .iter()
         .map(String::from)
         .collect();
+    let status = status_column(
+        &runs_path,
+        reader.headers().map_err(|e| Error::Output(e.to_string()))?,
+    )?;
     let first_summary = FIXED_COLUMNS.len() + manifest.axes.len();
     let mut complete = vec![true; columns.len()];
     let (mut runs, mut failed) = (0u64, 0u64);
     for record in reader.records() {
         let record = record.map_err(|e| Error::Output(e.to_string()))?;
         runs += 1;
-        if &record[4] != "ok" {
+        if &record[status] != Status::Ok.text() {
             failed += 1;
             continue;
         }
@@ -424,7 +434,10 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
             let Some(first) = group.first() else {
                 return Ok(());
             };
-            let ok: Vec<&csv::StringRecord> = group.iter().filter(|r| &r[4] == "ok").collect();
+            let ok: Vec<&csv::StringRecord> = group
+                .iter()
+                .filter(|r| &r[status] == Status::Ok.text())
+                .collect();
             let failed = group.len() - ok.len();
             for &i in &stats_columns {
                 let values: Vec<f64> = ok.iter().filter_map(|r| r[i].parse::<f64>().ok()).collect();

@@ -22,9 +22,10 @@
 //! (`CHOKEPOINT_MUTATION_SEED` picks another seed.)
 
 use crate::common::*;
-use chokepoint::config::{self, FileKind, RunConfig, Scenario, SweepConfig, ValidScenario};
+use chokepoint::config::{self, RunConfig, Scenario, SweepConfig, ValidScenario};
 use chokepoint::sim::Simulation;
 use chokepoint::sweep::design;
+use chokepoint::validate::{self, FileKind};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
@@ -736,7 +737,7 @@ fn exercise(src: &Source, bytes: &[u8], c: &Corpus, tally: &Tally) -> Result<(),
     };
     exercise_as(src.kind, src, text, c, tally)?;
     // `validate` parses the file as the kind it sniffs
-    let sniffed = config::sniff_kind(text);
+    let sniffed = validate::sniff_kind(text);
     if sniffed != src.kind {
         exercise_as(sniffed, src, text, c, tally)?;
     }

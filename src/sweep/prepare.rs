@@ -1,0 +1,206 @@
+//! Preparing a sweep: the sweep file read, its base run resolved once, every
+//! axis value checked against its field, the design expanded, and the
+//! `sweep.ron` manifest (with the hash every shard and `merge` agree on).
+
+use super::design::{self, Plan};
+use super::row::FIXED_COLUMNS;
+use super::series;
+use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig, ValidScenario};
+use crate::error::{Error, Problem, Result};
+use crate::rng::{self, Stream};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A sweep ready to run: the file, its base run, and its design.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub path: PathBuf,
+    pub config: SweepConfig,
+    pub base: ResolvedRun,
+    pub plan: Plan,
+    pub out_dir: PathBuf,
+    pub manifest: SweepManifest,
+    /// Header of `runs.csv`.
+    pub columns: Vec<String>,
+}
+
+/// `sweep.ron`: what every shard and `merge` agree on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepManifest {
+    pub crate_version: String,
+    pub sweep_file: String,
+    /// SHA-256 of the sweep, its resolved base run and scenario.
+    pub hash: String,
+    pub points: u64,
+    pub replicates: u32,
+    pub runs: u64,
+    pub axes: Vec<String>,
+    /// Saltelli layout (N, k) for a Sobol design.
+    pub saltelli: Option<(u64, u64)>,
+    pub sensitivity: Vec<String>,
+    pub bootstrap: u32,
+    pub seed: u64,
+    pub sweep: SweepConfig,
+}
+
+/// Reads a sweep file, resolves its base run and expands its design.
+pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
+    let text = config::read_file(path)?;
+    let cfg: SweepConfig = config::parse_ron(path, &text)?;
+    let plan = design::plan(&cfg).map_err(|problems| Error::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })?;
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&cfg.base);
+    if !base_path.exists() {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                field: "base".into(),
+                message: format!("run file {} does not exist", base_path.display()),
+            }],
+        });
+    }
+    let base = config::resolve_run(&base_path, &RunOverrides::default())?;
+    // Every axis value is checked against its field before any run: each
+    // alone on the base scenario (the values standing for the others, see
+    // `Plan::probes`). A point can still fail on a mix of values.
+    let mut problems = Vec::new();
+    for (a, p) in plan.paths.iter().enumerate() {
+        let probes = match plan.probes(a) {
+            Ok(probes) => probes,
+            Err(message) => {
+                problems.push(Problem {
+                    field: format!("axes[{a}].values ({p})"),
+                    message,
+                });
+                continue;
+            }
+        };
+        for probe in probes {
+            let field = format!("axes[{a}].{} ({p}={})", probe.at, probe.value);
+            let set = [format!("{p}={}", probe.value)];
+            match config::apply_overrides(base.scenario.raw().clone(), &set) {
+                Err(Error::Override { message, .. }) => problems.push(Problem { field, message }),
+                Err(other) => return Err(other),
+                Ok(scenario) => {
+                    let found = ValidScenario::check(scenario).err().unwrap_or_default();
+                    problems.extend(found.into_iter().map(|q| Problem {
+                        field: field.clone(),
+                        message: q.to_string(),
+                    }))
+                }
+            }
+        }
+    }
+    config::invalid_unless_empty(path, problems)?;
+    if !cfg.sensitivity.is_empty() && !matches!(cfg.design, config::Design::Sobol { .. }) {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                field: "sensitivity".into(),
+                message: "Sobol indices need a Sobol design".into(),
+            }],
+        });
+    }
+    let name = path
+        .file_stem()
+        .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
+    let out_dir = out
+        .map(Path::to_path_buf)
+        .or_else(|| cfg.out.as_ref().map(PathBuf::from))
+        .unwrap_or_else(|| Path::new("out").join(name));
+    let summary_columns = summary_columns(&base);
+    for c in &cfg.sensitivity {
+        // `seed` is the run seed in runs.csv, not a model output
+        if c == "seed" || !summary_columns.contains(c) {
+            let known: Vec<&str> = summary_columns
+                .iter()
+                .filter(|x| *x != "seed")
+                .map(String::as_str)
+                .collect();
+            return Err(Error::Invalid {
+                path: path.to_path_buf(),
+                problems: vec![Problem {
+                    field: "sensitivity".into(),
+                    message: format!("`{c}` is not a summary column; known: {}", known.join(", ")),
+                }],
+            });
+        }
+    }
+    if !cfg.series.is_empty() {
+        let problems = series::check(&cfg.series, &timeseries_columns(&base));
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+    }
+    let mut columns: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
+    columns.extend(plan.paths.iter().cloned());
+    columns.extend(summary_columns.into_iter().filter(|c| c != "seed"));
+    let points = plan.len() as u64;
+    let manifest = SweepManifest {
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        sweep_file: path.display().to_string(),
+        hash: hash(&cfg, &base, &columns),
+        points,
+        replicates: cfg.replicates,
+        runs: points * cfg.replicates as u64,
+        axes: plan.paths.clone(),
+        saltelli: plan.saltelli.map(|(n, k)| (n as u64, k as u64)),
+        sensitivity: cfg.sensitivity.clone(),
+        bootstrap: cfg.bootstrap,
+        seed: cfg.seed,
+        sweep: cfg.clone(),
+    };
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        config: cfg,
+        base,
+        plan,
+        out_dir,
+        manifest,
+        columns,
+    })
+}
+
+/// `sha256:HEX` of the sweep, its resolved base run and scenario, and the
+/// header of `runs.csv`: a folder holds this sweep's output if its
+/// `sweep.ron` has the same.
+fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        ron::to_string(cfg).expect("serialises"),
+        ron::to_string(&base.run).expect("serialises"),
+        ron::to_string(base.scenario.raw()).expect("serialises"),
+        columns.join(",")
+    );
+    let hex: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// Summary column names of the base scenario (a world built, not run).
+fn summary_columns(base: &ResolvedRun) -> Vec<String> {
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 0, None)
+        .summary
+        .columns
+}
+
+/// Timeseries column names of the base scenario (one week run).
+fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 1, None)
+        .timeseries
+        .columns
+}
+
+/// The seed of run `replicate` of design point `point`.
+pub fn run_seed(base_seed: u64, point: u64, replicate: u64) -> u64 {
+    rng::key(base_seed, Stream::Sweep, point, replicate)
+}
