@@ -20,9 +20,14 @@ pub const PLUGIN: Plugin = Plugin {
     build: plugin,
 };
 
-/// Last week's utilization of every firm; production, then its publication.
+/// Last week's utilization of every firm (filled once the firms are
+/// spawned: allocated before them it would add to the peak memory of the
+/// spawn); production, then its publication.
 fn plugin(b: &mut Builder) {
-    b.insert_resource(Utilization(vec![1.0; b.scenario.firm_count()]));
+    b.insert_resource(Utilization::default());
+    b.after_firms(|world, scenario| {
+        world.resource_mut::<Utilization>().0 = vec![1.0; scenario.firm_count()];
+    });
     b.add_systems((produce, publish).chain());
 }
 
