@@ -249,11 +249,12 @@ impl Resolver {
         }
         let controlled = materials
             .iter()
-            .map(|info| {
+            .enumerate()
+            .map(|(m, info)| {
                 states[info.supplier as usize]
                     .export_controls
                     .iter()
-                    .any(|c| materials[c.material as usize].id == info.id)
+                    .any(|c| c.material as usize == m)
             })
             .collect();
         let timeline = s
