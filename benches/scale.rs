@@ -54,7 +54,7 @@ fn baseline_run(firms: usize) -> ResolvedRun {
 fn world(firms: usize, threads: usize) -> Simulation {
     let run = baseline_run(firms);
     let pool = thread_pool(threads).expect("a thread pool");
-    let mut sim = Simulation::new(&run.scenario, run.run.seed, run.start, pool);
+    let mut sim = Simulation::new(&run.scenario, run.run.seed, run.horizon.start(), pool);
     sim.run(WARM_WEEKS);
     sim
 }
@@ -178,8 +178,7 @@ fn baseline(c: &mut Criterion) {
                 black_box(run_scenario(
                     &run.scenario,
                     run.run.seed,
-                    run.start,
-                    104,
+                    run.horizon,
                     pool.clone(),
                 ))
             })

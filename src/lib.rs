@@ -12,7 +12,7 @@
 //! use chokepoint::{config, sim};
 //! let run = config::resolve_run("configs/baseline.ron".as_ref(), &Default::default()).unwrap();
 //! let pool = sim::thread_pool(2).unwrap();
-//! let tables = sim::run_scenario(&run.scenario, run.run.seed, run.start, run.run.weeks, pool);
+//! let tables = sim::run_scenario(&run.scenario, run.run.seed, run.horizon, pool);
 //! println!("{:?}", tables.summary);
 //! ```
 
@@ -57,7 +57,7 @@ pub fn run_config(config_path: &Path, overrides: &config::RunOverrides) -> Resul
         .map_or_else(|| Path::new("out").join(&run.name), PathBuf::from);
     let pool = sim::thread_pool(run.run.threads)?;
     let clock = std::time::Instant::now();
-    let tables = sim::run_scenario(&run.scenario, run.run.seed, run.start, run.run.weeks, pool);
+    let tables = sim::run_scenario(&run.scenario, run.run.seed, run.horizon, pool);
     let model_seconds = clock.elapsed().as_secs_f64();
     let manifest = output::Manifest::new(&run);
     output::write_run(&out_dir, &tables, &manifest)?;

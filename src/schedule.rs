@@ -26,6 +26,11 @@ impl std::fmt::Debug for Phase {
     }
 }
 
+/// The `n`-th `add_systems` call of a plugin within its phase: the calls
+/// are chained in the order they were made.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Step(&'static str, u32);
+
 /// A module's plugin: the phase it owns and the function that registers it.
 #[derive(Clone, Copy)]
 pub struct Plugin {
@@ -50,12 +55,15 @@ pub struct Builder<'a> {
     phase: Phase,
     /// Whether this phase's systems go into the schedule.
     scheduled: bool,
+    /// `add_systems` calls so far.
+    steps: u32,
     after_firms: &'a mut Vec<AfterFirms>,
 }
 
 impl Builder<'_> {
-    /// The registry's names and counts (its per-firm figures come after the
-    /// firms are spawned).
+    /// The registry's names and counts. Its per-firm figures
+    /// (`baseline_imports`, `has_military`, `military_demand`) are still 0:
+    /// a plugin that needs them reads them in an `after_firms` step.
     pub fn registry(&self) -> &Registry {
         self.world.resource::<Registry>()
     }
@@ -69,12 +77,20 @@ impl Builder<'_> {
         self.world.spawn(bundle);
     }
 
-    /// Adds systems to the plugin's phase, after those it added before.
+    /// Adds systems to the plugin's phase, to run after those it added
+    /// before (systems given together run in no set order: chain them).
     pub fn add_systems<M>(&mut self, systems: impl IntoScheduleConfigs<ScheduleSystem, M>) {
-        if self.scheduled {
-            let systems: ScheduleConfigs<ScheduleSystem> = systems.in_set(self.phase);
-            self.schedule.add_systems(systems);
+        if !self.scheduled {
+            return;
         }
+        let step = Step(self.phase.0, self.steps);
+        let systems: ScheduleConfigs<ScheduleSystem> = systems.in_set(self.phase).in_set(step);
+        self.schedule.add_systems(systems);
+        if let Some(before) = self.steps.checked_sub(1) {
+            self.schedule
+                .configure_sets(Step(self.phase.0, before).before(step));
+        }
+        self.steps += 1;
     }
 
     /// Runs `f` once the firms are spawned and the registry's per-firm
@@ -102,6 +118,7 @@ pub(crate) fn register(
             schedule: &mut schedule,
             phase: plugin.phase,
             scheduled: wanted.contains(&plugin.phase),
+            steps: 0,
             after_firms: &mut after_firms,
         };
         (plugin.build)(&mut b);
@@ -129,24 +146,61 @@ mod tests {
     use crate::model::Clock;
     use crate::systems::{licensing, supply};
 
-    /// The phases are the process overview of `models/ODD.md`, each once.
+    /// The phases are those of the process overview of `models/ODD.md`
+    /// (the phase column of section 3's table), in its order, each once.
     #[test]
     fn the_phases_are_the_process_overview_in_order() {
+        let odd = std::fs::read_to_string("models/ODD.md").unwrap();
+        let section = odd
+            .split("\n## ")
+            .find(|s| s.starts_with("3 "))
+            .expect("ODD.md has a section 3");
+        let documented: Vec<&str> = section
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                // | # | phase | systems | what happens |
+                (cells.len() > 3 && cells[1].parse::<u32>().is_ok()).then(|| cells[2])
+            })
+            .collect();
         let names: Vec<&str> = phases().map(|p| p.0).collect();
-        assert_eq!(
-            names,
-            [
-                "Events",
-                "Licensing",
-                "Supply",
-                "Diversion",
-                "Production",
-                "Substitution",
-                "Pressure",
-                "Negotiation",
-                "Metrics"
-            ]
+        assert_eq!(names, documented);
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a phase name is used twice");
+    }
+
+    /// Systems a plugin adds in several calls run in the order of the calls.
+    #[test]
+    fn a_plugins_systems_run_in_the_order_it_added_them() {
+        #[derive(Resource, Default)]
+        struct Ran(Vec<char>);
+        let scenario = crate::config::load_scenario("tests/data/small.ron".as_ref()).unwrap();
+        let (mut world, mut schedule) = (World::new(), Schedule::default());
+        world.init_resource::<Ran>();
+        schedule.set_executor(SingleThreadedExecutor::new());
+        let mut after_firms = Vec::new();
+        let mut b = Builder {
+            scenario: &scenario,
+            world: &mut world,
+            schedule: &mut schedule,
+            phase: Phase("Test"),
+            scheduled: true,
+            steps: 0,
+            after_firms: &mut after_firms,
+        };
+        b.add_systems(|mut r: ResMut<Ran>| r.0.push('c'));
+        b.add_systems(|mut r: ResMut<Ran>| r.0.push('b'));
+        b.add_systems(
+            (
+                (|mut r: ResMut<Ran>| r.0.push('a')),
+                |mut r: ResMut<Ran>| r.0.push('z'),
+            )
+                .chain(),
         );
+        schedule.run(&mut world);
+        assert_eq!(world.resource::<Ran>().0, ['c', 'b', 'a', 'z']);
     }
 
     /// A schedule of some phases runs those phases' systems only: the

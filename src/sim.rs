@@ -1,6 +1,6 @@
 //! `Simulation { world, schedule }`: the only loop.
 
-use crate::config::ValidScenario;
+use crate::config::{Horizon, ValidScenario};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Cell, Recorder, RunTotals, Table};
 use crate::model::Clock;
@@ -60,18 +60,17 @@ pub fn thread_pool(threads: usize) -> Result<Option<Arc<rayon::ThreadPool>>> {
         .map_err(|e| Error::Output(format!("cannot start {wanted} worker threads: {e}")))
 }
 
-/// Runs a validated scenario for `weeks` weeks from `start` with `seed`, on
-/// `pool`, and returns the run's tables in memory. `chokepoint run` and
-/// every run of a sweep go through it; the tables do not depend on the pool.
+/// Runs a validated scenario over `horizon` with `seed`, on `pool`, and
+/// returns the run's tables in memory. `chokepoint run` and every run of a
+/// sweep go through it; the tables do not depend on the pool.
 pub fn run_scenario(
     scenario: &ValidScenario,
     seed: u64,
-    start: chrono::NaiveDate,
-    weeks: u32,
+    horizon: Horizon,
     pool: Option<Arc<rayon::ThreadPool>>,
 ) -> RunTables {
-    let mut sim = Simulation::new(scenario, seed, start, pool);
-    sim.run(weeks);
+    let mut sim = Simulation::new(scenario, seed, horizon.start(), pool);
+    sim.run(horizon.weeks());
     sim.tables()
 }
 
@@ -134,7 +133,7 @@ impl Simulation {
         let summary = metrics::summary(&mut self.world, self.seed, weeks);
         let timeseries = self.world.resource::<Recorder>().0.clone();
         let totals = self.world.resource::<RunTotals>();
-        let date = |w: u32| (start + chrono::Days::new(7 * w as u64)).to_string();
+        let date = |w: u32| crate::model::week_date(start, w).to_string();
         let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
         let transcript = Table {
             columns: TRANSCRIPT_COLUMNS.map(String::from).to_vec(),

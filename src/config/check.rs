@@ -240,8 +240,8 @@ pub fn check_dist(d: &Dist) -> Option<String> {
 pub const MIN_YEAR: i32 = 1000;
 pub const MAX_YEAR: i32 = 9999;
 
-/// Checks a run file's own values; returns its start date.
-pub fn check_run(run: &RunConfig) -> Result<chrono::NaiveDate, Vec<Problem>> {
+/// Checks a run file's own values; returns its start date and length.
+pub fn check_run(run: &RunConfig) -> Result<super::Horizon, Vec<Problem>> {
     let mut c = Checker::default();
     let mut start = None;
     if run.weeks == 0 || run.weeks > MAX_RUN_WEEKS {
@@ -278,7 +278,7 @@ pub fn check_run(run: &RunConfig) -> Result<chrono::NaiveDate, Vec<Problem>> {
         c.fail("model", "must name a scenario file");
     }
     match start {
-        Some(date) if c.problems.is_empty() => Ok(date),
+        Some(date) if c.problems.is_empty() => super::Horizon::new(date, run.weeks),
         _ => Err(c.problems),
     }
 }
@@ -476,7 +476,7 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
                 );
             }
         }
-        total = total.saturating_add((p.count as f64 * s.population_scale).round() as u64);
+        total = total.saturating_add(p.scaled_count(s.population_scale));
     }
     if total > MAX_FIRMS {
         c.fail(

@@ -14,7 +14,7 @@ pub use overrides::apply_overrides;
 pub use run::RunConfig;
 pub use scenario::*;
 pub use sweep::{AxisDef, AxisValues, Design, SweepConfig};
-pub use valid::{FirmSpec, PopulationSpec, StateSpec, ValidScenario, sampler};
+pub use valid::{FirmSpec, Horizon, PopulationSpec, StateSpec, ValidScenario, sampler};
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -190,8 +190,8 @@ pub struct ResolvedRun {
     pub config_path: PathBuf,
     pub model_path: PathBuf,
     pub run: RunConfig,
-    /// The run's start date (`run.start_date`, parsed).
-    pub start: chrono::NaiveDate,
+    /// The run's start date (`run.start_date`, parsed) and length (`run.weeks`).
+    pub horizon: Horizon,
     pub scenario: ValidScenario,
     /// Every override applied, in order (config file's, then command line's).
     pub overrides: Vec<String>,
@@ -228,7 +228,7 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
     if let Some(threads) = cli.threads {
         run.threads = threads;
     }
-    let start = check_run(&run).map_err(|problems| Error::Invalid {
+    let horizon = check_run(&run).map_err(|problems| Error::Invalid {
         path: config_path.to_path_buf(),
         problems,
     })?;
@@ -292,7 +292,7 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
         config_path: config_path.to_path_buf(),
         model_path,
         run,
-        start,
+        horizon,
         scenario,
         overrides,
     })

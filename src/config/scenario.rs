@@ -536,6 +536,13 @@ pub struct PopulationDef {
     pub supplies: Option<SupplyLink>,
 }
 
+impl PopulationDef {
+    /// Firms it generates at `population_scale` `scale`.
+    pub fn scaled_count(&self, scale: f64) -> u64 {
+        (self.count as f64 * scale).round() as u64
+    }
+}
+
 fn fixed_one() -> Dist {
     Dist::Fixed { value: 1.0 }
 }

@@ -50,6 +50,56 @@ pub struct StateSpec {
     pub stockpiles: Vec<Stockpile>,
 }
 
+/// A run's start date and length, checked: the start in the years
+/// `MIN_YEAR` to `MAX_YEAR` and at most `MAX_RUN_WEEKS` weeks, so that every
+/// week of the run has a date. Made by [`Horizon::new`] or by `check_run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    start: chrono::NaiveDate,
+    weeks: u32,
+}
+
+impl Horizon {
+    /// A run of `weeks` weeks (0 allowed: a world built, not run) from `start`.
+    pub fn new(start: chrono::NaiveDate, weeks: u32) -> Result<Horizon, Vec<Problem>> {
+        use super::check::{MAX_RUN_WEEKS, MAX_YEAR, MIN_YEAR};
+        let mut problems = Vec::new();
+        if weeks > MAX_RUN_WEEKS {
+            problems.push(Problem {
+                field: "weeks".into(),
+                message: format!("must be in 0..={MAX_RUN_WEEKS}, got {weeks}"),
+            });
+        }
+        if !(MIN_YEAR..=MAX_YEAR).contains(&chrono::Datelike::year(&start)) {
+            problems.push(Problem {
+                field: "start_date".into(),
+                message: format!("must be in the years {MIN_YEAR} to {MAX_YEAR}, got `{start}`"),
+            });
+        }
+        if problems.is_empty() {
+            Ok(Horizon { start, weeks })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn start(self) -> chrono::NaiveDate {
+        self.start
+    }
+
+    pub fn weeks(self) -> u32 {
+        self.weeks
+    }
+
+    /// The same start, and at most `weeks` of its weeks.
+    pub fn first(self, weeks: u32) -> Horizon {
+        Horizon {
+            weeks: weeks.min(self.weeks),
+            ..self
+        }
+    }
+}
+
 /// A checked scenario. Made only by [`ValidScenario::check`].
 #[derive(Debug, Clone)]
 pub struct ValidScenario {
@@ -152,6 +202,12 @@ pub fn sampler(d: &Dist) -> Result<Sampler, String> {
     }
 }
 
+/// The supplier state of material `m` (0 if `m` did not resolve, which
+/// has then been reported).
+fn supplier_of(materials: &[MaterialInfo], m: MaterialIx) -> StateIx {
+    materials.get(m as usize).map_or(0, |info| info.supplier)
+}
+
 /// Names to indices. `check_scenario` has already refused unknown names, so
 /// a lookup here does not fail; if it did, the problem is returned, not a
 /// panic.
@@ -223,10 +279,19 @@ impl Resolver {
         let materials: Vec<MaterialInfo> = s
             .materials
             .iter()
-            .map(|m| MaterialInfo {
-                id: m.id.clone(),
-                supplier: self.state(&format!("materials[{}].supplier", m.id), &m.supplier),
-                price: m.price_per_unit,
+            .map(|m| {
+                let raw::Material {
+                    id,
+                    // documentation only: every quantity of a material is in its unit
+                    unit: _,
+                    supplier,
+                    price_per_unit,
+                } = m;
+                MaterialInfo {
+                    id: id.clone(),
+                    supplier: self.state(&format!("materials[{id}].supplier"), supplier),
+                    price: *price_per_unit,
+                }
             })
             .collect();
         let firms = self.firms(&s, &materials);
@@ -244,17 +309,18 @@ impl Resolver {
         for (i, st) in s.states.iter().enumerate() {
             for o in &st.other_supply {
                 let m = self.material(&format!("states[{}].other_supply", st.code), &o.material);
-                other_supply[i][m as usize] += o.capacity;
+                if let Some(cell) = other_supply[i].get_mut(m as usize) {
+                    *cell += o.capacity;
+                }
             }
         }
         let controlled = materials
             .iter()
             .enumerate()
             .map(|(m, info)| {
-                states[info.supplier as usize]
-                    .export_controls
-                    .iter()
-                    .any(|c| c.material as usize == m)
+                states
+                    .get(info.supplier as usize)
+                    .is_some_and(|st| st.export_controls.iter().any(|c| c.material as usize == m))
             })
             .collect();
         let timeline = s
@@ -288,12 +354,26 @@ impl Resolver {
     fn firms(&mut self, s: &Scenario, materials: &[MaterialInfo]) -> Vec<FirmSpec> {
         let mut firms = Vec::with_capacity(s.firms.len());
         for f in &s.firms {
-            let field = format!("firms[{}]", f.name);
-            let home = self.state(&format!("{field}.home"), &f.home);
-            let material = self.material(&format!("{field}.material"), &f.material);
-            let end_use = EndUse::from(f.end_use);
-            let tier1 = f
-                .tier1
+            let raw::FirmDef {
+                name,
+                home,
+                sector,
+                end_use,
+                material,
+                capacity,
+                intensity,
+                supplier_share,
+                inventory_weeks,
+                jobs,
+                political_weight,
+                diversion_propensity,
+                tier1,
+            } = f;
+            let field = format!("firms[{name}]");
+            let home = self.state(&format!("{field}.home"), home);
+            let material = self.material(&format!("{field}.material"), material);
+            let end_use = EndUse::from(*end_use);
+            let tier1 = tier1
                 .iter()
                 .map(|name| match s.firms.iter().position(|x| &x.name == name) {
                     Some(j) => j as u32,
@@ -307,24 +387,24 @@ impl Resolver {
                 kind: FirmKind {
                     home,
                     material,
-                    supplier: materials[material as usize].supplier,
+                    supplier: supplier_of(materials, material),
                     end_use,
-                    group: self.group(home, &f.sector),
+                    group: self.group(home, sector),
                 },
                 params: FirmParams {
-                    capacity: f.capacity as f32,
-                    intensity: f.intensity as f32,
-                    supplier_share: f.supplier_share as f32,
-                    target_weeks: f.inventory_weeks as f32,
-                    jobs: f.jobs as f32,
-                    political_weight: f.political_weight as f32,
+                    capacity: *capacity as f32,
+                    intensity: *intensity as f32,
+                    supplier_share: *supplier_share as f32,
+                    target_weeks: *inventory_weeks as f32,
+                    jobs: *jobs as f32,
+                    political_weight: *political_weight as f32,
                     diversion: if end_use == EndUse::DualUse {
-                        f.diversion_propensity as f32
+                        *diversion_propensity as f32
                     } else {
                         0.0
                     },
                 },
-                inventory_weeks: f.inventory_weeks,
+                inventory_weeks: *inventory_weeks,
                 tier1,
             });
         }
@@ -334,29 +414,45 @@ impl Resolver {
     fn populations(&mut self, s: &Scenario, materials: &[MaterialInfo]) -> Vec<PopulationSpec> {
         let mut out = Vec::with_capacity(s.populations.len());
         for p in &s.populations {
-            let field = format!("populations[{}]", p.name);
-            let home = self.state(&format!("{field}.home"), &p.home);
-            let material = self.material(&format!("{field}.material"), &p.material);
+            let raw::PopulationDef {
+                name,
+                home,
+                sector,
+                end_use,
+                material,
+                count: _, // scaled below
+                capacity,
+                intensity,
+                supplier_share,
+                inventory_weeks,
+                jobs,
+                political_weight,
+                diversion_propensity,
+                supplies: _, // resolved below, once every group is known
+            } = p;
+            let field = format!("populations[{name}]");
+            let home = self.state(&format!("{field}.home"), home);
+            let material = self.material(&format!("{field}.material"), material);
             let kind = FirmKind {
                 home,
                 material,
-                supplier: materials[material as usize].supplier,
-                end_use: p.end_use.into(),
-                group: self.group(home, &p.sector),
+                supplier: supplier_of(materials, material),
+                end_use: (*end_use).into(),
+                group: self.group(home, sector),
             };
             let named = [
-                ("capacity", &p.capacity),
-                ("intensity", &p.intensity),
-                ("supplier_share", &p.supplier_share),
-                ("inventory_weeks", &p.inventory_weeks),
-                ("jobs", &p.jobs),
-                ("political_weight", &p.political_weight),
-                ("diversion_propensity", &p.diversion_propensity),
+                ("capacity", capacity),
+                ("intensity", intensity),
+                ("supplier_share", supplier_share),
+                ("inventory_weeks", inventory_weeks),
+                ("jobs", jobs),
+                ("political_weight", political_weight),
+                ("diversion_propensity", diversion_propensity),
             ];
             let samplers = named.map(|(name, d)| self.sampler(&format!("{field}.{name}"), d));
             out.push(PopulationSpec {
                 kind,
-                count: (p.count as f64 * s.population_scale).round() as usize,
+                count: p.scaled_count(s.population_scale) as usize,
                 samplers,
                 supplies: None,
             });
@@ -382,110 +478,176 @@ impl Resolver {
         ns: usize,
         restriction_id: &mut u32,
     ) -> StateSpec {
-        let f = format!("states[{}]", st.code);
-        let export_controls = st
-            .export_controls
-            .iter()
-            .map(|ec| {
-                let r = ec.licence_required;
-                ExportControl {
-                    owner: ix,
-                    material: self.material(&format!("{f}.export_controls"), &ec.material),
-                    active: ec.active,
-                    licence_required: [r.civilian, r.dual_use, r.military],
-                    review_lag: self.sampler(
-                        &format!("{f}.export_controls[{}].review_lag", ec.material),
-                        &ec.review_lag,
-                    ),
-                    validity_weeks: ec.validity_weeks,
-                    validity_range: ec.validity_range,
-                    approval: [
-                        ec.approval.civilian,
-                        ec.approval.dual_use,
-                        ec.approval.military,
-                    ],
-                    military_ban: ec.military_ban,
-                    general_licence: ec.general_licence,
-                    extraterritorial: ec.extraterritorial,
-                    extraterritorial_share: ec.extraterritorial_share,
-                    reapply_weeks: ec.reapply_weeks,
-                    headroom: ec.licence_headroom,
-                    trust_weight: ec.trust_weight,
-                    breakdown_penalty: ec.breakdown_penalty,
-                    deals: vec![Deal::default(); ns],
-                    conceded_approval: 0.0,
-                    general_licence_agreements: 0,
-                    reach_suspensions: 0,
-                }
-            })
-            .collect();
-        let tracking = st.tracking.as_ref().map(|t| TrackingSystem {
-            owner: ix,
-            active: t.active,
-            detection_probability: t.detection_probability,
-            blacklist_weeks: t.blacklist_weeks,
-            trust_penalty: t.trust_penalty,
-        });
-        let tech_restrictions = st
-            .tech_restrictions
-            .iter()
-            .map(|r| {
-                *restriction_id += 1;
-                TechRestriction {
-                    id: *restriction_id - 1,
-                    owner: ix,
-                    target: self.state(&format!("{f}.tech_restrictions.target"), &r.target),
-                    sector: r.sector.clone(),
-                    level: r.level,
-                    value_to_target: r.value_to_target,
-                    security_cost: r.security_cost,
-                    conceded: 0.0,
-                }
-            })
-            .collect();
-        let substitution = st
-            .substitution
-            .iter()
-            .map(|p| SubstitutionProgram {
-                owner: ix,
-                material: self.material(&format!("{f}.substitution"), &p.material),
-                name: p.name.clone(),
-                capacity_target: p.capacity,
-                lead_weeks: p.lead_weeks,
-                ramp_weeks: p.ramp_weeks,
-                political_cost: p.political_cost,
-                start: match p.start {
-                    raw::StartRule::Scheduled { week } => StartRule::Scheduled { week },
-                    raw::StartRule::Pressure { threshold } => StartRule::Pressure { threshold },
-                },
-                started_at: None,
-                capacity_now: 0.0,
-            })
-            .collect();
-        let stockpiles = st
-            .stockpiles
-            .iter()
-            .map(|sp| Stockpile {
-                owner: ix,
-                material: self.material(&format!("{f}.stockpiles"), &sp.material),
-                quantity: sp.quantity,
-                max_release: sp.max_release_per_week,
-                rule: match sp.release {
-                    raw::ReleaseRule::MilitaryOnly => ReleaseRule::MilitaryOnly,
-                    raw::ReleaseRule::MilitaryFirst => ReleaseRule::MilitaryFirst,
-                },
-            })
-            .collect();
-        StateSpec {
-            code: st.code.clone(),
-            preferences: (&st.preferences).into(),
-            pressure: (&st.pressure).into(),
-            initial_trust: st.initial_trust,
+        let raw::StateDef {
+            code,
+            preferences,
+            pressure,
+            initial_trust,
             export_controls,
             tracking,
             tech_restrictions,
             substitution,
             stockpiles,
+            // summed per material into `ValidScenario::other_supply`
+            other_supply: _,
+        } = st;
+        let f = format!("states[{code}]");
+        let export_controls = export_controls
+            .iter()
+            .map(|ec| self.export_control(&f, ix, ec, ns))
+            .collect();
+        let tracking = tracking.as_ref().map(|t| {
+            let &raw::TrackingDef {
+                active,
+                detection_probability,
+                blacklist_weeks,
+                trust_penalty,
+            } = t;
+            TrackingSystem {
+                owner: ix,
+                active,
+                detection_probability,
+                blacklist_weeks,
+                trust_penalty,
+            }
+        });
+        let tech_restrictions = tech_restrictions
+            .iter()
+            .map(|r| {
+                let raw::TechRestrictionDef {
+                    sector,
+                    target,
+                    level,
+                    value_to_target,
+                    security_cost,
+                } = r;
+                *restriction_id += 1;
+                TechRestriction {
+                    id: *restriction_id - 1,
+                    owner: ix,
+                    target: self.state(&format!("{f}.tech_restrictions.target"), target),
+                    sector: sector.clone(),
+                    level: *level,
+                    value_to_target: *value_to_target,
+                    security_cost: *security_cost,
+                    conceded: 0.0,
+                }
+            })
+            .collect();
+        let substitution = substitution
+            .iter()
+            .map(|p| {
+                let raw::SubstitutionDef {
+                    name,
+                    material,
+                    capacity,
+                    lead_weeks,
+                    ramp_weeks,
+                    // not used by the model yet: a program starts by its start rule
+                    cost: _,
+                    political_cost,
+                    start,
+                } = p;
+                SubstitutionProgram {
+                    owner: ix,
+                    material: self.material(&format!("{f}.substitution"), material),
+                    name: name.clone(),
+                    capacity_target: *capacity,
+                    lead_weeks: *lead_weeks,
+                    ramp_weeks: *ramp_weeks,
+                    political_cost: *political_cost,
+                    start: match *start {
+                        raw::StartRule::Scheduled { week } => StartRule::Scheduled { week },
+                        raw::StartRule::Pressure { threshold } => StartRule::Pressure { threshold },
+                    },
+                    started_at: None,
+                    capacity_now: 0.0,
+                }
+            })
+            .collect();
+        let stockpiles = stockpiles
+            .iter()
+            .map(|sp| {
+                let raw::StockpileDef {
+                    material,
+                    quantity,
+                    max_release_per_week,
+                    release,
+                } = sp;
+                Stockpile {
+                    owner: ix,
+                    material: self.material(&format!("{f}.stockpiles"), material),
+                    quantity: *quantity,
+                    max_release: *max_release_per_week,
+                    rule: match release {
+                        raw::ReleaseRule::MilitaryOnly => ReleaseRule::MilitaryOnly,
+                        raw::ReleaseRule::MilitaryFirst => ReleaseRule::MilitaryFirst,
+                    },
+                }
+            })
+            .collect();
+        StateSpec {
+            code: code.clone(),
+            preferences: preferences.into(),
+            pressure: pressure.into(),
+            initial_trust: *initial_trust,
+            export_controls,
+            tracking,
+            tech_restrictions,
+            substitution,
+            stockpiles,
+        }
+    }
+
+    fn export_control(
+        &mut self,
+        f: &str,
+        owner: StateIx,
+        ec: &raw::ExportControlDef,
+        ns: usize,
+    ) -> ExportControl {
+        let raw::ExportControlDef {
+            material,
+            active,
+            licence_required,
+            review_lag,
+            validity_weeks,
+            validity_range,
+            approval,
+            military_ban,
+            general_licence,
+            extraterritorial,
+            extraterritorial_share,
+            reapply_weeks,
+            licence_headroom,
+            trust_weight,
+            breakdown_penalty,
+        } = ec;
+        let r = licence_required;
+        ExportControl {
+            owner,
+            material: self.material(&format!("{f}.export_controls"), material),
+            active: *active,
+            licence_required: [r.civilian, r.dual_use, r.military],
+            review_lag: self.sampler(
+                &format!("{f}.export_controls[{material}].review_lag"),
+                review_lag,
+            ),
+            validity_weeks: *validity_weeks,
+            validity_range: *validity_range,
+            approval: [approval.civilian, approval.dual_use, approval.military],
+            military_ban: *military_ban,
+            general_licence: *general_licence,
+            extraterritorial: *extraterritorial,
+            extraterritorial_share: *extraterritorial_share,
+            reapply_weeks: *reapply_weeks,
+            headroom: *licence_headroom,
+            trust_weight: *trust_weight,
+            breakdown_penalty: *breakdown_penalty,
+            deals: vec![Deal::default(); ns],
+            conceded_approval: 0.0,
+            general_licence_agreements: 0,
+            reach_suspensions: 0,
         }
     }
 
@@ -542,9 +704,10 @@ impl Resolver {
                     self.state(&format!("{f}.action.state"), state),
                     self.state(&format!("{f}.action.target"), target),
                 );
-                let id = states[owner as usize]
-                    .tech_restrictions
-                    .iter()
+                let id = states
+                    .get(owner as usize)
+                    .into_iter()
+                    .flat_map(|st| &st.tech_restrictions)
                     .find(|r| r.target == target_ix && &r.sector == sector)
                     .map(|r| r.id);
                 if id.is_none() {
@@ -577,24 +740,41 @@ impl From<raw::EndUse> for EndUse {
     }
 }
 
+// The conversions destructure the config types whole (no `..`), so that a
+// field added to one does not compile until it is carried over or dropped
+// here on purpose.
+
 impl From<&raw::Preferences> for Preferences {
     fn from(p: &raw::Preferences) -> Self {
-        let s = &p.salience;
+        let raw::Preferences {
+            concession,
+            discount,
+            open_threshold,
+            pressure_gain,
+            reputation_cost,
+            salience,
+        } = p;
+        let raw::SupplySalience {
+            civilian_approval,
+            licence_validity,
+            general_licence,
+            suspend_expanded,
+        } = salience;
         Preferences {
-            concession: match p.concession {
+            concession: match *concession {
                 raw::Concession::Boulware { e } => Concession::Boulware { e },
                 raw::Concession::Linear => Concession::Linear,
                 raw::Concession::Conceder { e } => Concession::Conceder { e },
             },
-            discount: p.discount,
-            open_threshold: p.open_threshold,
-            pressure_gain: p.pressure_gain,
-            reputation_cost: p.reputation_cost,
+            discount: *discount,
+            open_threshold: *open_threshold,
+            pressure_gain: *pressure_gain,
+            reputation_cost: *reputation_cost,
             salience: SupplySalience {
-                civilian_approval: s.civilian_approval,
-                licence_validity: s.licence_validity,
-                general_licence: s.general_licence,
-                suspend_expanded: s.suspend_expanded,
+                civilian_approval: *civilian_approval,
+                licence_validity: *licence_validity,
+                general_licence: *general_licence,
+                suspend_expanded: *suspend_expanded,
             },
         }
     }
@@ -602,42 +782,68 @@ impl From<&raw::Preferences> for Preferences {
 
 impl From<&raw::PressureParams> for PressureParams {
     fn from(p: &raw::PressureParams) -> Self {
+        let &raw::PressureParams {
+            lost_output,
+            readiness,
+            price,
+            lost_revenue,
+            restrictions,
+            leverage_erosion,
+            smoothing,
+        } = p;
         PressureParams {
-            lost_output: p.lost_output,
-            readiness: p.readiness,
-            price: p.price,
-            lost_revenue: p.lost_revenue,
-            restrictions: p.restrictions,
-            leverage_erosion: p.leverage_erosion,
-            smoothing: p.smoothing,
+            lost_output,
+            readiness,
+            price,
+            lost_revenue,
+            restrictions,
+            leverage_erosion,
+            smoothing,
         }
     }
 }
 
 impl From<&raw::SupplyParams> for SupplyParams {
     fn from(p: &raw::SupplyParams) -> Self {
+        let &raw::SupplyParams {
+            restock_weeks,
+            priority,
+            diversion_share,
+        } = p;
         SupplyParams {
-            restock_weeks: p.restock_weeks,
-            priority: match p.priority {
+            restock_weeks,
+            priority: match priority {
                 raw::PriorityRule::MilitaryFirst => PriorityRule::MilitaryFirst,
                 raw::PriorityRule::ProRata => PriorityRule::ProRata,
             },
-            diversion_share: p.diversion_share,
+            diversion_share,
         }
     }
 }
 
 impl From<&raw::NegotiationParams> for NegotiationParams {
     fn from(n: &raw::NegotiationParams) -> Self {
+        let &raw::NegotiationParams {
+            // the `ActiveProtocol` resource, made by the negotiation plugin
+            protocol: _,
+            deadline_weeks,
+            breakdown_probability,
+            cooldown_weeks,
+            term_weeks,
+            reopen_on_expiry,
+            trust_gain,
+            defection_trust_loss,
+            breakdown_trust_loss,
+        } = n;
         NegotiationParams {
-            deadline_weeks: n.deadline_weeks,
-            breakdown_probability: n.breakdown_probability,
-            cooldown_weeks: n.cooldown_weeks,
-            term_weeks: n.term_weeks,
-            reopen_on_expiry: n.reopen_on_expiry,
-            trust_gain: n.trust_gain,
-            defection_trust_loss: n.defection_trust_loss,
-            breakdown_trust_loss: n.breakdown_trust_loss,
+            deadline_weeks,
+            breakdown_probability,
+            cooldown_weeks,
+            term_weeks,
+            reopen_on_expiry,
+            trust_gain,
+            defection_trust_loss,
+            breakdown_trust_loss,
         }
     }
 }
@@ -748,6 +954,29 @@ mod tests {
         assert!(supplying > 0);
         let generated: usize = v.populations.iter().map(|p| p.count).sum();
         assert_eq!(v.firm_count(), raw.firms.len() + generated);
+    }
+
+    /// A horizon refuses a start whose weeks could run out of dates, and a
+    /// simulation given such a start anyway keeps the last date instead of
+    /// panicking.
+    #[test]
+    fn a_horizon_has_a_date_for_every_week() {
+        let ok = chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap();
+        let h = Horizon::new(ok, 104).unwrap();
+        assert_eq!((h.start(), h.weeks(), h.first(1).weeks()), (ok, 104, 1));
+        let fields = |r: Result<Horizon, Vec<Problem>>| -> Vec<String> {
+            r.unwrap_err().into_iter().map(|p| p.field).collect()
+        };
+        assert_eq!(
+            fields(Horizon::new(chrono::NaiveDate::MAX, 1)),
+            ["start_date"]
+        );
+        assert_eq!(fields(Horizon::new(ok, u32::MAX)), ["weeks"]);
+        assert_eq!(week_date(chrono::NaiveDate::MAX, 1), chrono::NaiveDate::MAX);
+        let v = load_scenario("tests/data/small.ron".as_ref()).unwrap();
+        let mut sim = crate::sim::Simulation::new(&v, 1, chrono::NaiveDate::MAX, None);
+        sim.run(2);
+        assert_eq!(sim.tables().timeseries.rows.len(), 2);
     }
 
     /// An invalid scenario gives every problem and no validated scenario.

@@ -355,8 +355,17 @@ pub struct Clock {
 
 impl Clock {
     pub fn date(&self) -> chrono::NaiveDate {
-        self.start + chrono::Days::new(7 * self.week as u64)
+        week_date(self.start, self.week)
     }
+}
+
+/// The date of week `week` of a run that starts on `start`. A run checked
+/// by `config::Horizon` never passes the last date chrono knows; past it
+/// the date stays at that last date instead of panicking.
+pub fn week_date(start: chrono::NaiveDate, week: u32) -> chrono::NaiveDate {
+    start
+        .checked_add_days(chrono::Days::new(7 * week as u64))
+        .unwrap_or(chrono::NaiveDate::MAX)
 }
 
 /// The run's seed.
@@ -393,21 +402,6 @@ pub struct Registry {
     /// [state][material] kg/week military firms need at full capacity.
     pub military_demand: Vec<Vec<f64>>,
     pub firm_count: usize,
-}
-
-impl Registry {
-    pub fn state_ix(&self, code: &str) -> Option<StateIx> {
-        self.states
-            .iter()
-            .position(|s| s == code)
-            .map(|i| i as StateIx)
-    }
-    pub fn material_ix(&self, id: &str) -> Option<MaterialIx> {
-        self.materials
-            .iter()
-            .position(|m| m.id == id)
-            .map(|i| i as MaterialIx)
-    }
 }
 
 /// Shared settings.

@@ -35,8 +35,10 @@ impl Side {
     }
 }
 
-/// What an issue is about.
-#[derive(Debug, Clone, PartialEq)]
+/// What an issue is about. Two issues are the same when they are of the
+/// same kind and, for relief, on the same restriction (its id; the sector
+/// only names it).
+#[derive(Debug, Clone)]
 pub enum IssueKind {
     /// Relief on the consumer's restriction `restriction` (its id), on the
     /// technology sector `sector` (named in the issue's name).
@@ -61,6 +63,18 @@ pub struct Issue {
     /// Status-quo value and most-conceded value, in the issue's own unit.
     pub low: f64,
     pub high: f64,
+}
+
+impl PartialEq for IssueKind {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                IssueKind::Relief { restriction: a, .. },
+                IssueKind::Relief { restriction: b, .. },
+            ) => a == b,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
 }
 
 impl Issue {

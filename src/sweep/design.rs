@@ -357,7 +357,12 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
         return Err(problems);
     }
     // every axis that failed added a problem: with none, all are here
-    let axes: Vec<Axis> = axes.into_iter().flatten().collect();
+    let Some(axes) = axes.into_iter().collect::<Option<Vec<Axis>>>() else {
+        return Err(vec![Problem {
+            field: "axes".into(),
+            message: "an axis gave no values".into(),
+        }]);
+    };
     let (layout, saltelli) = match cfg.design {
         Design::FullFactorial => (Layout::Factorial, None),
         Design::LatinHypercube { samples } => {

@@ -188,14 +188,14 @@ fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
 
 /// Summary column names of the base scenario (a world built, not run).
 fn summary_columns(base: &ResolvedRun) -> Vec<String> {
-    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 0, None)
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(0), None)
         .summary
         .columns
 }
 
 /// Timeseries column names of the base scenario (one week run).
 fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
-    crate::sim::run_scenario(&base.scenario, base.run.seed, base.start, 1, None)
+    crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(1), None)
         .timeseries
         .columns
 }

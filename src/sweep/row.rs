@@ -157,8 +157,7 @@ fn simulate(p: &Prepared, row: &Row) -> std::result::Result<RunOutput, String> {
         let list: Vec<String> = problems.iter().map(|x| x.to_string()).collect();
         format!("invalid scenario: {}", list.join("; "))
     })?;
-    let tables =
-        crate::sim::run_scenario(&scenario, row.seed, p.base.start, p.base.run.weeks, None);
+    let tables = crate::sim::run_scenario(&scenario, row.seed, p.base.horizon, None);
     let kept = (!p.config.series.is_empty()).then(|| {
         RunSeries::of(
             row.run,

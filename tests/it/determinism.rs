@@ -84,24 +84,25 @@ fn thread_count_does_not_change_the_files() {
 /// pool is never built by the library.
 #[test]
 fn one_process_runs_a_scenario_again_and_again_on_any_pool() {
-    use chokepoint::config::ValidScenario;
+    use chokepoint::config::{Horizon, ValidScenario};
     use chokepoint::sim::{run_scenario, thread_pool};
     let mut scenario = small_scenario();
     scenario.population_scale = SCALE;
     let scenario = ValidScenario::check(scenario).unwrap();
     assert!(scenario.firm_count() > chokepoint::par::PARALLEL_MIN);
-    let first = run_scenario(&scenario, 5, start(), 30, None);
+    let horizon = Horizon::new(start(), 30).unwrap();
+    let first = run_scenario(&scenario, 5, horizon, None);
     for threads in [2, 1, 3, 2, 4, 1, 2] {
         let pool = thread_pool(threads).unwrap();
         assert_eq!(
             pool.as_ref().map_or(1, |p| p.current_num_threads()),
             threads
         );
-        let tables = run_scenario(&scenario, 5, start(), 30, pool);
+        let tables = run_scenario(&scenario, 5, horizon, pool);
         assert!(tables == first, "{threads} thread(s): other tables");
     }
     // Another seed, on the same process, gives other tables.
-    assert_ne!(run_scenario(&scenario, 6, start(), 30, None), first);
+    assert_ne!(run_scenario(&scenario, 6, horizon, None), first);
     // Nothing has built rayon's global pool (only a caller may).
     assert!(
         rayon::ThreadPoolBuilder::new()

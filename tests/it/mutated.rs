@@ -686,7 +686,7 @@ fn exercise_as(
                 return Ok(());
             };
             count(&tally.parsed);
-            let Ok(run_start) = config::check_run(&run) else {
+            let Ok(horizon) = config::check_run(&run) else {
                 return Ok(());
             };
             let s = match config::apply_overrides(base.clone(), &run.set) {
@@ -696,7 +696,7 @@ fn exercise_as(
             if let Ok(valid) = ValidScenario::check(s) {
                 count(&tally.checked);
                 if counted && src.base == Base::Small {
-                    build(&valid, run_start, run.weeks, tally);
+                    build(&valid, horizon.start(), horizon.weeks(), tally);
                 }
             }
         }

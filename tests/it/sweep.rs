@@ -246,12 +246,13 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     let failed: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[4] == "failed").collect();
     assert_eq!(failed.len(), 6, "2 points x 3 replicates");
     assert!(
-        failed
-            .iter()
-            .all(|r| r[5].contains("validity_weeks") && !r[3].is_empty()),
+        failed.iter().all(|r| r[5].starts_with("invalid scenario: ")
+            && r[5].contains("validity_weeks")
+            && !r[3].is_empty()),
         "{:?}",
         failed[0]
     );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_eq!(rows.iter().filter(|r| &r[4] == "ok").count(), 12);
     // The report lists them with their seeds; failed runs have no weekly series.
     let report = chokepoint(tmp.path(), &["report", "s"]);
