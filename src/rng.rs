@@ -42,6 +42,11 @@ pub fn key(seed: u64, stream: Stream, id: u64, week: u64) -> u64 {
     mix(mix(mix(mix(seed) ^ stream as u64) ^ id) ^ week)
 }
 
+/// Largest run seed: run seeds fit in 53 bits, so that every reader that
+/// keeps numbers as doubles (R's `read.csv`, JavaScript, a spreadsheet)
+/// reads a seed exactly.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 /// A uniform draw in [0, 1) from (seed, stream, id, week).
 #[inline]
 pub fn uniform(seed: u64, stream: Stream, id: u64, week: u64) -> f64 {

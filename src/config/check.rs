@@ -265,6 +265,16 @@ pub fn check_run(run: &RunConfig) -> Result<super::Horizon, Vec<Problem>> {
         ),
         Ok(date) => start = Some(date),
     }
+    if run.seed > crate::rng::MAX_SEED {
+        c.fail(
+            "seed",
+            format!(
+                "must be in 0..=2^53 - 1 ({}), so that R and JavaScript read it exactly, got {}",
+                crate::rng::MAX_SEED,
+                run.seed
+            ),
+        );
+    }
     if run.threads > MAX_THREADS {
         c.fail(
             "threads",

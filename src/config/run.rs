@@ -15,7 +15,8 @@ pub struct RunConfig {
     /// Date of week 0, ISO 8601, in the years 1000 to 9999. Default "2025-04-04".
     #[serde(default = "default_start")]
     pub start_date: String,
-    /// Seed of every random stream, any whole number in [0, 2^64 - 1]. Default 1.
+    /// Seed of every random stream, a whole number in [0, 2^53 - 1] (so that R
+    /// and JavaScript, which read numbers as doubles, read it exactly). Default 1.
     #[serde(default = "default_seed", deserialize_with = "super::whole::whole")]
     pub seed: u64,
     /// Output folder. Default `out/<config file name>` (relative to the

@@ -172,12 +172,15 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
 /// `sweep.ron` has the same.
 fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
     use sha2::{Digest, Sha256};
+    // How run seeds are drawn is part of what a folder's runs are: a sweep
+    // run before run seeds had 53 bits must not be resumed by this one.
     let text = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\nrun seeds: {} bits",
         ron::to_string(cfg).expect("serialises"),
         ron::to_string(&base.run).expect("serialises"),
         ron::to_string(base.scenario.raw()).expect("serialises"),
-        columns.join(",")
+        columns.join(","),
+        rng::MAX_SEED.count_ones()
     );
     let hex: String = Sha256::digest(text.as_bytes())
         .iter()
@@ -200,7 +203,30 @@ fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
         .columns
 }
 
-/// The seed of run `replicate` of design point `point`.
+/// The seed of run `replicate` of design point `point`: 53 bits of a key of
+/// (sweep seed, point, replicate), at most `rng::MAX_SEED`.
 pub fn run_seed(base_seed: u64, point: u64, replicate: u64) -> u64 {
-    rng::key(base_seed, Stream::Sweep, point, replicate)
+    rng::key(base_seed, Stream::Sweep, point, replicate) & rng::MAX_SEED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run seeds fit in 53 bits (R and JavaScript read them exactly), use
+    /// the high ones too, and differ between runs.
+    #[test]
+    fn run_seeds_fit_in_53_bits_and_differ() {
+        let mut seen = std::collections::HashSet::new();
+        let mut high = 0;
+        for point in 0..200 {
+            for replicate in 0..5 {
+                let s = run_seed(2025, point, replicate);
+                assert!(s <= rng::MAX_SEED && (s as f64) as u64 == s, "{s}");
+                high += (s >> 52) as u32;
+                assert!(seen.insert(s), "seed {s} twice");
+            }
+        }
+        assert!(high > 300, "the 53rd bit is set in {high} of 1000 seeds");
+    }
 }

@@ -384,6 +384,12 @@ fn cases_run() -> Vec<Case> {
             expect: &["invalid value '-1' for '--seed"],
         },
         Case {
+            name: "--seed 2^53",
+            setup: nothing,
+            args: &["run", "run.ron", "--seed", "9007199254740992"],
+            expect: &["seed", "must be in 0..=2^53 - 1", "got 9007199254740992"],
+        },
+        Case {
             name: "--threads -1",
             setup: nothing,
             args: &["run", "run.ron", "--threads", "-1"],

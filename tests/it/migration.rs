@@ -1,10 +1,14 @@
 //! A migration check: every output file of the baseline at seeds 1-3 and of
 //! `configs/sweep_example.ron` is byte-identical to the copies in
-//! `tests/data/migration/`, stored from the binary of commit e76a2e4 (before
-//! the code was reshaped around a validated scenario and plugins).
+//! `tests/data/migration/`. The baseline's were stored from the binary of
+//! commit e76a2e4 (before the code was reshaped around a validated scenario
+//! and plugins, issue 11). The sweep's were stored again when run seeds
+//! became 53 bits (issue 12): every row was then checked, once, against
+//! e76a2e4's `chokepoint run --seed` at the row's seed and axis values (36
+//! rows, every summary value equal), so only the seeds changed.
 //!
-//! It guards a change that must not change outputs. When an issue changes
-//! outputs on purpose, this test is replaced by reviewed snapshots.
+//! It guards changes that must not change outputs. When an issue changes
+//! outputs on purpose, the stored copies are replaced by reviewed ones.
 
 use crate::common::{chokepoint, data, root};
 use std::path::Path;
