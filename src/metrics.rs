@@ -340,6 +340,55 @@ pub fn aggregate(
     }
 }
 
+/// The type of an output column: what its Parquet column is, whatever
+/// values a run gives it (a float column whose values are all whole stays
+/// Float64). Declared by the Rust type of the value a producer records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ColumnType {
+    Int,
+    Float,
+    Text,
+}
+
+/// A value recorded for a column: its cell and its column's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub ty: ColumnType,
+    pub cell: Cell,
+}
+
+impl<T: Into<Cell> + Typed> From<T> for Value {
+    fn from(v: T) -> Self {
+        Value {
+            ty: T::TYPE,
+            cell: v.into(),
+        }
+    }
+}
+
+/// The column type of a Rust value an output records.
+pub trait Typed {
+    const TYPE: ColumnType;
+}
+impl Typed for f64 {
+    const TYPE: ColumnType = ColumnType::Float;
+}
+impl Typed for u32 {
+    const TYPE: ColumnType = ColumnType::Int;
+}
+impl Typed for u64 {
+    const TYPE: ColumnType = ColumnType::Int;
+}
+impl Typed for Option<u32> {
+    const TYPE: ColumnType = ColumnType::Int;
+}
+impl Typed for String {
+    const TYPE: ColumnType = ColumnType::Text;
+}
+impl Typed for &str {
+    const TYPE: ColumnType = ColumnType::Text;
+}
+
 /// A cell of an output table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -380,25 +429,29 @@ impl From<&str> for Cell {
     }
 }
 
-/// A table: column names and rows.
+/// A table: column names, their types, and rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     pub columns: Vec<String>,
+    pub types: Vec<ColumnType>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
-    /// Adds a row given as (column, value) pairs; the first row fixes the columns.
-    pub fn push(&mut self, row: Vec<(String, Cell)>) {
+    /// Adds a row given as (column, value) pairs; the first row fixes the
+    /// columns and their types.
+    pub fn push(&mut self, row: Vec<(String, Value)>) {
         if self.columns.is_empty() {
             self.columns = row.iter().map(|(c, _)| c.clone()).collect();
+            self.types = row.iter().map(|(_, v)| v.ty).collect();
         }
         debug_assert_eq!(
             self.columns.len(),
             row.len(),
             "every row has the same columns"
         );
-        self.rows.push(row.into_iter().map(|(_, v)| v).collect());
+        self.rows
+            .push(row.into_iter().map(|(_, v)| v.cell).collect());
     }
 
     /// The values of one column.
@@ -425,7 +478,7 @@ pub fn record(
     tracks: Query<&Track>,
 ) {
     let r = &*registry;
-    let mut row: Vec<(String, Cell)> = vec![
+    let mut row: Vec<(String, Value)> = vec![
         ("week".into(), clock.week.into()),
         ("date".into(), clock.date().to_string().into()),
     ];
@@ -568,7 +621,7 @@ pub fn summary(world: &mut World, seed: u64, weeks: u32) -> Table {
     let registry = world.resource::<Registry>().clone();
     let stats = world.resource::<WeekStats>().clone();
     let totals = world.resource::<RunTotals>().clone();
-    let mut row: Vec<(String, Cell)> = vec![
+    let mut row: Vec<(String, Value)> = vec![
         ("seed".into(), seed.into()),
         ("weeks".into(), weeks.into()),
         ("firms".into(), (registry.firm_count as u64).into()),

@@ -2,7 +2,7 @@
 
 use crate::config::{Horizon, ValidScenario};
 use crate::error::{Error, Result};
-use crate::metrics::{self, Cell, Recorder, RunTotals, Table};
+use crate::metrics::{self, Cell, ColumnType, Recorder, RunTotals, Table};
 use crate::model::Clock;
 use crate::systems::Parallel;
 use bevy_ecs::prelude::*;
@@ -30,6 +30,12 @@ pub const TRANSCRIPT_COLUMNS: [&str; 10] = [
     "u_supplier",
     "note",
 ];
+
+/// Types of the columns of `transcript.csv`, in `TRANSCRIPT_COLUMNS` order.
+pub const TRANSCRIPT_TYPES: [ColumnType; 10] = {
+    use ColumnType::*;
+    [Int, Text, Text, Int, Text, Text, Text, Float, Float, Text]
+};
 
 /// The three tables of a finished run.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +143,7 @@ impl Simulation {
         let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
         let transcript = Table {
             columns: TRANSCRIPT_COLUMNS.map(String::from).to_vec(),
+            types: TRANSCRIPT_TYPES.to_vec(),
             rows: totals
                 .transcript
                 .iter()

@@ -25,6 +25,8 @@ mod migration;
 mod mutated;
 #[path = "it/owned.rs"]
 mod owned;
+#[path = "it/parquet_types.rs"]
+mod parquet_types;
 #[path = "it/ranges.rs"]
 mod ranges;
 #[path = "it/report.rs"]

@@ -1,10 +1,12 @@
 //! CSV tables of a sweep also as Parquet (zstd), readable by pandas,
-//! polars and R arrow. Column types are inferred from the CSV: integers
-//! (Int64, or UInt64 when a value exceeds i64, as seeds do), floats
-//! (Float64), otherwise text; empty cells are nulls.
+//! polars and R arrow. Column types are declared by the table's producer
+//! (`metrics::ColumnType`), never inferred from the values: Int64, Float64
+//! or text; empty cells are nulls. Two sweeps of the same model therefore
+//! have the same Parquet schema whatever their values.
 
 use crate::error::{Error, Result};
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array};
+use crate::metrics::ColumnType;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -15,56 +17,43 @@ use std::sync::Arc;
 /// Rows per record batch (and row group).
 const BATCH: usize = 8_192;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
-    Int,
-    UInt,
-    Float,
-    Text,
-}
-
-fn widen(kind: Kind, value: &str) -> Kind {
-    if value.is_empty() {
-        return kind;
-    }
-    match kind {
-        Kind::Int if value.parse::<i64>().is_ok() => Kind::Int,
-        Kind::Int | Kind::UInt if value.parse::<u64>().is_ok() => Kind::UInt,
-        Kind::Int | Kind::UInt | Kind::Float if value.parse::<f64>().is_ok() => Kind::Float,
-        _ => Kind::Text,
+/// The Arrow type of a column type.
+pub fn data_type(t: ColumnType) -> DataType {
+    match t {
+        ColumnType::Int => DataType::Int64,
+        ColumnType::Float => DataType::Float64,
+        ColumnType::Text => DataType::Utf8,
     }
 }
 
-fn column(kind: Kind, rows: &[csv::StringRecord], i: usize) -> ArrayRef {
+/// Column `i` of `rows` as an array of type `t`; a cell that is not a
+/// value of that type is an error naming its column.
+fn column(t: ColumnType, rows: &[csv::StringRecord], i: usize, name: &str) -> Result<ArrayRef> {
     let cells = rows.iter().map(|r| r.get(i).filter(|v| !v.is_empty()));
-    match kind {
-        Kind::Int => Arc::new(
+    let bad = |v: &str| Error::Output(format!("column `{name}`: `{v}` is not {t:?}"));
+    Ok(match t {
+        ColumnType::Int => Arc::new(
             cells
-                .map(|v| v.and_then(|v| v.parse().ok()))
-                .collect::<Int64Array>(),
+                .map(|v| v.map(|v| v.parse::<i64>().map_err(|_| bad(v))).transpose())
+                .collect::<Result<Int64Array>>()?,
         ),
-        Kind::UInt => Arc::new(
+        ColumnType::Float => Arc::new(
             cells
-                .map(|v| v.and_then(|v| v.parse().ok()))
-                .collect::<UInt64Array>(),
+                .map(|v| v.map(|v| v.parse::<f64>().map_err(|_| bad(v))).transpose())
+                .collect::<Result<Float64Array>>()?,
         ),
-        Kind::Float => Arc::new(
-            cells
-                .map(|v| v.and_then(|v| v.parse().ok()))
-                .collect::<Float64Array>(),
-        ),
-        Kind::Text => Arc::new(cells.collect::<StringArray>()),
-    }
+        ColumnType::Text => Arc::new(cells.collect::<StringArray>()),
+    })
 }
 
-/// Writes into `file` the Parquet form of the CSV file `csv_path` (two
-/// streaming passes); `text` names columns that are text whatever they
-/// hold, and `parquet_path` is the name errors give.
+/// Writes into `file` the Parquet form of the CSV file `csv_path`, whose
+/// columns have the types `types` (by name; a column not named there is an
+/// error); `parquet_path` is the name errors give.
 pub fn write_parquet(
     csv_path: &Path,
     file: &mut std::fs::File,
     parquet_path: &Path,
-    text: &[&str],
+    types: &dyn Fn(&str) -> Option<ColumnType>,
 ) -> Result<()> {
     let csv_err = |e: csv::Error| Error::Output(format!("{}: {e}", csv_path.display()));
     let mut reader = csv::Reader::from_path(csv_path).map_err(csv_err)?;
@@ -74,34 +63,21 @@ pub fn write_parquet(
         .iter()
         .map(String::from)
         .collect();
-    let mut kinds: Vec<Kind> = names
+    let kinds: Vec<ColumnType> = names
         .iter()
         .map(|n| {
-            if text.contains(&n.as_str()) {
-                Kind::Text
-            } else {
-                Kind::Int
-            }
+            types(n).ok_or_else(|| {
+                Error::Output(format!(
+                    "{}: column `{n}` has no declared type",
+                    csv_path.display()
+                ))
+            })
         })
-        .collect();
-    for record in reader.records() {
-        let record = record.map_err(csv_err)?;
-        for (k, v) in kinds.iter_mut().zip(record.iter()) {
-            *k = widen(*k, v);
-        }
-    }
+        .collect::<Result<_>>()?;
     let fields: Vec<Field> = names
         .iter()
         .zip(&kinds)
-        .map(|(n, k)| {
-            let t = match k {
-                Kind::Int => DataType::Int64,
-                Kind::UInt => DataType::UInt64,
-                Kind::Float => DataType::Float64,
-                Kind::Text => DataType::Utf8,
-            };
-            Field::new(n, t, true)
-        })
+        .map(|(n, k)| Field::new(n, data_type(*k), true))
         .collect();
     let schema = Arc::new(Schema::new(fields));
     let props = WriterProperties::builder()
@@ -129,8 +105,8 @@ pub fn write_parquet(
             let columns: Vec<ArrayRef> = kinds
                 .iter()
                 .enumerate()
-                .map(|(i, k)| column(*k, &rows, i))
-                .collect();
+                .map(|(i, k)| column(*k, &rows, i, &names[i]))
+                .collect::<Result<_>>()?;
             let batch = RecordBatch::try_new(schema.clone(), columns)
                 .map_err(|e| Error::Output(e.to_string()))?;
             writer.write(&batch).map_err(pq_err)?;
@@ -145,17 +121,27 @@ mod tests {
     use super::*;
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
+    /// The declared types are written, not inferred: a float column whose
+    /// values are all whole stays Float64; empty cells are nulls.
     #[test]
-    fn types_are_inferred_and_rows_survive() {
+    fn declared_types_are_written_whatever_the_values() {
         let dir = tempfile::tempdir().unwrap();
         let csv_path = dir.path().join("t.csv");
         std::fs::write(
             &csv_path,
-            "run,seed,x,status,week\n0,18446744073709551615,0.5,ok,3\n1,7,,failed,\n",
+            "run,seed,x,status,week\n0,9007199254740991,2,ok,3\n1,7,,failed,\n",
         )
         .unwrap();
         let pq = dir.path().join("t.parquet");
-        crate::output::write_atomic_with(&pq, |f| write_parquet(&csv_path, f, &pq, &[])).unwrap();
+        let types = |n: &str| {
+            Some(match n {
+                "x" => ColumnType::Float,
+                "status" => ColumnType::Text,
+                _ => ColumnType::Int,
+            })
+        };
+        crate::output::write_atomic_with(&pq, |f| write_parquet(&csv_path, f, &pq, &types))
+            .unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&pq).unwrap()).unwrap();
         let meta = reader.metadata();
         assert_eq!(meta.file_metadata().num_rows(), 2);
@@ -167,7 +153,7 @@ mod tests {
             types,
             [
                 &DataType::Int64,
-                &DataType::UInt64,
+                &DataType::Int64,
                 &DataType::Float64,
                 &DataType::Utf8,
                 &DataType::Int64
@@ -175,13 +161,19 @@ mod tests {
         );
     }
 
+    /// A cell that is not of its column's type, or a column without a
+    /// type, is an error, not a column of another type.
     #[test]
-    fn widening_goes_int_uint_float_text() {
-        assert_eq!(widen(Kind::Int, "-3"), Kind::Int);
-        assert_eq!(widen(Kind::Int, "18446744073709551615"), Kind::UInt);
-        assert_eq!(widen(Kind::UInt, "1.5"), Kind::Float);
-        assert_eq!(widen(Kind::Float, "abc"), Kind::Text);
-        assert_eq!(widen(Kind::Text, "1"), Kind::Text);
-        assert_eq!(widen(Kind::Float, ""), Kind::Float);
+    fn a_value_of_another_type_or_an_undeclared_column_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv_path = dir.path().join("t.csv");
+        std::fs::write(&csv_path, "n\n1.5\n").unwrap();
+        let pq = dir.path().join("t.parquet");
+        let int = |_: &str| Some(ColumnType::Int);
+        let e = crate::output::write_atomic_with(&pq, |f| write_parquet(&csv_path, f, &pq, &int));
+        assert!(e.unwrap_err().to_string().contains("`1.5` is not Int"));
+        let none = |_: &str| None;
+        let e = crate::output::write_atomic_with(&pq, |f| write_parquet(&csv_path, f, &pq, &none));
+        assert!(e.unwrap_err().to_string().contains("no declared type"));
     }
 }

@@ -9,6 +9,7 @@ use super::stats::{aggregate, sobol_indices};
 use super::{FIXED_COLUMNS, Shard, SweepManifest};
 use crate::config;
 use crate::error::{Error, Result};
+use crate::metrics::ColumnType;
 use crate::output::owned::{self, Owner, Staged};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -305,6 +306,30 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
     Ok(())
 }
 
+/// The declared type of `column` of the merged table `table`: `runs.csv`
+/// as `sweep.ron` declares it; in `points.csv` the point and counts are
+/// Int64, the axes as in `runs.csv`, the summary column's name text and the
+/// statistics Float64; in `sobol.csv` names and notes text, indices Float64.
+fn declared_type(manifest: &SweepManifest, table: &str, column: &str) -> Option<ColumnType> {
+    let of_runs = || {
+        manifest
+            .columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, t)| *t)
+    };
+    match (table, column) {
+        ("runs.csv", _) => of_runs(),
+        ("points.csv", "point" | "n" | "failed") => Some(ColumnType::Int),
+        ("points.csv", "column") => Some(ColumnType::Text),
+        ("points.csv", c) if manifest.axes.iter().any(|a| a == c) => of_runs(),
+        ("points.csv", _) => Some(ColumnType::Float),
+        ("sobol.csv", "column" | "axis" | "note") => Some(ColumnType::Text),
+        ("sobol.csv", _) => Some(ColumnType::Float),
+        _ => None,
+    }
+}
+
 /// Joins the parts and writes `runs.csv`, `points.csv` and, for a Sobol
 /// design, `sobol.csv`.
 pub fn merge(dir: &Path) -> Result<MergeReport> {
@@ -562,13 +587,10 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         let mut all: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
         for (csv_path, csv_tmp) in &files {
             let parquet_path = csv_path.with_extension("parquet");
+            let table = csv_path.file_name().unwrap_or_default().to_string_lossy();
+            let types = |column: &str| declared_type(&manifest, &table, column);
             staged.write_with(&parquet_path, |file| {
-                crate::output::columnar::write_parquet(
-                    csv_tmp,
-                    file,
-                    &parquet_path,
-                    &["status", "message", "column", "axis", "note"],
-                )
+                crate::output::columnar::write_parquet(csv_tmp, file, &parquet_path, &types)
             })?;
             all.push(parquet_path);
         }

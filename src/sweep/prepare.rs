@@ -3,10 +3,11 @@
 //! `sweep.ron` manifest (with the hash every shard and `merge` agree on).
 
 use super::design::{self, Plan};
-use super::row::FIXED_COLUMNS;
+use super::row::{FIXED_COLUMNS, FIXED_TYPES};
 use super::series;
 use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig, ValidScenario};
 use crate::error::{Error, Problem, Result};
+use crate::metrics::ColumnType;
 use crate::rng::{self, Stream};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,9 @@ pub struct SweepManifest {
     pub sensitivity: Vec<String>,
     pub bootstrap: u32,
     pub seed: u64,
+    /// The columns of `runs.csv` and their types, which `runs.parquet` and
+    /// the axes of `points.parquet` keep whatever values the runs give.
+    pub columns: Vec<(String, ColumnType)>,
     pub sweep: SweepConfig,
 }
 
@@ -111,7 +115,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         .map(Path::to_path_buf)
         .or_else(|| cfg.out.as_ref().map(PathBuf::from))
         .unwrap_or_else(|| Path::new("out").join(name));
-    let summary_columns = summary_columns(&base);
+    let (summary_columns, summary_types) = summary_columns(&base);
     for c in &cfg.sensitivity {
         // `seed` is the run seed in runs.csv, not a model output
         if c == "seed" || !summary_columns.contains(c) {
@@ -138,9 +142,25 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             });
         }
     }
-    let mut columns: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
-    columns.extend(plan.paths.iter().cloned());
-    columns.extend(summary_columns.into_iter().filter(|c| c != "seed"));
+    let mut typed: Vec<(String, ColumnType)> = FIXED_COLUMNS
+        .iter()
+        .zip(FIXED_TYPES)
+        .map(|(c, t)| (c.to_string(), t))
+        .collect();
+    typed.extend(plan.paths.iter().zip(&cfg.axes).map(|(p, a)| {
+        let t = match a.values {
+            config::AxisValues::Choices(_) => ColumnType::Text,
+            _ => ColumnType::Float,
+        };
+        (p.clone(), t)
+    }));
+    typed.extend(
+        summary_columns
+            .into_iter()
+            .zip(summary_types)
+            .filter(|(c, _)| c != "seed"),
+    );
+    let columns: Vec<String> = typed.iter().map(|(c, _)| c.clone()).collect();
     let points = plan.len() as u64;
     let manifest = SweepManifest {
         crate_version: env!("CARGO_PKG_VERSION").into(),
@@ -154,6 +174,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         sensitivity: cfg.sensitivity.clone(),
         bootstrap: cfg.bootstrap,
         seed: cfg.seed,
+        columns: typed,
         sweep: cfg.clone(),
     };
     Ok(Prepared {
@@ -189,11 +210,12 @@ fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
     format!("sha256:{hex}")
 }
 
-/// Summary column names of the base scenario (a world built, not run).
-fn summary_columns(base: &ResolvedRun) -> Vec<String> {
-    crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(0), None)
-        .summary
-        .columns
+/// Summary column names and types of the base scenario (a world built, not run).
+fn summary_columns(base: &ResolvedRun) -> (Vec<String>, Vec<ColumnType>) {
+    let summary =
+        crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(0), None)
+            .summary;
+    (summary.columns, summary.types)
 }
 
 /// Timeseries column names of the base scenario (one week run).

@@ -17,6 +17,13 @@ pub const FIXED_COLUMNS: [&str; 6] = [
     "message",
 ];
 
+/// Types of `FIXED_COLUMNS`: run, point, replicate and seed (53 bits) are
+/// Int64, status and message text.
+pub const FIXED_TYPES: [crate::metrics::ColumnType; 6] = {
+    use crate::metrics::ColumnType::*;
+    [Int, Int, Int, Int, Text, Text]
+};
+
 /// Whether a run gave its outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

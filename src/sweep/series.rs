@@ -9,7 +9,7 @@ use super::Shard;
 use crate::error::{Error, Problem, Result};
 use crate::metrics::{Cell, Table};
 use crate::output::owned::Staged;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt32Array, UInt64Array};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -105,10 +105,11 @@ impl RunSeries {
 
 pub fn schema(columns: &[String]) -> SchemaRef {
     let mut fields = vec![
-        Field::new("run", DataType::UInt64, false),
-        Field::new("point", DataType::UInt64, false),
-        Field::new("replicate", DataType::UInt64, false),
-        Field::new("week", DataType::UInt32, false),
+        // Int64, as in runs.parquet, so that the two join on run and point
+        Field::new("run", DataType::Int64, false),
+        Field::new("point", DataType::Int64, false),
+        Field::new("replicate", DataType::Int64, false),
+        Field::new("week", DataType::Int64, false),
     ];
     fields.extend(
         columns
@@ -122,8 +123,8 @@ fn batch(runs: &[RunSeries], schema: &SchemaRef) -> Result<RecordBatch> {
     let keys = |f: &dyn Fn(&RunSeries) -> u64| -> ArrayRef {
         Arc::new(
             runs.iter()
-                .flat_map(|r| std::iter::repeat_n(f(r), r.weeks.len()))
-                .collect::<UInt64Array>(),
+                .flat_map(|r| std::iter::repeat_n(f(r) as i64, r.weeks.len()))
+                .collect::<Int64Array>(),
         )
     };
     let mut arrays: Vec<ArrayRef> = vec![
@@ -132,8 +133,8 @@ fn batch(runs: &[RunSeries], schema: &SchemaRef) -> Result<RecordBatch> {
         keys(&|r| r.replicate),
         Arc::new(
             runs.iter()
-                .flat_map(|r| r.weeks.iter().copied())
-                .collect::<UInt32Array>(),
+                .flat_map(|r| r.weeks.iter().map(|&w| w as i64))
+                .collect::<Int64Array>(),
         ),
     ];
     for c in 0..schema.fields().len() - KEYS.len() {
@@ -389,20 +390,19 @@ pub fn read(path: &Path, columns: &[String]) -> Result<SeriesTable> {
                 columns
             )));
         }
-        let u64s = |i: usize| {
+        let ints = |i: usize| {
             b.column(i)
                 .as_any()
-                .downcast_ref::<UInt64Array>()
+                .downcast_ref::<Int64Array>()
                 .expect("schema checked")
         };
-        table.run.extend(u64s(0).values().iter().copied());
-        table.point.extend(u64s(1).values().iter().copied());
-        let weeks = b
-            .column(3)
-            .as_any()
-            .downcast_ref::<UInt32Array>()
-            .expect("schema checked");
-        table.week.extend(weeks.values().iter().copied());
+        table.run.extend(ints(0).values().iter().map(|&v| v as u64));
+        table
+            .point
+            .extend(ints(1).values().iter().map(|&v| v as u64));
+        table
+            .week
+            .extend(ints(3).values().iter().map(|&v| v as u32));
         for c in 0..columns.len() {
             let v = b
                 .column(KEYS.len() + c)

@@ -279,7 +279,7 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
 
 #[test]
 fn ensemble_bands_are_the_quantiles_of_series_parquet() {
-    use arrow_array::{Array, Float64Array, UInt32Array, UInt64Array};
+    use arrow_array::{Array, Float64Array, Int64Array};
     use statrs::statistics::{Data, OrderStatistics};
     let tmp = tempfile::tempdir().unwrap();
     let dir = merged_sweep(tmp.path(), "sweep_small.ron", "s");
@@ -291,14 +291,14 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
         .build()
         .unwrap();
     let name = "US_pressure";
-    let mut groups: std::collections::BTreeMap<(u64, u32), Vec<f64>> = Default::default();
+    let mut groups: std::collections::BTreeMap<(i64, i64), Vec<f64>> = Default::default();
     for batch in reader {
         let batch = batch.unwrap();
         let col = |n: &str| batch.column(batch.schema().index_of(n).unwrap()).clone();
         let point = col("point");
-        let point = point.as_any().downcast_ref::<UInt64Array>().unwrap();
+        let point = point.as_any().downcast_ref::<Int64Array>().unwrap();
         let week = col("week");
-        let week = week.as_any().downcast_ref::<UInt32Array>().unwrap();
+        let week = week.as_any().downcast_ref::<Int64Array>().unwrap();
         let value = col(name);
         let value = value.as_any().downcast_ref::<Float64Array>().unwrap();
         for i in 0..batch.num_rows() {
@@ -310,7 +310,7 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
             }
         }
     }
-    let (point, week) = (2u64, 10u32);
+    let (point, week) = (2i64, 10i64);
     let mut data = Data::new(groups[&(point, week)].clone());
     assert_eq!(data.len(), 3, "3 replicates");
     let figure = figures
