@@ -164,7 +164,8 @@ pub struct TranscriptRow {
     pub round: u32,
     pub event: &'static str,
     pub actor: String,
-    pub terms: String,
+    /// The move's terms (empty for moves without any).
+    pub terms: Vec<crate::negotiation::Term>,
     pub u_consumer: Option<f64>,
     pub u_supplier: Option<f64>,
     pub note: String,

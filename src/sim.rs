@@ -37,11 +37,27 @@ pub const TRANSCRIPT_TYPES: [ColumnType; 10] = {
     [Int, Text, Text, Int, Text, Text, Text, Float, Float, Text]
 };
 
-/// The three tables of a finished run.
+/// Columns of `terms.csv`: one row per move and issue of the transcript's
+/// moves with terms (offers, acceptances, agreements, expiries, defections),
+/// the terms that `transcript.csv` packs into one string, at full precision.
+pub const TERMS_COLUMNS: [(&str, ColumnType); 8] = [
+    ("week", ColumnType::Int),
+    ("track", ColumnType::Text),
+    ("round", ColumnType::Int),
+    ("event", ColumnType::Text),
+    ("actor", ColumnType::Text),
+    ("issue", ColumnType::Text),
+    ("value", ColumnType::Float),
+    ("unit", ColumnType::Text),
+];
+
+/// The tables of a finished run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunTables {
     pub timeseries: Table,
     pub transcript: Table,
+    /// The transcript's terms, long: one row per move and issue.
+    pub terms: Table,
     pub summary: Table,
 }
 
@@ -155,7 +171,7 @@ impl Simulation {
                         r.round.into(),
                         r.event.into(),
                         r.actor.as_str().into(),
-                        r.terms.as_str().into(),
+                        crate::negotiation::packed(&r.terms).into(),
                         u(r.u_consumer),
                         u(r.u_supplier),
                         r.note.as_str().into(),
@@ -163,9 +179,32 @@ impl Simulation {
                 })
                 .collect(),
         };
+        let terms = Table {
+            columns: TERMS_COLUMNS.map(|(c, _)| c.to_string()).to_vec(),
+            types: TERMS_COLUMNS.map(|(_, t)| t).to_vec(),
+            rows: totals
+                .transcript
+                .iter()
+                .flat_map(|r| {
+                    r.terms.iter().map(|t| {
+                        vec![
+                            r.week.into(),
+                            r.track.as_str().into(),
+                            r.round.into(),
+                            r.event.into(),
+                            r.actor.as_str().into(),
+                            t.issue.as_str().into(),
+                            t.value.into(),
+                            t.unit.into(),
+                        ]
+                    })
+                })
+                .collect(),
+        };
         RunTables {
             timeseries,
             transcript,
+            terms,
             summary,
         }
     }

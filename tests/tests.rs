@@ -39,3 +39,5 @@ mod run_file;
 mod sweep;
 #[path = "it/sweep_axes.rs"]
 mod sweep_axes;
+#[path = "it/terms.rs"]
+mod terms;

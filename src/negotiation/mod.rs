@@ -87,6 +87,16 @@ impl Issue {
             IssueKind::SuspendExpanded => "suspend_expanded".into(),
         }
     }
+    /// The unit of the issue's value: a restriction's level lifted (0..1),
+    /// an approval probability, licence weeks, or a 0/1 flag.
+    pub fn unit(&self) -> &'static str {
+        match self.kind {
+            IssueKind::Relief { .. } => "level",
+            IssueKind::CivilianApproval => "probability",
+            IssueKind::LicenceValidity => "weeks",
+            IssueKind::GeneralLicence | IssueKind::SuspendExpanded => "flag",
+        }
+    }
     /// The issue's value at concession level x.
     pub fn value(&self, x: f64) -> f64 {
         self.low + x * (self.high - self.low)
@@ -106,14 +116,40 @@ pub struct Offer(pub Vec<f64>);
 impl Offer {
     /// `name=value;...` in the issues' own units, for the transcript.
     pub fn describe(&self, space: &IssueSpace) -> String {
+        packed(&self.terms(space))
+    }
+
+    /// The offer's value on each issue, with its unit.
+    pub fn terms(&self, space: &IssueSpace) -> Vec<Term> {
         space
             .issues
             .iter()
             .zip(&self.0)
-            .map(|(issue, &x)| format!("{}={:.3}", issue.name(), issue.value(x)))
-            .collect::<Vec<_>>()
-            .join(";")
+            .map(|(issue, &x)| Term {
+                issue: issue.name(),
+                value: issue.value(x),
+                unit: issue.unit(),
+            })
+            .collect()
     }
+}
+
+/// One issue of a move's terms: its name, its value and the value's unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub issue: String,
+    pub value: f64,
+    pub unit: &'static str,
+}
+
+/// Terms in one string, as `transcript.csv` writes them:
+/// `issue=value;...`, values to three decimals.
+pub fn packed(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("{}={:.3}", t.issue, t.value))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// A side's linear additive utility over a space, normalised to [0, 1]:

@@ -93,9 +93,10 @@ pub fn write_run(dir: &Path, tables: &RunTables, manifest: &Manifest) -> Result<
         .struct_names(true);
     let manifest_text =
         ron::ser::to_string_pretty(manifest, pretty).map_err(|e| Error::Output(e.to_string()))?;
-    let files: [(&str, Vec<u8>); 4] = [
+    let files: [(&str, Vec<u8>); 5] = [
         ("timeseries.csv", csv_bytes(&tables.timeseries)?),
         ("transcript.csv", csv_bytes(&tables.transcript)?),
+        ("terms.csv", csv_bytes(&tables.terms)?),
         ("summary.csv", csv_bytes(&tables.summary)?),
         ("manifest.ron", (manifest_text + "\n").into_bytes()),
     ];

@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 /// The files of a run's output folder; `manifest.ron` last, the mark that
 /// the others are complete.
-pub const RUN_FILES: [&str; 4] = [
+pub const RUN_FILES: [&str; 5] = [
     "timeseries.csv",
     "transcript.csv",
+    "terms.csv",
     "summary.csv",
     "manifest.ron",
 ];

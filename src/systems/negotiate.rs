@@ -352,7 +352,7 @@ pub fn negotiate(
         let mut row = |round: u32,
                        event: &'static str,
                        actor: String,
-                       terms: String,
+                       terms: Vec<Term>,
                        u: Option<[f64; 2]>,
                        note: String| {
             totals.transcript.push(TranscriptRow {
@@ -391,7 +391,7 @@ pub fn negotiate(
                     0,
                     "expiry",
                     String::new(),
-                    ag.offer.describe(&ag.space),
+                    ag.offer.terms(&ag.space),
                     None,
                     format!("agreed in week {}", ag.since),
                 );
@@ -427,7 +427,7 @@ pub fn negotiate(
                         0,
                         "defection",
                         code(side),
-                        ag.offer.describe(&ag.space),
+                        ag.offer.terms(&ag.space),
                         Some(u),
                         format!("gain {gain:.3} over no deal"),
                     );
@@ -474,7 +474,7 @@ pub fn negotiate(
                         code(Side::Supplier),
                         sv.pressure
                     );
-                    row(0, "open", code(opener), String::new(), None, note);
+                    row(0, "open", code(opener), Vec::new(), None, note);
                     opened += 1;
                     status = TrackStatus::Open(Talks {
                         space,
@@ -517,7 +517,7 @@ pub fn negotiate(
                         round,
                         "offer",
                         code(by),
-                        offer.describe(&talks.space),
+                        offer.terms(&talks.space),
                         Some(utilities),
                         String::new(),
                     ),
@@ -525,7 +525,7 @@ pub fn negotiate(
                         round,
                         "reject",
                         code(by),
-                        String::new(),
+                        Vec::new(),
                         Some(utilities),
                         String::new(),
                     ),
@@ -534,7 +534,7 @@ pub fn negotiate(
                         offer,
                         utilities,
                     } => {
-                        let terms = offer.describe(&talks.space);
+                        let terms = offer.terms(&talks.space);
                         row(
                             round,
                             "accept",
@@ -582,7 +582,7 @@ pub fn negotiate(
                             round,
                             "breakdown",
                             String::new(),
-                            String::new(),
+                            Vec::new(),
                             None,
                             note.into(),
                         );
