@@ -18,6 +18,10 @@ use std::path::Path;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub crate_version: String,
+    /// The files the run wrote into its folder (`owned::RUN_FILES`): the
+    /// names a later run may replace there.
+    #[serde(default)]
+    pub files: Vec<String>,
     pub config: String,
     pub model: String,
     pub seed: u64,
@@ -33,6 +37,7 @@ impl Manifest {
     pub fn new(run: &ResolvedRun) -> Self {
         Manifest {
             crate_version: env!("CARGO_PKG_VERSION").into(),
+            files: owned::RUN_FILES.map(String::from).to_vec(),
             config: run.config_path.display().to_string(),
             model: run.model_path.display().to_string(),
             seed: run.run.seed,

@@ -28,6 +28,35 @@ pub const RUN_FILES: [&str; 5] = [
     "manifest.ron",
 ];
 
+/// The files of a run's folder written before `terms.csv` (a manifest
+/// without a `files` list): the names a run may replace in such a folder.
+const RUN_FILES_BEFORE_TERMS: [&str; 4] = [
+    "timeseries.csv",
+    "transcript.csv",
+    "summary.csv",
+    "manifest.ron",
+];
+
+/// The files a run's `manifest.ron` in `dir` says the run wrote: its
+/// `files` list (near the top of the file), or, without one, the four
+/// files runs wrote before the list existed.
+fn listed_run_files(dir: &Path) -> Vec<String> {
+    let text = head(&dir.join("manifest.ron")).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let list = text
+        .split_once("files: [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list);
+    match list {
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => RUN_FILES_BEFORE_TERMS.map(String::from).to_vec(),
+    }
+}
+
 /// The names `sweep`, `--emit-slurm` and `merge` write into a sweep's
 /// folder, besides its mark `sweep.ron` and `parts/`.
 pub const SWEEP_FILES: [&str; 11] = [
@@ -242,12 +271,22 @@ pub fn check_folder(dir: &Path, owner: Owner, option: &str) -> Result<Folder> {
         ));
     }
     let mut ours = owner.marks(dir);
+    let listed = (owner == Owner::Run && ours).then(|| listed_run_files(dir));
     for name in owner.names() {
         let path = dir.join(name);
         let Some(t) = kind(&path)? else { continue };
         // Another shard of the same sweep may have claimed the folder since:
         // it writes its mark before anything else.
         ours = ours || owner.marks(dir);
+        if let Some(listed) = listed.as_ref().filter(|l| !l.iter().any(|f| f == name)) {
+            return Err(in_the_way(
+                &path,
+                format!(
+                    "exists and was not written by `run` (the folder's manifest.ron lists {}); {hint}",
+                    listed.join(", ")
+                ),
+            ));
+        }
         if !ours {
             return Err(in_the_way(
                 &path,

@@ -153,10 +153,28 @@ fn consistent_plan(path: &Path, m: &SweepManifest) -> Result<Plan> {
         && m.seed == m.sweep.seed
         && m.sensitivity == m.sweep.sensitivity
         && m.bootstrap == m.sweep.bootstrap;
-    if !agrees {
+    if m.columns.is_empty() {
         return Err(Error::Folder {
             path: path.to_path_buf(),
-            message: "its counts (points, runs, axes, Saltelli layout, seed) do not agree with the sweep it holds: the file was edited; restore it or run the sweep again".into(),
+            message: "declares no column types: it was written by an older chokepoint, whose run seeds and Parquet types differ; run the sweep again into a new folder".into(),
+        });
+    }
+    // The fixed columns and the axes, with the types they always have.
+    let axis_type = |a: &config::AxisDef| match a.values {
+        config::AxisValues::Choices(_) => ColumnType::Text,
+        _ => ColumnType::Float,
+    };
+    let leading = FIXED_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .zip(super::FIXED_TYPES)
+        .chain(m.sweep.axes.iter().map(|a| (a.path.clone(), axis_type(a))));
+    let typed = m.columns.len() >= FIXED_COLUMNS.len() + m.sweep.axes.len()
+        && leading.zip(&m.columns).all(|(want, got)| want == *got);
+    if !agrees || !typed {
+        return Err(Error::Folder {
+            path: path.to_path_buf(),
+            message: "its counts (points, runs, axes, Saltelli layout, seed) or columns do not agree with the sweep it holds: the file was edited; restore it or run the sweep again".into(),
         });
     }
     Ok(plan)
@@ -222,6 +240,15 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
             Some(_) => {}
         }
         let columns: Vec<&str> = header.iter().collect();
+        let declared: Vec<&str> = manifest.columns.iter().map(|(c, _)| c.as_str()).collect();
+        if columns != declared {
+            return Err(problem(
+                1,
+                0,
+                "",
+                "its columns are not those sweep.ron declares: not this sweep's part".into(),
+            ));
+        }
         let status = status_column(path, &header)?;
         let mut run = shard.range(manifest.runs).start;
         for record in reader.records() {
@@ -293,7 +320,11 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
                         format!("is `{v}` in a failed run, which has no outputs"),
                     ));
                 }
+                let whole = manifest.columns[i].1 == ColumnType::Int;
                 let why = match v.parse::<f64>() {
+                    Ok(_) if whole && v.parse::<i64>().is_err() => {
+                        ": the column holds whole numbers"
+                    }
                     Ok(x) if x.is_finite() => continue,
                     Ok(_) => ": outputs are finite numbers or empty",
                     Err(_) => " where a number belongs",

@@ -22,5 +22,5 @@ pub mod stats;
 
 pub use parts::{Shard, claim_folder};
 pub use prepare::{Prepared, SweepManifest, prepare, run_seed};
-pub use row::{FIXED_COLUMNS, Row, Status};
+pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status};
 pub use runner::{Progress, SweepOptions, SweepReport, WORKER_THREAD, run_sweep};

@@ -44,6 +44,9 @@ pub struct SweepManifest {
     pub seed: u64,
     /// The columns of `runs.csv` and their types, which `runs.parquet` and
     /// the axes of `points.parquet` keep whatever values the runs give.
+    /// Empty in a `sweep.ron` written before types were declared (which
+    /// `report` still reads, and `merge` refuses).
+    #[serde(default)]
     pub columns: Vec<(String, ColumnType)>,
     pub sweep: SweepConfig,
 }
@@ -165,7 +168,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
     let manifest = SweepManifest {
         crate_version: env!("CARGO_PKG_VERSION").into(),
         sweep_file: path.display().to_string(),
-        hash: hash(&cfg, &base, &columns),
+        hash: hash(&cfg, &base, &typed),
         points,
         replicates: cfg.replicates,
         runs: points * cfg.replicates as u64,
@@ -191,8 +194,10 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
 /// `sha256:HEX` of the sweep, its resolved base run and scenario, and the
 /// header of `runs.csv`: a folder holds this sweep's output if its
 /// `sweep.ron` has the same.
-fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
+fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[(String, ColumnType)]) -> String {
     use sha2::{Digest, Sha256};
+    let columns_with_types: Vec<String> =
+        columns.iter().map(|(c, t)| format!("{c}:{t:?}")).collect();
     // How run seeds are drawn is part of what a folder's runs are: a sweep
     // run before run seeds had 53 bits must not be resumed by this one.
     let text = format!(
@@ -200,7 +205,7 @@ fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[String]) -> String {
         ron::to_string(cfg).expect("serialises"),
         ron::to_string(&base.run).expect("serialises"),
         ron::to_string(base.scenario.raw()).expect("serialises"),
-        columns.join(","),
+        columns_with_types.join(","),
         rng::MAX_SEED.count_ones()
     );
     let hex: String = Sha256::digest(text.as_bytes())

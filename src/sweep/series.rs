@@ -380,14 +380,16 @@ pub fn read(path: &Path, columns: &[String]) -> Result<SeriesTable> {
     for b in reader {
         let b = b.map_err(|e| bad(e.to_string()))?;
         if b.schema() != schema {
-            return Err(bad(format!(
-                "columns {:?} where the sweep keeps {:?}",
-                b.schema()
-                    .fields()
+            let typed = |s: &Schema| -> Vec<String> {
+                s.fields()
                     .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>(),
-                columns
+                    .map(|f| format!("{}: {}", f.name(), f.data_type()))
+                    .collect()
+            };
+            return Err(bad(format!(
+                "columns {:?} where the sweep keeps {:?} (a file written by an older chokepoint has other types: run the sweep again)",
+                typed(&b.schema()),
+                typed(&schema)
             )));
         }
         let ints = |i: usize| {

@@ -9,7 +9,9 @@
 //! when Parquet types became declared instead of inferred (issue 12):
 //! `sweep.ron` gained its `columns`, `runs.parquet` and `series.parquet`
 //! their declared types (`parquet_types.rs` checks that `runs.parquet` holds
-//! the values of `runs.csv`); every CSV file stayed byte-identical.
+//! the values of `runs.csv`); every CSV file stayed byte-identical. The
+//! baseline's gained `terms.csv` (the transcript's terms, long) and a
+//! `files` list in `manifest.ron`; every other file stayed byte-identical.
 //!
 //! It guards changes that must not change outputs. When an issue changes
 //! outputs on purpose, the stored copies are replaced by reviewed ones.

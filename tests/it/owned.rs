@@ -114,3 +114,33 @@ fn a_folder_of_the_users_survives_sweep_and_merge() {
     assert_kept(&d, &mine, "sweep into data/");
     assert!(d.join("data/runs.csv").exists());
 }
+
+/// A run folder written before `terms.csv` (its manifest lists no files)
+/// holding a `terms.csv` of the user's: a new run refuses it, naming the
+/// file, and the file is kept; without it, the run writes its five files.
+#[test]
+fn a_run_folder_from_before_terms_keeps_a_terms_csv_of_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = data("small_run.ron");
+    let config = config.to_str().unwrap();
+    ok(tmp.path(), &["run", config, "--out", "r"]);
+    let dir = tmp.path().join("r");
+    // the folder as a run before the list wrote it
+    let manifest = std::fs::read_to_string(dir.join("manifest.ron")).unwrap();
+    let (before, rest) = manifest.split_once("    files: [").unwrap();
+    let (_, after) = rest.split_once("],\n").unwrap();
+    std::fs::write(dir.join("manifest.ron"), format!("{before}{after}")).unwrap();
+    std::fs::write(dir.join("terms.csv"), "my own notes\n").unwrap();
+    let o = chokepoint(tmp.path(), &["run", config, "--out", "r"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("terms.csv"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.join("terms.csv")).unwrap(),
+        b"my own notes\n"
+    );
+    std::fs::remove_file(dir.join("terms.csv")).unwrap();
+    ok(tmp.path(), &["run", config, "--out", "r"]);
+    for f in chokepoint::output::owned::RUN_FILES {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+}

@@ -455,3 +455,29 @@ fn bad_designs_are_input_errors() {
         assert!(stderr(&out).contains(expect), "{name}: {}", stderr(&out));
     }
 }
+
+/// A sweep folder written before column types were declared (its
+/// `sweep.ron` has no `columns`): `merge` refuses it, saying why and what to
+/// do (exit 2), and `report` still draws it.
+#[test]
+fn a_sweep_folder_without_declared_types_is_refused_by_merge_and_drawn_by_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_small.ron");
+    let o = sweep(tmp.path(), &[file.to_str().unwrap(), "--out", "s"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = tmp.path().join("s/sweep.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (before, rest) = text.split_once("    columns: [").unwrap();
+    let (_, after) = rest.split_once("    ],\n").unwrap();
+    std::fs::write(&path, format!("{before}{after}")).unwrap();
+    let o = chokepoint(tmp.path(), &["merge", "s"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("declares no column types")
+            && stderr(&o).contains("run the sweep again"),
+        "{}",
+        stderr(&o)
+    );
+    let o = chokepoint(tmp.path(), &["report", "s"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
