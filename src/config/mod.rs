@@ -228,9 +228,29 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
     if let Some(threads) = cli.threads {
         run.threads = threads;
     }
-    let horizon = check_run(&run).map_err(|problems| Error::Invalid {
-        path: config_path.to_path_buf(),
-        problems,
+    let horizon = check_run(&run).map_err(|problems| {
+        // a value the command line gave is named by its option
+        let given = |field: &str| match field {
+            "seed" => cli.seed.is_some(),
+            "weeks" => cli.weeks.is_some(),
+            "threads" => cli.threads.is_some(),
+            _ => false,
+        };
+        let problems = problems
+            .into_iter()
+            .map(|p| crate::error::Problem {
+                field: if given(&p.field) {
+                    format!("--{}", p.field)
+                } else {
+                    p.field
+                },
+                message: p.message,
+            })
+            .collect();
+        Error::Invalid {
+            path: config_path.to_path_buf(),
+            problems,
+        }
     })?;
     let model_path = config_path
         .parent()

@@ -106,7 +106,11 @@ pub fn write_parquet(
                 .iter()
                 .enumerate()
                 .map(|(i, k)| column(*k, &rows, i, &names[i]))
-                .collect::<Result<_>>()?;
+                .collect::<Result<_>>()
+                .map_err(|e| match e {
+                    Error::Output(m) => Error::Output(format!("{}: {m}", csv_path.display())),
+                    other => other,
+                })?;
             let batch = RecordBatch::try_new(schema.clone(), columns)
                 .map_err(|e| Error::Output(e.to_string()))?;
             writer.write(&batch).map_err(pq_err)?;

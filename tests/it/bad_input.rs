@@ -387,7 +387,7 @@ fn cases_run() -> Vec<Case> {
             name: "--seed 2^53",
             setup: nothing,
             args: &["run", "run.ron", "--seed", "9007199254740992"],
-            expect: &["seed", "must be in 0..=2^53 - 1", "got 9007199254740992"],
+            expect: &["--seed", "must be in 0..=2^53 - 1", "got 9007199254740992"],
         },
         Case {
             name: "--threads -1",

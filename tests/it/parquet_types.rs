@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 /// Runs `tests/data/sweep_small.ron` into `tmp/out`, its base run's
 /// scenario changed by `set`.
 fn small_sweep(tmp: &Path, set: &[&str], out: &str) -> PathBuf {
+    sweep_of("sweep_small.ron", tmp, set, out)
+}
+
+/// Runs `tests/data/FILE` into `tmp/out`, its base run's scenario changed
+/// by `set`.
+fn sweep_of(file: &str, tmp: &Path, set: &[&str], out: &str) -> PathBuf {
     let base = tmp.join(format!("{out}_run.ron"));
     std::fs::write(
         &base,
@@ -19,12 +25,10 @@ fn small_sweep(tmp: &Path, set: &[&str], out: &str) -> PathBuf {
         ),
     )
     .unwrap();
-    let text = std::fs::read_to_string(data("sweep_small.ron"))
-        .unwrap()
-        .replace(
-            "base: \"small_run.ron\"",
-            &format!("base: {:?}", base.to_str().unwrap()),
-        );
+    let text = std::fs::read_to_string(data(file)).unwrap().replace(
+        "base: \"small_run.ron\"",
+        &format!("base: {:?}", base.to_str().unwrap()),
+    );
     let file = tmp.join(format!("{out}.ron"));
     std::fs::write(&file, text).unwrap();
     let o = chokepoint(tmp, &["sweep", file.to_str().unwrap(), "--out", out]);
@@ -155,9 +159,21 @@ fn two_sweeps_of_one_model_have_the_same_parquet_schemas() {
         "no float column is whole in one sweep only: {wa:?} / {wb:?}"
     );
     for file in ["runs.parquet", "points.parquet", "series.parquet"] {
-        let ((sa, ba), (sb, bb)) = (parquet(&a.join(file)), parquet(&b.join(file)));
-        assert_eq!(sa, sb, "{file}");
-        let all: Vec<RecordBatch> = ba.into_iter().chain(bb).collect();
-        arrow_select::concat::concat_batches(&sa, &all).unwrap();
+        same_schema_and_concatenate(&a, &b, file);
     }
+    // A Sobol design's indices too.
+    let (a, b) = (
+        sweep_of("sweep_sobol_small.ron", tmp.path(), &[], "sa"),
+        sweep_of("sweep_sobol_small.ron", tmp.path(), &no_talks, "sb"),
+    );
+    for file in ["runs.parquet", "points.parquet", "sobol.parquet"] {
+        same_schema_and_concatenate(&a, &b, file);
+    }
+}
+
+fn same_schema_and_concatenate(a: &Path, b: &Path, file: &str) {
+    let ((sa, ba), (sb, bb)) = (parquet(&a.join(file)), parquet(&b.join(file)));
+    assert_eq!(sa, sb, "{file}");
+    let all: Vec<RecordBatch> = ba.into_iter().chain(bb).collect();
+    arrow_select::concat::concat_batches(&sa, &all).unwrap();
 }
