@@ -160,17 +160,12 @@ fn consistent_plan(path: &Path, m: &SweepManifest) -> Result<Plan> {
         });
     }
     // The fixed columns and the axes, with the types they always have.
-    let axis_type = |a: &config::AxisDef| match a.values {
-        config::AxisValues::Choices(_) => ColumnType::Text,
-        _ => ColumnType::Float,
-    };
-    let leading = FIXED_COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .zip(super::FIXED_TYPES)
-        .chain(m.sweep.axes.iter().map(|a| (a.path.clone(), axis_type(a))));
-    let typed = m.columns.len() >= FIXED_COLUMNS.len() + m.sweep.axes.len()
-        && leading.zip(&m.columns).all(|(want, got)| want == *got);
+    let leading = super::row::leading_columns(&m.sweep.axes);
+    let typed = m.columns.len() >= leading.len()
+        && leading
+            .iter()
+            .zip(&m.columns)
+            .all(|(want, got)| want == got);
     if !agrees || !typed {
         return Err(Error::Folder {
             path: path.to_path_buf(),
@@ -205,15 +200,13 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
             .clone();
         match &expected_header {
             None => {
-                let fixed = FIXED_COLUMNS
-                    .iter()
-                    .copied()
-                    .chain(manifest.axes.iter().map(String::as_str));
-                if let Some((i, (want, _))) = fixed
-                    .zip(header.iter().chain(std::iter::repeat("")))
-                    .enumerate()
-                    .find(|(_, (want, got))| want != got)
+                // the columns sweep.ron declares, in order, and no others
+                let declared = &manifest.columns;
+                let width = declared.len().max(header.len());
+                if let Some(i) =
+                    (0..width).find(|&i| declared.get(i).map(|(c, _)| c.as_str()) != header.get(i))
                 {
+                    let want = declared.get(i).map_or("(no column)", |(c, _)| c);
                     return Err(problem(
                         1,
                         i,
@@ -240,15 +233,6 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
             Some(_) => {}
         }
         let columns: Vec<&str> = header.iter().collect();
-        let declared: Vec<&str> = manifest.columns.iter().map(|(c, _)| c.as_str()).collect();
-        if columns != declared {
-            return Err(problem(
-                1,
-                0,
-                "",
-                "its columns are not those sweep.ron declares: not this sweep's part".into(),
-            ));
-        }
         let status = status_column(path, &header)?;
         let mut run = shard.range(manifest.runs).start;
         for record in reader.records() {

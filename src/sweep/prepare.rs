@@ -3,7 +3,7 @@
 //! `sweep.ron` manifest (with the hash every shard and `merge` agree on).
 
 use super::design::{self, Plan};
-use super::row::{FIXED_COLUMNS, FIXED_TYPES};
+use super::row::leading_columns;
 use super::series;
 use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig, ValidScenario};
 use crate::error::{Error, Problem, Result};
@@ -118,7 +118,10 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         .map(Path::to_path_buf)
         .or_else(|| cfg.out.as_ref().map(PathBuf::from))
         .unwrap_or_else(|| Path::new("out").join(name));
-    let (summary_columns, summary_types) = summary_columns(&base);
+    // One week of the base run gives the names (and types) of its columns.
+    let one_week =
+        crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(1), None);
+    let (summary_columns, summary_types) = (one_week.summary.columns, one_week.summary.types);
     for c in &cfg.sensitivity {
         // `seed` is the run seed in runs.csv, not a model output
         if c == "seed" || !summary_columns.contains(c) {
@@ -137,7 +140,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         }
     }
     if !cfg.series.is_empty() {
-        let problems = series::check(&cfg.series, &timeseries_columns(&base));
+        let problems = series::check(&cfg.series, &one_week.timeseries.columns);
         if !problems.is_empty() {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
@@ -145,18 +148,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
             });
         }
     }
-    let mut typed: Vec<(String, ColumnType)> = FIXED_COLUMNS
-        .iter()
-        .zip(FIXED_TYPES)
-        .map(|(c, t)| (c.to_string(), t))
-        .collect();
-    typed.extend(plan.paths.iter().zip(&cfg.axes).map(|(p, a)| {
-        let t = match a.values {
-            config::AxisValues::Choices(_) => ColumnType::Text,
-            _ => ColumnType::Float,
-        };
-        (p.clone(), t)
-    }));
+    let mut typed = leading_columns(&cfg.axes);
     typed.extend(
         summary_columns
             .into_iter()
@@ -213,21 +205,6 @@ fn hash(cfg: &SweepConfig, base: &ResolvedRun, columns: &[(String, ColumnType)])
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("sha256:{hex}")
-}
-
-/// Summary column names and types of the base scenario (a world built, not run).
-fn summary_columns(base: &ResolvedRun) -> (Vec<String>, Vec<ColumnType>) {
-    let summary =
-        crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(0), None)
-            .summary;
-    (summary.columns, summary.types)
-}
-
-/// Timeseries column names of the base scenario (one week run).
-fn timeseries_columns(base: &ResolvedRun) -> Vec<String> {
-    crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(1), None)
-        .timeseries
-        .columns
 }
 
 /// The seed of run `replicate` of design point `point`: 53 bits of a key of

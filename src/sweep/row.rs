@@ -24,6 +24,23 @@ pub const FIXED_TYPES: [crate::metrics::ColumnType; 6] = {
     [Int, Int, Int, Int, Text, Text]
 };
 
+/// The columns every row of `runs.csv` starts with and their types: the
+/// fixed columns, then each axis (text for `Choices`, Float64 for numbers).
+pub fn leading_columns(
+    axes: &[crate::config::AxisDef],
+) -> Vec<(String, crate::metrics::ColumnType)> {
+    use crate::metrics::ColumnType;
+    let fixed = FIXED_COLUMNS.iter().map(|c| c.to_string()).zip(FIXED_TYPES);
+    let axes = axes.iter().map(|a| {
+        let t = match a.values {
+            crate::config::AxisValues::Choices(_) => ColumnType::Text,
+            _ => ColumnType::Float,
+        };
+        (a.path.clone(), t)
+    });
+    fixed.chain(axes).collect()
+}
+
 /// Whether a run gave its outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -24,6 +24,22 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `configs/baseline.ron` with `seed` into `out`; it must succeed.
+pub fn run_baseline(out: &Path, seed: u64) {
+    let o = chokepoint(
+        &root(),
+        &[
+            "run",
+            "configs/baseline.ron",
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// Reads the three CSV files and the manifest of an output folder.
 pub fn read_outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     [

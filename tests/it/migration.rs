@@ -16,7 +16,7 @@
 //! It guards changes that must not change outputs. When an issue changes
 //! outputs on purpose, the stored copies are replaced by reviewed ones.
 
-use crate::common::{chokepoint, data, root};
+use crate::common::{chokepoint, data, root, run_baseline};
 use std::path::Path;
 
 /// Every file under `dir`, by its path relative to `dir`, sorted.
@@ -68,18 +68,7 @@ fn baseline_outputs_are_those_stored_from_before_the_reshaping() {
     let tmp = tempfile::tempdir().unwrap();
     for seed in 1..=3 {
         let out = tmp.path().join(format!("baseline-seed-{seed}"));
-        let o = chokepoint(
-            &root(),
-            &[
-                "run",
-                "configs/baseline.ron",
-                "--seed",
-                &seed.to_string(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
-        assert!(o.status.success(), "{}", crate::common::stderr(&o));
+        run_baseline(&out, seed);
         assert_same_tree(
             &data(&format!("migration/baseline-seed-{seed}")),
             &out,

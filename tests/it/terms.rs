@@ -8,16 +8,7 @@ use crate::common::*;
 fn terms_csv_is_the_transcripts_terms_long() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b");
-    let o = chokepoint(
-        &root(),
-        &[
-            "run",
-            "configs/baseline.ron",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_baseline(&out, 1);
     let read = |f: &str| -> Vec<csv::StringRecord> {
         csv::Reader::from_path(out.join(f))
             .unwrap()
