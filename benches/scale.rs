@@ -118,12 +118,12 @@ fn phases(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let (week, rows) = (sim.week(), sim.world.resource::<Recorder>().0.rows.len());
+                    let (week, rows) = (sim.week(), sim.world.resource::<Recorder>().0.len());
                     let t = Instant::now();
                     sim.run_schedule(&mut schedule);
                     total += t.elapsed();
                     sim.world.resource_mut::<Clock>().week = week;
-                    sim.world.resource_mut::<Recorder>().0.rows.truncate(rows);
+                    sim.world.resource_mut::<Recorder>().0.truncate(rows);
                 }
                 total
             })

@@ -29,19 +29,24 @@ with tempfile.TemporaryDirectory() as tmp:
         ts = list(csv.DictReader(open(os.path.join(out, "timeseries.csv"))))
         summary = next(csv.DictReader(open(os.path.join(out, "summary.csv"))))
         transcript = list(csv.DictReader(open(os.path.join(out, "transcript.csv"))))
-        base = float(summary["exports_baseline_kg_per_week_ndfeb_magnets_CN_to_US"])
-        exports = [float(r["exports_ndfeb_magnets_CN_to_US_kg"]) / base for r in ts]
+        terms = list(csv.DictReader(open(os.path.join(out, "terms.csv"))))
+        base = float(summary["CN_ndfeb_magnets_to_US_baseline_exports_kg_per_week"])
+        exports = [float(r["CN_ndfeb_magnets_to_US_exports_kg"]) / base for r in ts]
         civ = [g for g in ("US_autos", "US_auto_parts", "US_other_civilian")]
-        lost = [sum(float(r[f"{g}_lost_output"]) for g in civ) / sum(float(r[f"{g}_capacity"]) for g in civ) for r in ts]
+        lost = [sum(float(r[f"{g}_lost_output_units"]) for g in civ) / sum(float(r[f"{g}_capacity_units"]) for g in civ) for r in ts]
         first_short = next((w for w, l in enumerate(lost) if l > 0.10), None)
         fa = summary["first_agreement_week"]
         fa = int(fa) if fa else None
         deal = next((r for r in transcript if r["event"] == "agreement"), None)
         relief = {}
         if deal:
-            for k, v in re.findall(r"relief\[(\w+)\]=([0-9.]+)", deal["terms"]):
-                relief[k] = float(v)
-        level0 = {k: float(ts[0][f"US_restriction_{k}_on_CN"]) if f"US_restriction_{k}_on_CN" in ts[0] else 0 for k in HIGH}
+            # its terms, long (terms.csv), at full precision
+            for t in terms:
+                same = all(t[k] == deal[k] for k in ("week", "track", "round", "event"))
+                sector = re.fullmatch(r"relief\[(\w+)\]", t["issue"])
+                if same and sector:
+                    relief[sector.group(1)] = float(t["value"])
+        level0 = {k: float(ts[0][f"US_{k}_on_CN_restriction_level"]) if f"US_{k}_on_CN_restriction_level" in ts[0] else 0 for k in HIGH}
         trough = min(exports[:9])
         after = max(exports[fa:fa + 13]) if fa is not None else None
         results.append(dict(
@@ -53,10 +58,10 @@ with tempfile.TemporaryDirectory() as tmp:
             chips_relief=max((relief.get(k, 0) / level0[k] if level0[k] else 0) for k in HIGH) if deal else None,
             trough=trough,
             after=after,
-            military=int(summary["military_licences_granted"]),
-            substitution=float(summary["substitution_share_end_US_ndfeb_magnets"]),
-            agreements=int(summary["agreements"]),
-            breakdowns=int(summary["breakdowns"]),
+            military=int(summary["military_licences_granted_count"]),
+            substitution=float(summary["US_ndfeb_magnets_final_substitution_share"]),
+            agreements=int(summary["agreements_count"]),
+            breakdowns=int(summary["breakdowns_count"]),
         ))
 
 def spread(key):

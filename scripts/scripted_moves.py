@@ -24,13 +24,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 MOVES = ('week: 7, label: "US', "week: 8,", "week: 9,", "week: 25,", "week: 34,")
 COLUMNS = [
     "first_agreement_week",
-    "agreements",
-    "breakdowns",
-    "conceded_US_semiconductors_on_CN",
-    "conceded_US_entity_list_on_CN",
-    "conceded_US_eda_software_on_CN",
-    "conceded_CN_civilian_approval_ndfeb_magnets",
-    "lost_output_US_autos",
+    "agreements_count",
+    "breakdowns_count",
+    "US_semiconductors_on_CN_conceded_level_sum",
+    "US_entity_list_on_CN_conceded_level_sum",
+    "US_eda_software_on_CN_conceded_level_sum",
+    "CN_ndfeb_magnets_conceded_civilian_approval_probability_sum",
+    "US_autos_lost_output_units",
 ]
 
 

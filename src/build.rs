@@ -100,6 +100,8 @@ pub fn build(
     });
     world.insert_resource(Links::default());
     world.insert_resource(crate::systems::Parallel(false));
+    world.insert_resource(crate::schema::Schema::of(s));
+    world.insert_resource(crate::schema::Policies::default());
     // Made by a schedule's first run.
     world.init_resource::<bevy_ecs::schedule::Schedules>();
     let ns = s.states.len();
@@ -123,6 +125,8 @@ pub fn build(
     for f in after_firms {
         f(&mut world, s);
     }
+    let policies = crate::schema::Policies::find(&mut world, &crate::schema::Layout::of(s));
+    world.insert_resource(policies);
     (world, schedule)
 }
 

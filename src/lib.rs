@@ -27,6 +27,7 @@ pub mod par;
 pub mod report;
 pub mod rng;
 pub mod schedule;
+pub mod schema;
 pub mod sim;
 pub mod soa;
 pub mod sweep;

@@ -48,6 +48,12 @@ enum Command {
         /// A scenario (models/*.ron), run file or sweep file (configs/*.ron).
         file: PathBuf,
     },
+    /// Print the reference of every output column of a scenario's runs and
+    /// sweeps, as Markdown (docs/OUTPUTS.md is the baseline's).
+    Outputs {
+        /// A scenario (models/*.ron) or run file (configs/*.ron).
+        file: PathBuf,
+    },
     /// Run a sweep (design points x replicates) in parallel, or one shard of it.
     Sweep {
         /// Sweep file (configs/sweep_*.ron).
@@ -248,6 +254,23 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
             }
             Ok(0)
         }
+        Command::Outputs { file } => {
+            let text = chokepoint::config::read_file(&file)?;
+            let scenario = match validate::sniff_kind(&text) {
+                FileKind::Scenario => chokepoint::config::load_scenario(&file)?,
+                FileKind::Run => {
+                    chokepoint::config::resolve_run(&file, &RunOverrides::default())?.scenario
+                }
+                FileKind::Sweep => {
+                    return Err(chokepoint::Error::Usage(format!(
+                        "{} is a sweep file: give its base run file",
+                        file.display()
+                    )));
+                }
+            };
+            print!("{}", chokepoint::output::reference::outputs(&scenario));
+            Ok(0)
+        }
         Command::Validate { file } => {
             let kind = validate::validate_file(&file)?;
             let what = match kind {
@@ -262,13 +285,18 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
 }
 
 fn print_summary(report: &chokepoint::RunReport) {
+    use chokepoint::systems::{diversion as div, licensing as lic, negotiate as neg, production};
     let s = &report.tables.summary;
-    let get = |name: &str| -> String {
-        match s.column(name).and_then(|c| c.first().copied().cloned()) {
+    // Each figure by its declared measure (`chokepoint::schema`), so a
+    // renamed column cannot print as missing.
+    let get = |measure: &'static chokepoint::schema::Measure| -> String {
+        let name = measure.name(&[]);
+        match s.column(&name).and_then(|c| c.first().copied().cloned()) {
             Some(Cell::Num(v)) => format!("{v:.3}"),
             Some(Cell::Int(v)) => v.to_string(),
             Some(Cell::Text(t)) => t,
-            Some(Cell::Empty) | None => "never".into(),
+            Some(Cell::Empty) => "never".into(),
+            None => format!("(no column {name})"),
         }
     };
     let m = &report.manifest;
@@ -277,31 +305,34 @@ fn print_summary(report: &chokepoint::RunReport) {
         m.weeks,
         m.start_date,
         m.seed,
-        get("firms"),
+        get(&chokepoint::metrics::FIRMS),
         report.model_seconds
     );
     out!(
         "  first civilian licence: week {}",
-        get("first_civilian_licence_week")
+        get(&lic::FIRST_CIVILIAN_LICENCE)
     );
     out!(
         "  first agreement:        week {}",
-        get("first_agreement_week")
+        get(&neg::FIRST_AGREEMENT)
     );
     out!(
         "  talks opened {}, agreements {}, breakdowns {}, defections {}, expiries {}",
-        get("talks_opened"),
-        get("agreements"),
-        get("breakdowns"),
-        get("defections"),
-        get("expiries")
+        get(&neg::TALKS_OPENED),
+        get(&neg::AGREEMENTS),
+        get(&neg::BREAKDOWNS),
+        get(&neg::DEFECTIONS),
+        get(&neg::EXPIRIES)
     );
     out!(
         "  military licences granted {}, detections {}",
-        get("military_licences_granted"),
-        get("detections")
+        get(&lic::MILITARY_LICENCES),
+        get(&div::TOTAL_DETECTIONS)
     );
-    out!("  peak readiness gap {}", get("peak_readiness_gap"));
+    out!(
+        "  peak readiness gap {}",
+        get(&production::PEAK_READINESS_GAP)
+    );
     out!("output: {}", report.out_dir.display());
 }
 

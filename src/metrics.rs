@@ -7,6 +7,7 @@
 
 use crate::model::*;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{Layout, Measure, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -15,6 +16,7 @@ pub const PHASE: Phase = Phase("Metrics");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
 
 /// The week's statistics, the run's totals and the time series; records the
@@ -351,22 +353,6 @@ pub enum ColumnType {
     Text,
 }
 
-/// A value recorded for a column: its cell and its column's type.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Value {
-    pub ty: ColumnType,
-    pub cell: Cell,
-}
-
-impl<T: Into<Cell> + Typed> From<T> for Value {
-    fn from(v: T) -> Self {
-        Value {
-            ty: T::TYPE,
-            cell: v.into(),
-        }
-    }
-}
-
 /// The column type of a Rust value an output records.
 pub trait Typed {
     const TYPE: ColumnType;
@@ -439,22 +425,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// Adds a row given as (column, value) pairs; the first row fixes the
-    /// columns and their types.
-    pub fn push(&mut self, row: Vec<(String, Value)>) {
-        if self.columns.is_empty() {
-            self.columns = row.iter().map(|(c, _)| c.clone()).collect();
-            self.types = row.iter().map(|(_, v)| v.ty).collect();
-        }
-        debug_assert_eq!(
-            self.columns.len(),
-            row.len(),
-            "every row has the same columns"
-        );
-        self.rows
-            .push(row.into_iter().map(|(_, v)| v.cell).collect());
-    }
-
     /// The values of one column.
     pub fn column(&self, name: &str) -> Option<Vec<&Cell>> {
         let i = self.columns.iter().position(|c| c == name)?;
@@ -462,147 +432,18 @@ impl Table {
     }
 }
 
-/// The weekly time series.
+/// The weekly time series' rows, in the order of the schema's columns.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct Recorder(pub Table);
+pub struct Recorder(pub Vec<Vec<Cell>>);
 
-/// Records this week's row.
-pub fn record(
-    clock: Res<Clock>,
-    registry: Res<Registry>,
-    stats: Res<WeekStats>,
-    totals: Res<RunTotals>,
-    mut recorder: ResMut<Recorder>,
-    states: Query<(&StateAgent, &Pressure, &Trust)>,
-    restrictions: Query<&TechRestriction>,
-    controls: Query<&ExportControl>,
-    tracks: Query<&Track>,
-) {
-    let r = &*registry;
-    let mut row: Vec<(String, Value)> = vec![
-        ("week".into(), clock.week.into()),
-        ("date".into(), clock.date().to_string().into()),
-    ];
-    let mut agents: Vec<_> = states.iter().collect();
-    agents.sort_by_key(|(a, _, _)| a.ix);
-    for (agent, pressure, trust) in agents {
-        let code = &agent.code;
-        row.push((format!("{code}_pressure"), pressure.now.into()));
-        row.push((
-            format!("{code}_pressure_smoothed"),
-            pressure.smoothed.into(),
-        ));
-        for (j, other) in r.states.iter().enumerate() {
-            if j != agent.ix as usize {
-                row.push((format!("{code}_trust_in_{other}"), trust.0[j].into()));
-            }
-        }
-        for (m, info) in r.materials.iter().enumerate() {
-            let s = agent.ix as usize;
-            row.push((
-                format!("{code}_substitution_kg_{}", info.id),
-                stats.substitution[s][m].into(),
-            ));
-            row.push((
-                format!("{code}_substitution_share_{}", info.id),
-                stats.substitution_share[s][m].into(),
-            ));
-            row.push((
-                format!("{code}_other_supply_kg_{}", info.id),
-                stats.pool_capacity[s][m].into(),
-            ));
-        }
-    }
-    for c in &controls {
-        let (code, m) = (
-            &r.states[c.owner as usize],
-            &r.materials[c.material as usize].id,
-        );
-        row.push((
-            format!("{code}_control_active_{m}"),
-            u32::from(c.active).into(),
-        ));
-        for (dest, to) in r.states.iter().enumerate() {
-            if dest != c.owner as usize && r.baseline_imports[c.material as usize][dest] > 0.0 {
-                let approval = c.approval_for(dest, EndUse::Civilian);
-                row.push((
-                    format!("{code}_civilian_approval_{m}_to_{to}"),
-                    approval.into(),
-                ));
-                row.push((
-                    format!("{code}_general_licence_{m}_to_{to}"),
-                    u32::from(c.general_for(dest)).into(),
-                ));
-                row.push((
-                    format!("{code}_extraterritorial_{m}_to_{to}"),
-                    u32::from(c.reach_for(dest)).into(),
-                ));
-            }
-        }
-    }
-    for x in &restrictions {
-        row.push((
-            format!(
-                "{}_restriction_{}_on_{}",
-                r.states[x.owner as usize], x.sector, r.states[x.target as usize]
-            ),
-            x.level.into(),
-        ));
-    }
-    for (g, gs) in r.groups.iter().zip(&stats.groups) {
-        let name = format!("{}_{}", r.states[g.home as usize], g.sector);
-        let inventory_weeks = if gs.demand > 0.0 {
-            gs.inventory / gs.demand
-        } else {
-            0.0
-        };
-        let readiness = if gs.military_capacity > 0.0 {
-            gs.military_lost / gs.military_capacity
-        } else {
-            0.0
-        };
-        row.push((format!("{name}_capacity"), gs.capacity.into()));
-        row.push((format!("{name}_output"), gs.output.into()));
-        row.push((format!("{name}_lost_output"), gs.lost.into()));
-        row.push((format!("{name}_inventory_weeks"), inventory_weeks.into()));
-        row.push((format!("{name}_licences_pending"), gs.pending.into()));
-        row.push((format!("{name}_licences_granted"), gs.granted.into()));
-        row.push((
-            format!("{name}_licences_denied"),
-            (gs.denied + gs.blacklisted).into(),
-        ));
-        row.push((format!("{name}_readiness_gap"), readiness.into()));
-    }
-    for (m, info) in r.materials.iter().enumerate() {
-        for (dest, code) in r.states.iter().enumerate() {
-            if dest != info.supplier as usize && r.baseline_imports[m][dest] > 0.0 {
-                let supplier = &r.states[info.supplier as usize];
-                row.push((
-                    format!("exports_{}_{supplier}_to_{code}_kg", info.id),
-                    stats.exports[m][dest].into(),
-                ));
-            }
-        }
-    }
-    let labels: Vec<&str> = totals
-        .events
-        .iter()
-        .filter(|(w, _)| *w == clock.week)
-        .map(|(_, l)| l.as_str())
-        .collect();
-    row.push(("events".into(), labels.join("; ").into()));
-    row.push(("detections".into(), stats.detections.into()));
-    row.push(("diverting_firms".into(), stats.diverting_firms.into()));
-    for t in &tracks {
-        row.push((
-            format!("talks_{}", track_name(r, t)),
-            t.status.label().into(),
-        ));
-    }
-    recorder.0.push(row);
+/// Records this week's row: the time series' declared columns, read from
+/// the world.
+pub fn record(world: &mut World) {
+    let row = world.resource::<Schema>().timeseries.row(world);
+    world.resource_mut::<Recorder>().0.push(row);
 }
 
-/// `CN-US-ndfeb_magnets`.
+/// `CN-US-ndfeb_magnets`: a track's name in the transcript and terms.
 pub fn track_name(r: &Registry, t: &Track) -> String {
     format!(
         "{}-{}-{}",
@@ -612,122 +453,114 @@ pub fn track_name(r: &Registry, t: &Track) -> String {
     )
 }
 
+pub static WEEK: Measure = Measure {
+    pattern: "",
+    unit: Unit::Week,
+    about: "The week of the run, from 0.",
+    old: "week",
+};
+pub static DATE: Measure = Measure {
+    pattern: "date",
+    unit: Unit::None,
+    about: "The week's first day (ISO 8601).",
+    old: "date",
+};
+pub static SEED: Measure = Measure {
+    pattern: "seed",
+    unit: Unit::None,
+    about: "The run's seed (at most 2^53 - 1).",
+    old: "seed",
+};
+pub static RUN_WEEKS: Measure = Measure {
+    pattern: "run",
+    unit: Unit::Weeks,
+    about: "Weeks the run lasted.",
+    old: "weeks",
+};
+pub static FIRMS: Measure = Measure {
+    pattern: "firms",
+    unit: Unit::Count,
+    about: "Firms in the run, named and generated.",
+    old: "firms",
+};
+pub static EXPORTS: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_exports",
+    unit: Unit::Kg,
+    about: "Material shipped this week by its supplier to the state's firms (excluding re-exports).",
+    old: "exports_{material}_{supplier}_to_{state}_kg",
+};
+pub static REVENUE_LOST: Measure = Measure {
+    pattern: "supplier_revenue_lost",
+    unit: Unit::Usd,
+    about: "Suppliers' revenue lost against pre-control exports: the sum over weeks of price x (pre-control - actual exports); weeks above the pre-control level reduce it.",
+    old: "supplier_revenue_lost_usd",
+};
+pub static BASELINE_EXPORTS: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_baseline_exports",
+    unit: Unit::KgPerWeek,
+    about: "Pre-control imports of the state from the supplier: the sum, over the state's firms, of supplier share x capacity x intensity.",
+    old: "exports_baseline_kg_per_week_{material}_{supplier}_to_{state}",
+};
+
+/// The keys every time series and summary starts with.
+pub fn keys(_: &Layout, schema: &mut Schema) {
+    schema
+        .timeseries
+        .add(&WEEK, &[], |w| w.resource::<Clock>().week);
+    schema
+        .timeseries
+        .add(&DATE, &[], |w| w.resource::<Clock>().date().to_string());
+    schema.summary.add(&SEED, &[], |w| w.resource::<Seed>().0);
+    schema
+        .summary
+        .add(&RUN_WEEKS, &[], |w| w.resource::<Clock>().week);
+    schema
+        .summary
+        .add(&FIRMS, &[], |w| w.resource::<Registry>().firm_count as u64);
+}
+
+/// Each (material, importing state) flow: its weekly exports, and over
+/// the run the revenue lost and the pre-control level.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    let r = &layout.registry;
+    let flows: Vec<(usize, usize)> = (0..r.materials.len())
+        .flat_map(|m| (0..r.states.len()).map(move |d| (m, d)))
+        .filter(|&(m, d)| r.importers[m][d])
+        .collect();
+    let args = |m: usize, d: usize| {
+        [
+            ("supplier", layout.state(r.materials[m].supplier)),
+            ("material", layout.material(m as MaterialIx)),
+            ("state", layout.state(d as StateIx)),
+        ]
+    };
+    for &(m, d) in &flows {
+        schema.timeseries.add(&EXPORTS, &args(m, d), move |w| {
+            w.resource::<WeekStats>().exports[m][d]
+        });
+    }
+    schema.summary.add(&REVENUE_LOST, &[], |w| {
+        w.resource::<RunTotals>().supplier_revenue_lost
+    });
+    for &(m, d) in &flows {
+        schema
+            .summary
+            .add(&BASELINE_EXPORTS, &args(m, d), move |w| {
+                w.resource::<Registry>().baseline_imports[m][d]
+            });
+    }
+}
+
 /// Advances the clock: the last system of the tick.
 pub fn advance_clock(mut clock: ResMut<Clock>) {
     clock.week += 1;
 }
 
-/// The one-row summary of a run.
-pub fn summary(world: &mut World, seed: u64, weeks: u32) -> Table {
-    let registry = world.resource::<Registry>().clone();
-    let stats = world.resource::<WeekStats>().clone();
-    let totals = world.resource::<RunTotals>().clone();
-    let mut row: Vec<(String, Value)> = vec![
-        ("seed".into(), seed.into()),
-        ("weeks".into(), weeks.into()),
-        ("firms".into(), (registry.firm_count as u64).into()),
-        (
-            "first_civilian_licence_week".into(),
-            totals.first_civilian_licence_week.into(),
-        ),
-        (
-            "first_agreement_week".into(),
-            totals.first_agreement_week.into(),
-        ),
-        ("talks_opened".into(), totals.talks_opened.into()),
-        ("agreements".into(), totals.agreements.into()),
-        ("breakdowns".into(), totals.breakdowns.into()),
-        ("defections".into(), totals.defections.into()),
-        ("expiries".into(), totals.expiries.into()),
-        (
-            "civilian_licences_granted".into(),
-            totals.civilian_licences_granted.into(),
-        ),
-        (
-            "military_licences_granted".into(),
-            totals.military_licences_granted.into(),
-        ),
-        ("detections".into(), totals.detections.into()),
-        (
-            "peak_readiness_gap".into(),
-            totals.peak_readiness_gap.into(),
-        ),
-        (
-            "supplier_revenue_lost_usd".into(),
-            totals.supplier_revenue_lost.into(),
-        ),
-    ];
-    for (g, lost) in registry.groups.iter().zip(&totals.lost_output) {
-        row.push((
-            format!(
-                "lost_output_{}_{}",
-                registry.states[g.home as usize], g.sector
-            ),
-            (*lost).into(),
-        ));
-    }
-    let mut q = world.query::<&TechRestriction>();
-    for x in q.iter(world) {
-        row.push((
-            format!(
-                "conceded_{}_{}_on_{}",
-                registry.states[x.owner as usize], x.sector, registry.states[x.target as usize]
-            ),
-            x.conceded.into(),
-        ));
-    }
-    for (st, code) in registry.states.iter().enumerate() {
-        for (m, info) in registry.materials.iter().enumerate() {
-            if registry.baseline_imports[m][st] > 0.0 {
-                row.push((
-                    format!("substitution_share_end_{code}_{}", info.id),
-                    stats.substitution_share[st][m].into(),
-                ));
-            }
-        }
-    }
-    let mut programs = world.query::<&SubstitutionProgram>();
-    for p in programs.iter(world) {
-        let name = format!(
-            "substitution_started_week_{}_{}",
-            registry.states[p.owner as usize], p.name
-        );
-        row.push((name, p.started_at.into()));
-    }
-    let mut controls = world.query::<&ExportControl>();
-    for c in controls.iter(world) {
-        let (code, m) = (
-            &registry.states[c.owner as usize],
-            &registry.materials[c.material as usize].id,
-        );
-        row.push((
-            format!("conceded_{code}_civilian_approval_{m}"),
-            c.conceded_approval.into(),
-        ));
-        row.push((
-            format!("agreements_with_general_licence_{code}_{m}"),
-            c.general_licence_agreements.into(),
-        ));
-        row.push((
-            format!("agreements_suspending_reach_{code}_{m}"),
-            c.reach_suspensions.into(),
-        ));
-    }
-    for (m, info) in registry.materials.iter().enumerate() {
-        for (dest, code) in registry.states.iter().enumerate() {
-            if dest != info.supplier as usize && registry.baseline_imports[m][dest] > 0.0 {
-                let supplier = &registry.states[info.supplier as usize];
-                row.push((
-                    format!(
-                        "exports_baseline_kg_per_week_{}_{supplier}_to_{code}",
-                        info.id
-                    ),
-                    registry.baseline_imports[m][dest].into(),
-                ));
-            }
-        }
-    }
-    let mut table = Table::default();
-    table.push(row);
+/// The one-row summary of a run: the summary's declared columns, read
+/// from the world at the end of the run.
+pub fn summary(world: &World) -> Table {
+    let schema = world.resource::<Schema>();
+    let mut table = schema.summary.table();
+    table.rows.push(schema.summary.row(world));
     table
 }

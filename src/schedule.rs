@@ -10,6 +10,7 @@
 
 use crate::config::ValidScenario;
 use crate::model::Registry;
+use crate::schema::{Layout, Schema};
 use crate::systems::PLUGINS;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, ScheduleConfigs, SingleThreadedExecutor};
@@ -31,12 +32,18 @@ impl std::fmt::Debug for Phase {
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Step(&'static str, u32);
 
-/// A module's plugin: the phase it owns and the function that registers it.
+/// A module's plugin: the phase it owns, the function that registers it,
+/// and the function that declares the output columns it produces (see
+/// `crate::schema`).
 #[derive(Clone, Copy)]
 pub struct Plugin {
     pub phase: Phase,
     pub build: fn(&mut Builder),
+    pub columns: fn(&Layout, &mut Schema),
 }
+
+/// The `columns` of a plugin that produces none.
+pub fn no_columns(_: &Layout, _: &mut Schema) {}
 
 /// Every phase, in tick order.
 pub fn phases() -> impl Iterator<Item = Phase> {

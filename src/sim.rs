@@ -2,9 +2,10 @@
 
 use crate::config::{Horizon, ValidScenario};
 use crate::error::{Error, Result};
-use crate::metrics::{self, Cell, ColumnType, Recorder, RunTotals, Table};
+use crate::metrics::{self, Cell, Recorder, RunTotals, Table};
 use crate::model::Clock;
 use crate::systems::Parallel;
+use crate::systems::negotiate;
 use bevy_ecs::prelude::*;
 use std::sync::Arc;
 
@@ -12,44 +13,9 @@ use std::sync::Arc;
 pub struct Simulation {
     pub world: World,
     schedule: Schedule,
-    seed: u64,
     /// The run's worker threads; `None`: every system on the calling thread.
     pool: Option<Arc<rayon::ThreadPool>>,
 }
-
-/// Columns of `transcript.csv`.
-pub const TRANSCRIPT_COLUMNS: [&str; 10] = [
-    "week",
-    "date",
-    "track",
-    "round",
-    "event",
-    "actor",
-    "terms",
-    "u_consumer",
-    "u_supplier",
-    "note",
-];
-
-/// Types of the columns of `transcript.csv`, in `TRANSCRIPT_COLUMNS` order.
-pub const TRANSCRIPT_TYPES: [ColumnType; 10] = {
-    use ColumnType::*;
-    [Int, Text, Text, Int, Text, Text, Text, Float, Float, Text]
-};
-
-/// Columns of `terms.csv`: one row per move and issue of the transcript's
-/// moves with terms (offers, acceptances, agreements, expiries, defections),
-/// the terms that `transcript.csv` packs into one string, at full precision.
-pub const TERMS_COLUMNS: [(&str, ColumnType); 8] = [
-    ("week", ColumnType::Int),
-    ("track", ColumnType::Text),
-    ("round", ColumnType::Int),
-    ("event", ColumnType::Text),
-    ("actor", ColumnType::Text),
-    ("issue", ColumnType::Text),
-    ("value", ColumnType::Float),
-    ("unit", ColumnType::Text),
-];
 
 /// The tables of a finished run.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +86,6 @@ impl Simulation {
         Simulation {
             world,
             schedule,
-            seed,
             pool,
         }
     }
@@ -152,14 +117,23 @@ impl Simulation {
     pub fn tables(&mut self) -> RunTables {
         let weeks = self.week();
         let start = self.world.resource::<Clock>().start;
-        let summary = metrics::summary(&mut self.world, self.seed, weeks);
-        let timeseries = self.world.resource::<Recorder>().0.clone();
+        debug_assert_eq!(weeks, self.world.resource::<Clock>().week);
+        let summary = metrics::summary(&self.world);
+        let mut timeseries = self
+            .world
+            .resource::<crate::schema::Schema>()
+            .timeseries
+            .table();
+        timeseries.rows = self.world.resource::<Recorder>().0.clone();
         let totals = self.world.resource::<RunTotals>();
         let date = |w: u32| crate::model::week_date(start, w).to_string();
         let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
+        let table = |columns: Vec<crate::schema::Column>| Table {
+            columns: columns.iter().map(|c| c.name.clone()).collect(),
+            types: columns.iter().map(|c| c.ty).collect(),
+            rows: Vec::new(),
+        };
         let transcript = Table {
-            columns: TRANSCRIPT_COLUMNS.map(String::from).to_vec(),
-            types: TRANSCRIPT_TYPES.to_vec(),
             rows: totals
                 .transcript
                 .iter()
@@ -178,10 +152,9 @@ impl Simulation {
                     ]
                 })
                 .collect(),
+            ..table(negotiate::transcript_columns())
         };
         let terms = Table {
-            columns: TERMS_COLUMNS.map(|(c, _)| c.to_string()).to_vec(),
-            types: TERMS_COLUMNS.map(|(_, t)| t).to_vec(),
             rows: totals
                 .transcript
                 .iter()
@@ -200,6 +173,7 @@ impl Simulation {
                     })
                 })
                 .collect(),
+            ..table(negotiate::terms_columns())
         };
         RunTables {
             timeseries,

@@ -35,6 +35,8 @@ mod report;
 mod report_nan;
 #[path = "it/run_file.rs"]
 mod run_file;
+#[path = "it/schema.rs"]
+mod schema;
 #[path = "it/sweep.rs"]
 mod sweep;
 #[path = "it/sweep_axes.rs"]

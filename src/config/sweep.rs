@@ -38,7 +38,7 @@ pub struct SweepConfig {
     #[serde(default)]
     pub out: Option<String>,
     /// Weekly timeseries.csv columns to keep for every run, e.g.
-    /// `["US_pressure", "exports_ndfeb_magnets_CN_to_US_kg"]`: streamed to
+    /// `["US_pressure_index", "CN_ndfeb_magnets_to_US_exports_kg"]` (docs/OUTPUTS.md): streamed to
     /// Parquet beside the rows and merged into `series.parquet` (one row per
     /// run and week), from which `chokepoint report` draws ensemble bands.
     /// Default none.

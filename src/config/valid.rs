@@ -128,7 +128,22 @@ impl ValidScenario {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Resolver::new(&scenario).resolve(scenario)
+        let valid = Resolver::new(&scenario).resolve(scenario)?;
+        // Names that differ only in characters outside `[A-Za-z0-9_]` (`a-b`
+        // and `a_b`) would give two output columns one name.
+        let clashes = crate::schema::Schema::of(&valid).clashes();
+        if !clashes.is_empty() {
+            return Err(clashes
+                .into_iter()
+                .map(|c| Problem {
+                    field: "(output columns)".into(),
+                    message: format!(
+                        "two columns would be named `{c}`: names of states, sectors, materials or programmes that differ only in characters outside [A-Za-z0-9_] give one column name; rename one"
+                    ),
+                })
+                .collect());
+        }
+        Ok(valid)
     }
 
     /// The scenario as written (with overrides applied): what a manifest
@@ -142,6 +157,31 @@ impl ValidScenario {
         self.firm_count
     }
 
+    /// [material][state]: whether the state's own firms may buy the
+    /// material from its supplier (a named firm with a positive demand and
+    /// supplier share, or a population of at least one firm whose draws of
+    /// them may be positive).
+    fn importers(&self) -> Vec<Vec<bool>> {
+        let mut importers = vec![vec![false; self.states.len()]; self.materials.len()];
+        let mut mark = |kind: &FirmKind| {
+            if kind.home != kind.supplier {
+                importers[kind.material as usize][kind.home as usize] = true;
+            }
+        };
+        for f in &self.firms {
+            if f.params.demand() * f.params.supplier_share as f64 > 0.0 {
+                mark(&f.kind);
+            }
+        }
+        for p in &self.populations {
+            // capacity, intensity and supplier share
+            if p.count > 0 && p.samplers[..3].iter().all(Sampler::may_be_positive) {
+                mark(&p.kind);
+            }
+        }
+        importers
+    }
+
     /// The registry's names and counts, before any firm is spawned.
     pub(crate) fn registry(&self) -> Registry {
         let (ns, nm) = (self.states.len(), self.materials.len());
@@ -151,6 +191,7 @@ impl ValidScenario {
             groups: self.groups.clone(),
             other_supply: self.other_supply.clone(),
             baseline_imports: vec![vec![0.0; ns]; nm],
+            importers: self.importers(),
             has_military: vec![vec![false; nm]; ns],
             military_demand: vec![vec![0.0; nm]; ns],
             firm_count: self.firm_count,

@@ -16,6 +16,11 @@ pub enum Sampler {
 }
 
 impl Sampler {
+    /// Whether a draw may be positive (its upper quantile is).
+    pub fn may_be_positive(&self) -> bool {
+        self.quantile(1.0 - 1e-9) > 0.0
+    }
+
     /// Draws one value.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         use rand::distr::Distribution;

@@ -397,6 +397,11 @@ pub struct Registry {
     pub other_supply: Vec<Vec<f64>>,
     /// [material][state] pre-control weekly purchases from the supplier, kg.
     pub baseline_imports: Vec<Vec<f64>>,
+    /// [material][state]: whether the state buys the material from its
+    /// supplier before the controls (firms of its own that may draw a
+    /// positive demand and supplier share). Known from the scenario alone,
+    /// before any draw: it decides which tracks and output columns exist.
+    pub importers: Vec<Vec<bool>>,
     /// [state][material]: whether the state has military firms on it.
     pub has_military: Vec<Vec<bool>>,
     /// [state][material] kg/week military firms need at full capacity.

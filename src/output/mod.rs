@@ -4,6 +4,7 @@
 
 pub mod columnar;
 pub mod owned;
+pub mod reference;
 
 use crate::config::{ResolvedRun, Scenario};
 use crate::error::{Error, Result};

@@ -2,9 +2,12 @@
 
 use super::chart::{Figure, Kind, Layer, Panel, Shape, XAxis};
 use super::frame::{Frame, bad, read_required};
-use crate::config;
+use crate::config::{self, ValidScenario};
 use crate::error::Result;
+use crate::metrics;
 use crate::output::Manifest;
+use crate::schema::{Column, Measure, Schema};
+use crate::systems::{licensing, negotiate, pressure, production, substitution};
 use chrono::NaiveDate;
 use std::path::Path;
 
@@ -12,6 +15,8 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct RunData {
     pub manifest: Manifest,
+    /// The declared columns of the run's scenario: what the figures draw.
+    pub schema: Schema,
     pub start: NaiveDate,
     pub timeseries: Frame,
     pub summary: Frame,
@@ -42,6 +47,14 @@ impl RunData {
             "the run's manifest (is this a run's output folder?)",
         )?;
         let manifest: Manifest = config::parse_ron(&manifest_path, &text)?;
+        let scenario = ValidScenario::check(manifest.scenario.clone()).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            bad(
+                &manifest_path,
+                format!("its scenario is not valid: {}", list.join("; ")),
+            )
+        })?;
+        let schema = Schema::of(&scenario);
         let start = NaiveDate::parse_from_str(&manifest.start_date, "%Y-%m-%d").map_err(|e| {
             bad(
                 &manifest_path,
@@ -74,7 +87,7 @@ impl RunData {
                 format!("{} rows where a run's summary has 1", summary.rows.len()),
             ));
         }
-        let seed = summary.only("seed")?;
+        let seed = summary.only(&crate::metrics::SEED.name(&[]))?;
         if seed != Some(manifest.seed as f64) {
             return Err(bad(
                 &summary.path,
@@ -91,8 +104,24 @@ impl RunData {
         for name in ["terms", "note"] {
             transcript.check_embedded_numbers(name)?;
         }
+        // A folder written before the naming rule: say so, not "no column".
+        if let Some(c) = timeseries.columns.iter().find_map(|c| {
+            (schema.timeseries.get(c).is_none())
+                .then(|| schema.timeseries.renamed(c))
+                .flatten()
+        }) {
+            return Err(bad(
+                &timeseries.path,
+                format!(
+                    "written by an older chokepoint (`{}` is now `{}`): run the scenario again",
+                    c.old_name(),
+                    c.name
+                ),
+            ));
+        }
         Ok(RunData {
             manifest,
+            schema,
             start,
             timeseries,
             summary,
@@ -115,23 +144,16 @@ impl RunData {
             .collect())
     }
 
-    /// Columns named `{prefix}{middle}{suffix}`, with their middle part.
-    fn columns_like(&self, prefix: &str, suffix: &str) -> Vec<(String, String)> {
-        self.timeseries
-            .columns
-            .iter()
-            .filter_map(|c| {
-                let middle = c.strip_prefix(prefix)?.strip_suffix(suffix)?;
-                (!middle.is_empty()).then(|| (c.clone(), middle.to_owned()))
-            })
-            .collect()
+    /// The time series' columns of `measure`.
+    fn columns_of(&self, measure: &'static Measure) -> Vec<&Column> {
+        self.schema.timeseries.of(measure).collect()
     }
 
-    /// Sector groups (`US_autos`, ...) in column order.
-    pub fn groups(&self) -> Vec<String> {
-        self.columns_like("", "_licences_pending")
+    /// Sector groups as (state, sector), in column order.
+    pub fn groups(&self) -> Vec<(String, String)> {
+        self.columns_of(&production::LICENCES_PENDING)
             .into_iter()
-            .map(|(_, g)| g)
+            .map(|c| (arg(c, "state"), arg(c, "sector")))
             .collect()
     }
 
@@ -188,21 +210,27 @@ impl RunData {
 
     fn exports(&self) -> Result<Figure> {
         let mut panels = Vec::new();
-        for (column, flow) in self.columns_like("exports_", "_kg") {
-            let baseline_column = format!("exports_baseline_kg_per_week_{flow}");
+        for c in self.columns_of(&metrics::EXPORTS) {
+            let args: Vec<(&str, &str)> = c.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let baseline_column = metrics::BASELINE_EXPORTS.name(&args);
             let baseline = self
                 .summary
                 .only(&baseline_column)?
                 .ok_or_else(|| bad(&self.summary.path, format!("`{baseline_column}` is empty")))?;
-            let series = self.series(&column)?;
+            let series = self.series(&c.name)?;
             let level: Vec<(f64, f64)> = series.iter().map(|&(w, _)| (w, baseline)).collect();
             panels.push(Panel {
-                title: flow.replace('_', " "),
+                title: format!(
+                    "{} {} to {}",
+                    arg(c, "material").replace('_', " "),
+                    arg(c, "supplier"),
+                    arg(c, "state")
+                ),
                 x: self.weeks(),
                 y_label: "kg per week".into(),
                 layers: vec![
                     Layer::new("exports", 0, Kind::Line(series))
-                        .from(format!("timeseries.csv:{column}")),
+                        .from(format!("timeseries.csv:{}", c.name)),
                     Layer::new("pre-control level", 1, Kind::Dashed(level))
                         .from(format!("summary.csv:{baseline_column}")),
                 ],
@@ -211,7 +239,11 @@ impl RunData {
         Ok(Figure {
             id: "exports".into(),
             title: "Exports against their pre-control level".into(),
-            caption: "Weekly exports from the supplier to each consumer (timeseries.csv `exports_*_kg`) and the pre-control weekly level (summary.csv `exports_baseline_kg_per_week_*`).".into(),
+            caption: format!(
+                "Weekly exports from the supplier to each consumer (timeseries.csv `{}`) and the pre-control weekly level (summary.csv `{}`).",
+                metrics::EXPORTS.name_pattern(),
+                metrics::BASELINE_EXPORTS.name_pattern()
+            ),
             grid_columns: 2,
             panels,
         })
@@ -221,16 +253,17 @@ impl RunData {
         let panels = self
             .groups()
             .iter()
-            .map(|g| {
+            .map(|(state, sector)| {
+                let g = [("state", state.as_str()), ("sector", sector.as_str())];
                 let mut p = self.lines(
-                    &g.replace('_', " "),
+                    &format!("{state} {}", sector.replace('_', " ")),
                     "per week",
                     &[
-                        (format!("{g}_output"), "output".into()),
-                        (format!("{g}_lost_output"), "lost output".into()),
+                        (production::OUTPUT.name(&g), "output".into()),
+                        (production::LOST_OUTPUT.name(&g), "lost output".into()),
                     ],
                 )?;
-                let capacity = format!("{g}_capacity");
+                let capacity = production::CAPACITY.name(&g);
                 p.layers.push(
                     Layer::new("capacity", 2, Kind::Dashed(self.series(&capacity)?))
                         .from(format!("timeseries.csv:{capacity}")),
@@ -241,8 +274,12 @@ impl RunData {
         Ok(Figure {
             id: "output".into(),
             title: "Output and lost output per sector".into(),
-            caption: "timeseries.csv `{state}_{sector}_output`, `_lost_output` and `_capacity`."
-                .into(),
+            caption: format!(
+                "timeseries.csv `{}`, `{}` and `{}`.",
+                production::OUTPUT.name_pattern(),
+                production::LOST_OUTPUT.name_pattern(),
+                production::CAPACITY.name_pattern()
+            ),
             grid_columns: 2,
             panels,
         })
@@ -250,16 +287,22 @@ impl RunData {
 
     fn inventory(&self) -> Result<Figure> {
         let columns: Vec<(String, String)> = self
-            .groups()
+            .columns_of(&production::INVENTORY)
             .into_iter()
-            .map(|g| (format!("{g}_inventory_weeks"), g))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    format!("{}_{}", arg(c, "state"), arg(c, "sector")),
+                )
+            })
             .collect();
         Ok(Figure {
             id: "inventory".into(),
             title: "Inventory per sector".into(),
-            caption:
-                "Weeks of use held in stock, timeseries.csv `{state}_{sector}_inventory_weeks`."
-                    .into(),
+            caption: format!(
+                "Weeks of use held in stock, timeseries.csv `{}`.",
+                production::INVENTORY.name_pattern()
+            ),
             grid_columns: 1,
             panels: vec![self.lines("inventory", "weeks of use", &columns)?],
         })
@@ -269,17 +312,30 @@ impl RunData {
         let panels = self
             .groups()
             .iter()
-            .map(|g| {
-                let columns = ["pending", "granted", "denied"]
-                    .map(|s| (format!("{g}_licences_{s}"), s.to_owned()));
-                self.lines(&g.replace('_', " "), "licences", &columns)
+            .map(|(state, sector)| {
+                let g = [("state", state.as_str()), ("sector", sector.as_str())];
+                let columns = [
+                    (&production::LICENCES_PENDING, "pending"),
+                    (&production::LICENCES_GRANTED, "granted"),
+                    (&production::LICENCES_DENIED, "denied"),
+                ]
+                .map(|(m, s)| (m.name(&g), s.to_owned()));
+                self.lines(
+                    &format!("{state} {}", sector.replace('_', " ")),
+                    "licences",
+                    &columns,
+                )
             })
             .collect::<Result<_>>()?;
         Ok(Figure {
             id: "licences".into(),
             title: "Export licences pending, granted and denied per sector".into(),
-            caption: "timeseries.csv `{state}_{sector}_licences_pending`, `_granted`, `_denied`."
-                .into(),
+            caption: format!(
+                "timeseries.csv `{}`, `{}`, `{}`.",
+                production::LICENCES_PENDING.name_pattern(),
+                production::LICENCES_GRANTED.name_pattern(),
+                production::LICENCES_DENIED.name_pattern()
+            ),
             grid_columns: 2,
             panels,
         })
@@ -314,7 +370,10 @@ impl RunData {
         let tracks = self.transcript.texts("track")?;
         let pressure: Vec<Vec<Option<f64>>> = states
             .iter()
-            .map(|s| self.timeseries.numbers(&format!("{s}_pressure")))
+            .map(|s| {
+                self.timeseries
+                    .numbers(&pressure::PRESSURE.name(&[("state", s)]))
+            })
             .collect::<Result<_>>()?;
         let mut marks = Vec::new();
         for (row, event) in events.iter().enumerate() {
@@ -334,7 +393,10 @@ impl RunData {
             let y = pressure[state][week as usize].ok_or_else(|| {
                 bad(
                     &self.timeseries.path,
-                    format!("`{}_pressure` is empty in week {week}", states[state]),
+                    format!(
+                        "`{}` is empty in week {week}",
+                        pressure::PRESSURE.name(&[("state", &states[state])])
+                    ),
                 )
             })?;
             marks.push((week, y));
@@ -347,7 +409,7 @@ impl RunData {
     pub fn scheduled_marks(&self) -> Result<Vec<(f64, f64)>> {
         Ok(self
             .timeseries
-            .texts("events")?
+            .texts(&crate::systems::events::EVENTS.name(&[]))?
             .iter()
             .enumerate()
             .filter(|(_, e)| !e.trim().is_empty())
@@ -359,7 +421,12 @@ impl RunData {
         let columns: Vec<(String, String)> = self
             .states()
             .into_iter()
-            .map(|s| (format!("{s}_pressure"), format!("{s} pressure")))
+            .map(|s| {
+                (
+                    pressure::PRESSURE.name(&[("state", &s)]),
+                    format!("{s} pressure"),
+                )
+            })
             .collect();
         let mut panel = self.lines("pressure", "pressure (0 to 1)", &columns)?;
         for (kind, name, shape, colour) in MARKED_EVENTS {
@@ -379,13 +446,19 @@ impl RunData {
                     SCHEDULED_COLOUR,
                     Kind::Markers(scheduled, Shape::Triangle),
                 )
-                .from("timeseries.csv:events"),
+                .from(format!(
+                    "timeseries.csv:{}",
+                    crate::systems::events::EVENTS.name(&[])
+                )),
             );
         }
         Ok(Figure {
             id: "pressure".into(),
             title: "Pressure on each state, with the negotiation's events".into(),
-            caption: "timeseries.csv `{state}_pressure`. Markers are transcript.csv events on the line of the state that acted (agreements and expiries, which have no actor, on the consumer's), and weeks with scheduled events (timeseries.csv `events`) at the top.".into(),
+            caption: format!(
+                "timeseries.csv `{}`. Markers are transcript.csv events on the line of the state that acted (agreements and expiries, which have no actor, on the consumer's), and weeks with scheduled events (timeseries.csv `events`) at the top.",
+                pressure::PRESSURE.name_pattern()
+            ),
             grid_columns: 1,
             panels: vec![panel],
         })
@@ -394,19 +467,27 @@ impl RunData {
     fn restrictions(&self) -> Result<Figure> {
         let mut panels = Vec::new();
         for state in self.states() {
-            let restrictions = self.columns_like(&format!("{state}_restriction_"), "");
+            let restrictions: Vec<(String, String)> = self
+                .columns_of(&negotiate::RESTRICTION)
+                .into_iter()
+                .filter(|c| c.arg("state") == Some(state.as_str()))
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        format!("{} on {}", arg(c, "sector"), arg(c, "target")),
+                    )
+                })
+                .collect();
             let controls: Vec<(String, String)> = [
-                "control_active_",
-                "civilian_approval_",
-                "general_licence_",
-                "extraterritorial_",
+                &licensing::CONTROL_ACTIVE,
+                &licensing::CIVILIAN_APPROVAL,
+                &licensing::GENERAL_LICENCE,
+                &licensing::EXTRATERRITORIAL,
             ]
-            .iter()
-            .flat_map(|term| self.columns_like(&format!("{state}_{term}"), ""))
-            .map(|(column, _)| {
-                let name = column[state.len() + 1..].replace('_', " ");
-                (column, name)
-            })
+            .into_iter()
+            .flat_map(|m| self.columns_of(m))
+            .filter(|c| c.arg("supplier") == Some(state.as_str()))
+            .map(|c| (c.name.clone(), legend(c)))
             .collect();
             for (title, columns) in [
                 (format!("restrictions imposed by {state}"), restrictions),
@@ -420,32 +501,65 @@ impl RunData {
         Ok(Figure {
             id: "restrictions".into(),
             title: "Restriction levels and export-control terms".into(),
-            caption: "timeseries.csv `{state}_restriction_{sector}_on_{target}` and the supplier's control terms, as steps: a level holds until it changes.".into(),
+            caption: format!(
+                "timeseries.csv `{}` and the supplier's control terms, as steps: a level holds until it changes.",
+                negotiate::RESTRICTION.name_pattern()
+            ),
             grid_columns: 1,
             panels,
         })
     }
 
     fn substitution(&self) -> Result<Figure> {
-        let named = |prefix: &str| -> Vec<(String, String)> {
-            self.states()
-                .iter()
-                .flat_map(|s| {
-                    self.columns_like(&format!("{s}_{prefix}"), "")
-                        .into_iter()
-                        .map(move |(column, material)| (column, format!("{s} {material}")))
+        let named = |m: &'static Measure| -> Vec<(String, String)> {
+            self.columns_of(m)
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        format!("{} {}", arg(c, "state"), arg(c, "material")),
+                    )
                 })
                 .collect()
         };
         Ok(Figure {
             id: "substitution".into(),
             title: "Substitution capacity".into(),
-            caption: "Supply from substitutes per week (timeseries.csv `{state}_substitution_kg_{material}`) and as a share of demand (`_substitution_share_`).".into(),
+            caption: format!(
+                "Supply from substitutes per week (timeseries.csv `{}`) and as a share of demand (`{}`).",
+                substitution::SUBSTITUTION.name_pattern(),
+                substitution::SUBSTITUTION_SHARE.name_pattern()
+            ),
             grid_columns: 2,
             panels: vec![
-                self.lines("substitute supply", "kg per week", &named("substitution_kg_"))?,
-                self.lines("share of demand", "share", &named("substitution_share_"))?,
+                self.lines(
+                    "substitute supply",
+                    "kg per week",
+                    &named(&substitution::SUBSTITUTION),
+                )?,
+                self.lines(
+                    "share of demand",
+                    "share",
+                    &named(&substitution::SUBSTITUTION_SHARE),
+                )?,
             ],
         })
     }
+}
+
+/// The value of placeholder `key` of a declared column.
+fn arg(c: &Column, key: &str) -> String {
+    c.arg(key).unwrap_or_default().to_string()
+}
+
+/// A control term's legend: its name without the supplier and the unit
+/// (`ndfeb magnets to US civilian approval`).
+fn legend(c: &Column) -> String {
+    let name = c.name.as_str();
+    let name = name
+        .strip_prefix(&format!("{}_", arg(c, "supplier")))
+        .unwrap_or(name);
+    let unit = c.measure.unit.suffix();
+    let name = name.strip_suffix(&format!("_{unit}")).unwrap_or(name);
+    name.replace('_', " ")
 }

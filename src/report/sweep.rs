@@ -6,23 +6,37 @@ use super::frame::{Frame, bad, read_required};
 use super::{Page, Table};
 use crate::config;
 use crate::error::Result;
+use crate::schema::Measure;
 use crate::sweep::SweepManifest;
+use crate::sweep::columns;
 use crate::sweep::series::{self, SeriesTable};
+use crate::systems::{licensing, negotiate, production, substitution};
 use statrs::statistics::{Data, OrderStatistics};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Summary columns shown when the runs have them, besides the sweep's
-/// `sensitivity` list and every `substitution_share_end_*`.
-pub const HEADLINE: [&str; 7] = [
-    "first_civilian_licence_week",
-    "first_agreement_week",
-    "agreements",
-    "breakdowns",
-    "civilian_licences_granted",
-    "supplier_revenue_lost_usd",
-    "peak_readiness_gap",
+/// `sensitivity` list and every final substitution share.
+pub const HEADLINE: [&Measure; 7] = [
+    &licensing::FIRST_CIVILIAN_LICENCE,
+    &negotiate::FIRST_AGREEMENT,
+    &negotiate::AGREEMENTS,
+    &negotiate::BREAKDOWNS,
+    &licensing::CIVILIAN_LICENCES,
+    &crate::metrics::REVENUE_LOST,
+    &production::PEAK_READINESS_GAP,
 ];
+
+/// The column of `axis` in runs.csv and points.csv: its path made to fit
+/// the naming rule, or the path itself in a folder written before the rule
+/// (whose `sweep.ron` declares no columns).
+fn axis_column(manifest: &SweepManifest, axis: &str) -> String {
+    if manifest.columns.is_empty() {
+        axis.to_string()
+    } else {
+        crate::sweep::axis_column(axis)
+    }
+}
 
 /// Distinct values up to which an axis is shown value by value; above it,
 /// in equal bins.
@@ -73,7 +87,7 @@ impl SweepData {
             ));
         }
         for axis in &manifest.axes {
-            runs.index(axis)?;
+            runs.index(&axis_column(&manifest, axis))?;
         }
         let points = Frame::read(&dir.join("points.csv"), &merge_first)?;
         let sobol = match manifest.saltelli {
@@ -119,6 +133,17 @@ impl SweepData {
         })
     }
 
+    /// The name of a column with no placeholders: as the naming rule gives
+    /// it, or as it was in a folder written before the rule (whose
+    /// `sweep.ron` declares no columns).
+    fn name_of(&self, m: &Measure) -> String {
+        if self.manifest.columns.is_empty() {
+            m.old.to_string()
+        } else {
+            m.name(&[])
+        }
+    }
+
     /// The short label of `axis` (see [`axis_labels`]).
     fn label(&self, axis: &str) -> String {
         let axes = &self.manifest.axes;
@@ -134,12 +159,12 @@ impl SweepData {
     pub fn headline(&self) -> Result<Vec<String>> {
         let ok = &self.ok;
         let mut wanted: Vec<String> = self.manifest.sensitivity.clone();
-        wanted.extend(HEADLINE.iter().map(|s| s.to_string()));
+        wanted.extend(HEADLINE.iter().map(|m| self.name_of(m)));
         wanted.extend(
             self.runs
                 .columns
                 .iter()
-                .filter(|c| c.starts_with("substitution_share_end_"))
+                .filter(|c| substitution::FINAL_SUBSTITUTION_SHARE.matches(c))
                 .cloned(),
         );
         let mut shown = Vec::new();
@@ -159,7 +184,7 @@ impl SweepData {
     /// a numeric axis as itself, any other (e.g. `Choices` of RON text) as
     /// the index of its text among the sorted distinct texts.
     pub fn axis(&self, axis: &str) -> Result<(Vec<f64>, XAxis)> {
-        let texts = self.runs.texts(axis)?;
+        let texts = self.runs.texts(&axis_column(&self.manifest, axis))?;
         let label = self.label(axis);
         let numbers: Option<Vec<f64>> = texts
             .iter()
@@ -295,10 +320,14 @@ impl SweepData {
                 x: x.clone(),
                 y_label: "value".into(),
                 layers: vec![
-                    Layer::new("run", 0, Kind::Markers(thin(pairs), Shape::Dot))
-                        .from(format!("runs.csv:{axis}~{c}")),
-                    Layer::new("mean", 1, Kind::Line(means))
-                        .from(format!("runs.csv:{axis}~{c}:mean")),
+                    Layer::new("run", 0, Kind::Markers(thin(pairs), Shape::Dot)).from(format!(
+                        "runs.csv:{}~{c}",
+                        axis_column(&self.manifest, axis)
+                    )),
+                    Layer::new("mean", 1, Kind::Line(means)).from(format!(
+                        "runs.csv:{}~{c}:mean",
+                        axis_column(&self.manifest, axis)
+                    )),
                 ],
             });
         }
@@ -355,8 +384,11 @@ impl SweepData {
                 x: x.clone(),
                 y_label: y_label.clone(),
                 layers: vec![
-                    Layer::new("", 0, Kind::Cells { cells, min, max })
-                        .from(format!("runs.csv:{a}~{b}~{c}:mean")),
+                    Layer::new("", 0, Kind::Cells { cells, min, max }).from(format!(
+                        "runs.csv:{}~{}~{c}:mean",
+                        axis_column(&self.manifest, a),
+                        axis_column(&self.manifest, b)
+                    )),
                 ],
             });
         }
@@ -376,16 +408,16 @@ impl SweepData {
         let names = axis_labels(&axes);
         let column = sobol.texts("column")?;
         let axis = sobol.texts("axis")?;
-        let get = |name: &str| sobol.numbers(name);
+        let get = |m: &Measure| sobol.numbers(&self.name_of(m));
         let (first, first_lo, first_hi) = (
-            get("first")?,
-            get("first_ci95_low")?,
-            get("first_ci95_high")?,
+            get(&columns::FIRST)?,
+            get(&columns::FIRST_LOW)?,
+            get(&columns::FIRST_HIGH)?,
         );
         let (total, total_lo, total_hi) = (
-            get("total")?,
-            get("total_ci95_low")?,
-            get("total_ci95_high")?,
+            get(&columns::TOTAL)?,
+            get(&columns::TOTAL_LOW)?,
+            get(&columns::TOTAL_HIGH)?,
         );
         let mut order: Vec<&str> = Vec::new();
         for c in &column {
@@ -436,7 +468,7 @@ impl SweepData {
                             offset: -0.2,
                         },
                     )
-                    .from(format!("sobol.csv:{c}:first")),
+                    .from(format!("sobol.csv:{c}:{}", self.name_of(&columns::FIRST))),
                     Layer::new(
                         "total",
                         1,
@@ -446,7 +478,7 @@ impl SweepData {
                             offset: 0.2,
                         },
                     )
-                    .from(format!("sobol.csv:{c}:total")),
+                    .from(format!("sobol.csv:{c}:{}", self.name_of(&columns::TOTAL))),
                     Layer::new(
                         "95 % CI",
                         7,
@@ -782,8 +814,9 @@ pub fn page(dir: &Path) -> Result<Page> {
     let first_of_point: Vec<usize> = (0..point.len())
         .filter(|&r| r == 0 || point[r] != point[r - 1])
         .collect();
+    let axis_columns: Vec<String> = m.axes.iter().map(|a| axis_column(m, a)).collect();
     let mut names = vec!["point"];
-    names.extend(m.axes.iter().map(String::as_str));
+    names.extend(axis_columns.iter().map(String::as_str));
     let points_table = Table {
         id: "points".into(),
         title: "Design points".into(),

@@ -290,10 +290,16 @@ pub fn plan(cfg: &SweepConfig) -> Result<Plan, Vec<Problem>> {
         .collect();
     let paths: Vec<String> = cfg.axes.iter().map(|a| a.path.clone()).collect();
     for (i, p) in paths.iter().enumerate() {
+        let column = super::axis_column(p);
         if paths[..i].contains(p) {
             problems.push(Problem {
                 field: format!("axes[{p}]"),
                 message: "the same path twice".into(),
+            });
+        } else if let Some(other) = paths[..i].iter().find(|o| super::axis_column(o) == column) {
+            problems.push(Problem {
+                field: format!("axes[{p}]"),
+                message: format!("its column in runs.csv, `{column}`, is also that of `{other}`"),
             });
         }
     }

@@ -3,8 +3,9 @@
 //! a Sobol design, the sensitivity indices (`sobol.csv`). The output of
 //! merged shards is byte-identical to that of the same sweep unsharded.
 
+use super::columns;
 use super::design::Plan;
-use super::row::{Status, status_column};
+use super::row::{Status, axis_column, status_column};
 use super::stats::{aggregate, sobol_indices};
 use super::{FIXED_COLUMNS, Shard, SweepManifest};
 use crate::config;
@@ -322,27 +323,40 @@ fn check_parts(parts: &[(Shard, PathBuf)], manifest: &SweepManifest, plan: &Plan
 }
 
 /// The declared type of `column` of the merged table `table`: `runs.csv`
-/// as `sweep.ron` declares it; in `points.csv` the point and counts are
-/// Int64, the axes as in `runs.csv`, the summary column's name text and the
-/// statistics Float64; in `sobol.csv` names and notes text, indices Float64.
+/// as `sweep.ron` declares it, `points.csv` and `sobol.csv` as
+/// `super::columns` does (the axes as in `runs.csv`).
 fn declared_type(manifest: &SweepManifest, table: &str, column: &str) -> Option<ColumnType> {
-    let of_runs = || {
-        manifest
+    let of = |columns: Vec<crate::schema::Column>| {
+        columns.into_iter().find(|c| c.name == column).map(|c| c.ty)
+    };
+    match table {
+        "runs.csv" => manifest
             .columns
             .iter()
             .find(|(c, _)| c == column)
-            .map(|(_, t)| *t)
-    };
-    match (table, column) {
-        ("runs.csv", _) => of_runs(),
-        ("points.csv", "point" | "n" | "failed") => Some(ColumnType::Int),
-        ("points.csv", "column") => Some(ColumnType::Text),
-        ("points.csv", c) if manifest.axes.iter().any(|a| a == c) => of_runs(),
-        ("points.csv", _) => Some(ColumnType::Float),
-        ("sobol.csv", "column" | "axis" | "note") => Some(ColumnType::Text),
-        ("sobol.csv", _) => Some(ColumnType::Float),
+            .map(|(_, t)| *t),
+        "points.csv" => of(points_columns(manifest)),
+        "sobol.csv" => of(columns::fixed(&columns::SOBOL)),
         _ => None,
     }
+}
+
+/// The columns of `points.csv`: the axes have their types in `runs.csv`.
+fn points_columns(manifest: &SweepManifest) -> Vec<crate::schema::Column> {
+    let axes: Vec<(String, ColumnType)> = manifest
+        .axes
+        .iter()
+        .map(|a| {
+            let name = axis_column(a);
+            let ty = manifest
+                .columns
+                .iter()
+                .find(|(c, _)| *c == name)
+                .map_or(ColumnType::Float, |(_, t)| *t);
+            (name, ty)
+        })
+        .collect();
+    columns::points(&axes)
 }
 
 /// Joins the parts and writes `runs.csv`, `points.csv` and, for a Sobol
@@ -446,23 +460,10 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
     let mut point_means: Vec<Vec<f64>> = vec![Vec::new(); sensitivity.len()];
     let points_tmp = staged.write_with(&points_path, |out| {
         let mut w = csv::Writer::from_writer(out);
-        let mut head: Vec<String> = vec!["point".into()];
-        head.extend(manifest.axes.iter().cloned());
-        head.extend(
-            [
-                "column",
-                "n",
-                "failed",
-                "mean",
-                "sd",
-                "ci95_low",
-                "ci95_high",
-                "median",
-                "q05",
-                "q95",
-            ]
-            .map(String::from),
-        );
+        let head: Vec<String> = points_columns(&manifest)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         w.write_record(&head)
             .map_err(|e| Error::Output(e.to_string()))?;
         let mut reader =
@@ -533,18 +534,8 @@ pub fn merge(dir: &Path) -> Result<MergeReport> {
         let sobol_path = dir.join("sobol.csv");
         let sobol_tmp = staged.write_with(&sobol_path, |out| {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "column",
-                "axis",
-                "first",
-                "first_ci95_low",
-                "first_ci95_high",
-                "total",
-                "total_ci95_low",
-                "total_ci95_high",
-                "note",
-            ])
-            .map_err(|e| Error::Output(e.to_string()))?;
+            w.write_record(columns::fixed(&columns::SOBOL).iter().map(|c| &c.name))
+                .map_err(|e| Error::Output(e.to_string()))?;
             for (means, &i) in point_means.iter().zip(&sensitivity) {
                 let at = |j: usize, offset: usize| means[j * (k + 2) + offset];
                 let fa: Vec<f64> = (0..n).map(|j| at(j, 0)).collect();

@@ -10,6 +10,7 @@
 //! shard (`runner.rs`) one row at a time (`row.rs`) into its part file
 //! (`parts.rs`), and `merge::merge` joins the parts.
 
+pub mod columns;
 pub mod design;
 pub mod merge;
 mod parts;
@@ -22,5 +23,5 @@ pub mod stats;
 
 pub use parts::{Shard, claim_folder};
 pub use prepare::{Prepared, SweepManifest, prepare, run_seed};
-pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status};
+pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status, axis_column};
 pub use runner::{Progress, SweepOptions, SweepReport, WORKER_THREAD, run_sweep};

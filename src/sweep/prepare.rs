@@ -9,6 +9,7 @@ use crate::config::{self, ResolvedRun, RunOverrides, SweepConfig, ValidScenario}
 use crate::error::{Error, Problem, Result};
 use crate::metrics::ColumnType;
 use crate::rng::{self, Stream};
+use crate::schema::Schema;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -118,29 +119,37 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         .map(Path::to_path_buf)
         .or_else(|| cfg.out.as_ref().map(PathBuf::from))
         .unwrap_or_else(|| Path::new("out").join(name));
-    // One week of the base run gives the names (and types) of its columns.
-    let one_week =
-        crate::sim::run_scenario(&base.scenario, base.run.seed, base.horizon.first(1), None);
-    let (summary_columns, summary_types) = (one_week.summary.columns, one_week.summary.types);
+    // The declared schema gives the names and types of the columns.
+    let schema = Schema::of(&base.scenario);
+    let seed = crate::metrics::SEED.name(&[]);
     for c in &cfg.sensitivity {
         // `seed` is the run seed in runs.csv, not a model output
-        if c == "seed" || !summary_columns.contains(c) {
-            let known: Vec<&str> = summary_columns
+        if *c == seed || schema.summary.get(c).is_none() {
+            let known: Vec<&str> = schema
+                .summary
+                .columns
                 .iter()
-                .filter(|x| *x != "seed")
-                .map(String::as_str)
+                .filter(|x| x.name != seed)
+                .map(|x| x.name.as_str())
                 .collect();
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
                 problems: vec![Problem {
                     field: "sensitivity".into(),
-                    message: format!("`{c}` is not a summary column; known: {}", known.join(", ")),
+                    message: if *c == seed {
+                        format!(
+                            "`{seed}` is the run's seed, not a model output; known: {}",
+                            known.join(", ")
+                        )
+                    } else {
+                        schema.summary.unknown(c, "summary.csv", &known)
+                    },
                 }],
             });
         }
     }
     if !cfg.series.is_empty() {
-        let problems = series::check(&cfg.series, &one_week.timeseries.columns);
+        let problems = series::check(&cfg.series, &schema.timeseries);
         if !problems.is_empty() {
             return Err(Error::Invalid {
                 path: path.to_path_buf(),
@@ -150,10 +159,12 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
     }
     let mut typed = leading_columns(&cfg.axes);
     typed.extend(
-        summary_columns
-            .into_iter()
-            .zip(summary_types)
-            .filter(|(c, _)| c != "seed"),
+        schema
+            .summary
+            .columns
+            .iter()
+            .filter(|c| c.name != seed)
+            .map(|c| (c.name.clone(), c.ty)),
     );
     let columns: Vec<String> = typed.iter().map(|(c, _)| c.clone()).collect();
     let points = plan.len() as u64;

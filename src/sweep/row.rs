@@ -7,21 +7,25 @@ use crate::error::{Error, Result};
 use crate::metrics::Cell;
 use std::path::Path;
 
-/// Columns every row of `runs.csv` starts with, before the axes and the summary.
-pub const FIXED_COLUMNS: [&str; 6] = [
-    "run",
-    "point",
-    "replicate",
-    "seed",
-    Status::COLUMN,
-    "message",
-];
+/// Columns every row of `runs.csv` starts with, before the axes and the
+/// summary: the names of `columns::FIXED`.
+pub const FIXED_COLUMNS: [&str; 6] = {
+    let f = &super::columns::FIXED;
+    [
+        f[0].0.pattern,
+        f[1].0.pattern,
+        f[2].0.pattern,
+        f[3].0.pattern,
+        f[4].0.pattern,
+        f[5].0.pattern,
+    ]
+};
 
 /// Types of `FIXED_COLUMNS`: run, point, replicate and seed (53 bits) are
 /// Int64, status and message text.
 pub const FIXED_TYPES: [crate::metrics::ColumnType; 6] = {
-    use crate::metrics::ColumnType::*;
-    [Int, Int, Int, Int, Text, Text]
+    let f = &super::columns::FIXED;
+    [f[0].1, f[1].1, f[2].1, f[3].1, f[4].1, f[5].1]
 };
 
 /// The columns every row of `runs.csv` starts with and their types: the
@@ -36,9 +40,16 @@ pub fn leading_columns(
             crate::config::AxisValues::Choices(_) => ColumnType::Text,
             _ => ColumnType::Float,
         };
-        (a.path.clone(), t)
+        (axis_column(&a.path), t)
     });
     fixed.chain(axes).collect()
+}
+
+/// The column of an axis in runs.csv and points.csv: its path with every
+/// character outside `[A-Za-z0-9_]` made `_`
+/// (`negotiation.deadline_weeks` is `negotiation_deadline_weeks`).
+pub fn axis_column(path: &str) -> String {
+    crate::schema::sanitize(path)
 }
 
 /// Whether a run gave its outputs.
@@ -51,7 +62,7 @@ pub enum Status {
 
 impl Status {
     /// The name of its column in `runs.csv` and the part files.
-    pub const COLUMN: &str = "status";
+    pub const COLUMN: &str = super::columns::STATUS.pattern;
 
     /// Its text in `runs.csv`.
     pub fn text(self) -> &'static str {

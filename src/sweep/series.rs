@@ -7,7 +7,7 @@
 
 use super::Shard;
 use crate::error::{Error, Problem, Result};
-use crate::metrics::{Cell, Table};
+use crate::metrics::{Cell, ColumnType, Table};
 use crate::output::owned::Staged;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -24,27 +24,28 @@ const ROWS: usize = 65_536;
 /// Key columns before the series columns.
 pub const KEYS: [&str; 4] = ["run", "point", "replicate", "week"];
 
-/// Timeseries columns that are not numbers and cannot be kept.
-fn is_text(column: &str) -> bool {
-    matches!(column, "date" | "events" | "week") || column.starts_with("talks_")
-}
-
-/// Checks the requested series against the base run's timeseries columns.
-pub fn check(requested: &[String], available: &[String]) -> Vec<Problem> {
-    let numeric: Vec<&str> = available
+/// Checks the requested series against the declared timeseries columns:
+/// each must be a number (not text, not the week, which is a key).
+pub fn check(requested: &[String], timeseries: &crate::schema::Columns) -> Vec<Problem> {
+    let numeric: Vec<&str> = timeseries
+        .columns
         .iter()
-        .map(String::as_str)
-        .filter(|c| !is_text(c))
+        .filter(|c| c.ty != ColumnType::Text && c.name != KEYS[3])
+        .map(|c| c.name.as_str())
         .collect();
     let mut problems = Vec::new();
     for (i, c) in requested.iter().enumerate() {
         if !numeric.contains(&c.as_str()) {
-            problems.push(Problem {
-                field: format!("series[{i}]"),
-                message: format!(
+            let message = match timeseries.get(c) {
+                Some(_) => format!(
                     "`{c}` is not a numeric column of timeseries.csv; known: {}",
                     numeric.join(", ")
                 ),
+                None => timeseries.unknown(c, "timeseries.csv", &numeric),
+            };
+            problems.push(Problem {
+                field: format!("series[{i}]"),
+                message,
             });
         } else if requested[..i].contains(c) {
             problems.push(Problem {
@@ -435,16 +436,51 @@ mod tests {
     }
 
     #[test]
-    fn text_and_unknown_columns_are_refused() {
-        let available: Vec<String> = ["week", "date", "US_pressure", "talks_a"]
-            .map(String::from)
-            .to_vec();
-        let want: Vec<String> = ["US_pressure", "date", "nope", "US_pressure"]
-            .map(String::from)
-            .to_vec();
+    fn text_unknown_and_old_columns_are_refused() {
+        use crate::metrics::{DATE, WEEK};
+        use crate::systems::{negotiate::TALKS, pressure::PRESSURE};
+        let mut available = crate::schema::Columns::default();
+        available.add(&WEEK, &[], |_| 0u32);
+        available.add(&DATE, &[], |_| "");
+        available.add(&PRESSURE, &[("state", "US")], |_| 0.0);
+        let track = [("supplier", "CN"), ("consumer", "US"), ("material", "m")];
+        available.add(&TALKS, &track, |_| "idle");
+        let want: Vec<String> = [
+            "US_pressure_index",
+            "date",
+            "nope",
+            "US_pressure_index",
+            "US_pressure",
+            "week",
+            "CN_US_m_talks",
+        ]
+        .map(String::from)
+        .to_vec();
         let problems = check(&want, &available);
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["series[1]", "series[2]", "series[3]"]);
+        assert_eq!(
+            fields,
+            [
+                "series[1]",
+                "series[2]",
+                "series[3]",
+                "series[4]",
+                "series[5]",
+                "series[6]"
+            ]
+        );
+        assert!(
+            problems[3]
+                .message
+                .contains("`US_pressure` is now called `US_pressure_index`"),
+            "{}",
+            problems[3].message
+        );
+        assert!(
+            problems[1].message.contains("not a column"),
+            "{}",
+            problems[1].message
+        );
     }
 
     fn run(id: u64) -> RunSeries {

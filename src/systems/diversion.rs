@@ -12,6 +12,7 @@ use bevy_ecs::prelude::*;
 use super::{DENSE, Parallel};
 use crate::par;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{Layout, Measure, Schema, Unit};
 
 /// The phase this module's systems run in.
 pub const PHASE: Phase = Phase("Diversion");
@@ -19,7 +20,40 @@ pub const PHASE: Phase = Phase("Diversion");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static DETECTIONS: Measure = Measure {
+    pattern: "detections",
+    unit: Unit::Count,
+    about: "Diverting firms the tracking systems detected this week.",
+    old: "detections",
+};
+pub static TOTAL_DETECTIONS: Measure = Measure {
+    pattern: "detections",
+    unit: Unit::Count,
+    about: "Diverting firms the tracking systems detected over the run.",
+    old: "detections",
+};
+pub static DIVERTING_FIRMS: Measure = Measure {
+    pattern: "diverting_firms",
+    unit: Unit::Count,
+    about: "Firms that diverted material to military users this week.",
+    old: "diverting_firms",
+};
+
+/// Detections and diverting firms.
+fn columns(_: &Layout, schema: &mut Schema) {
+    schema
+        .timeseries
+        .add(&DETECTIONS, &[], |w| w.resource::<WeekStats>().detections);
+    schema.timeseries.add(&DIVERTING_FIRMS, &[], |w| {
+        w.resource::<WeekStats>().diverting_firms
+    });
+    schema.summary.add(&TOTAL_DETECTIONS, &[], |w| {
+        w.resource::<RunTotals>().detections
+    });
+}
 
 /// The tracking systems; diversion, then its receipt by military firms.
 fn plugin(b: &mut Builder) {

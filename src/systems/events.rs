@@ -3,6 +3,7 @@
 use crate::metrics::{RunTotals, WeekStats};
 use crate::model::*;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{Layout, Measure, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -11,7 +12,30 @@ pub const PHASE: Phase = Phase("Events");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static EVENTS: Measure = Measure {
+    pattern: "events",
+    unit: Unit::None,
+    about: "Labels of the timeline events applied this week, joined by `; `.",
+    old: "events",
+};
+
+/// The week's events.
+fn columns(_: &Layout, schema: &mut Schema) {
+    schema.timeseries.add(&EVENTS, &[], |w| {
+        let week = w.resource::<Clock>().week;
+        let labels: Vec<&str> = w
+            .resource::<RunTotals>()
+            .events
+            .iter()
+            .filter(|(at, _)| *at == week)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        labels.join("; ")
+    });
+}
 
 /// The timeline; resets the week's statistics, then applies the week's events.
 fn plugin(b: &mut Builder) {

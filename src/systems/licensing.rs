@@ -8,8 +8,10 @@ use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
+use crate::metrics::RunTotals;
 use crate::par;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{self, Layout, Measure, Schema, Unit};
 
 /// The phase this module's systems run in.
 pub const PHASE: Phase = Phase("Licensing");
@@ -17,7 +19,92 @@ pub const PHASE: Phase = Phase("Licensing");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static CONTROL_ACTIVE: Measure = Measure {
+    pattern: "{supplier}_{material}_control_active",
+    unit: Unit::Flag,
+    about: "Whether the supplier's export control on the material is in force.",
+    old: "{supplier}_control_active_{material}",
+};
+pub static CIVILIAN_APPROVAL: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_civilian_approval",
+    unit: Unit::Probability,
+    about: "Probability that the supplier approves a civilian firm's licence application from the state this week.",
+    old: "{supplier}_civilian_approval_{material}_to_{state}",
+};
+pub static GENERAL_LICENCE: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_general_licence",
+    unit: Unit::Flag,
+    about: "Whether a general licence covers the state's civilian buyers (no application needed).",
+    old: "{supplier}_general_licence_{material}_to_{state}",
+};
+pub static EXTRATERRITORIAL: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_extraterritorial",
+    unit: Unit::Flag,
+    about: "Whether the control's extraterritorial reach applies to the state's firms.",
+    old: "{supplier}_extraterritorial_{material}_to_{state}",
+};
+pub static FIRST_CIVILIAN_LICENCE: Measure = Measure {
+    pattern: "first_civilian_licence",
+    unit: Unit::Week,
+    about: "The first week a civilian firm was granted a licence (empty: never).",
+    old: "first_civilian_licence_week",
+};
+pub static CIVILIAN_LICENCES: Measure = Measure {
+    pattern: "civilian_licences_granted",
+    unit: Unit::Count,
+    about: "Licences granted to civilian firms over the run, renewals included (dual-use grants count in neither this nor the military count).",
+    old: "civilian_licences_granted",
+};
+pub static MILITARY_LICENCES: Measure = Measure {
+    pattern: "military_licences_granted",
+    unit: Unit::Count,
+    about: "Licences granted to military firms over the run, renewals included.",
+    old: "military_licences_granted",
+};
+
+/// The terms of each export control, towards each state that imports its
+/// material; over the run, the licences granted.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    let r = &layout.registry;
+    for (i, &(owner, material)) in layout.controls.iter().enumerate() {
+        let (supplier, m) = (layout.state(owner), layout.material(material));
+        let of = [("supplier", supplier), ("material", m)];
+        schema.timeseries.add(&CONTROL_ACTIVE, &of, move |w| {
+            u32::from(schema::control(w, i).active)
+        });
+        for dest in 0..r.states.len() {
+            if dest == owner as usize || !r.importers[material as usize][dest] {
+                continue;
+            }
+            let to = [
+                ("supplier", supplier),
+                ("material", m),
+                ("state", layout.state(dest as StateIx)),
+            ];
+            schema.timeseries.add(&CIVILIAN_APPROVAL, &to, move |w| {
+                schema::control(w, i).approval_for(dest, EndUse::Civilian)
+            });
+            schema.timeseries.add(&GENERAL_LICENCE, &to, move |w| {
+                u32::from(schema::control(w, i).general_for(dest))
+            });
+            schema.timeseries.add(&EXTRATERRITORIAL, &to, move |w| {
+                u32::from(schema::control(w, i).reach_for(dest))
+            });
+        }
+    }
+    schema.summary.add(&FIRST_CIVILIAN_LICENCE, &[], |w| {
+        w.resource::<RunTotals>().first_civilian_licence_week
+    });
+    schema.summary.add(&CIVILIAN_LICENCES, &[], |w| {
+        w.resource::<RunTotals>().civilian_licences_granted
+    });
+    schema.summary.add(&MILITARY_LICENCES, &[], |w| {
+        w.resource::<RunTotals>().military_licences_granted
+    });
+}
 
 /// The licensing view and the export controls; builds the week's terms, then
 /// decides the firms' licences.

@@ -3,12 +3,14 @@
 //! agreements to the policy components, and handles expiry and defection.
 
 use crate::config::ValidScenario;
+use crate::metrics::ColumnType;
 use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
 use crate::model::*;
 use crate::model::{EndUse, Preferences};
 use crate::negotiation::*;
 use crate::rng::{self, Stream};
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{self, Column, Layout, Measure, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -17,7 +19,260 @@ pub const PHASE: Phase = Phase("Negotiation");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static TRUST: Measure = Measure {
+    pattern: "{state}_trust_in_{other}",
+    unit: Unit::Index,
+    about: "The state's trust that the other keeps its word (lowered by detected diversion and defection).",
+    old: "{state}_trust_in_{other}",
+};
+pub static RESTRICTION: Measure = Measure {
+    pattern: "{state}_{sector}_on_{target}_restriction",
+    unit: Unit::Level,
+    about: "The level of the state's technology restriction on the target's sector this week.",
+    old: "{state}_restriction_{sector}_on_{target}",
+};
+pub static TALKS: Measure = Measure {
+    pattern: "{supplier}_{consumer}_{material}_talks",
+    unit: Unit::None,
+    about: "The state of the track this week: idle, open (talks under way), agreed (an agreement in force) or broken_down.",
+    old: "talks_{supplier}-{consumer}-{material}",
+};
+pub static FIRST_AGREEMENT: Measure = Measure {
+    pattern: "first_agreement",
+    unit: Unit::Week,
+    about: "The first week an agreement was reached on any track (empty: never).",
+    old: "first_agreement_week",
+};
+pub static TALKS_OPENED: Measure = Measure {
+    pattern: "talks_opened",
+    unit: Unit::Count,
+    about: "Times talks opened on any track over the run.",
+    old: "talks_opened",
+};
+pub static AGREEMENTS: Measure = Measure {
+    pattern: "agreements",
+    unit: Unit::Count,
+    about: "Agreements reached over the run, renewals included.",
+    old: "agreements",
+};
+pub static BREAKDOWNS: Measure = Measure {
+    pattern: "breakdowns",
+    unit: Unit::Count,
+    about: "Talks broken down over the run, by a walkout or at the deadline.",
+    old: "breakdowns",
+};
+pub static DEFECTIONS: Measure = Measure {
+    pattern: "defections",
+    unit: Unit::Count,
+    about: "Agreements ended by a side's defection over the run.",
+    old: "defections",
+};
+pub static EXPIRIES: Measure = Measure {
+    pattern: "expiries",
+    unit: Unit::Count,
+    about: "Agreements that ran their full term over the run.",
+    old: "expiries",
+};
+pub static CONCEDED: Measure = Measure {
+    pattern: "{state}_{sector}_on_{target}_conceded",
+    unit: Unit::LevelSum,
+    about: "Level lifted from the restriction in agreements, summed over agreements (a level restored at expiry and lifted again counts twice, so it may exceed 1).",
+    old: "conceded_{state}_{sector}_on_{target}",
+};
+pub static CONCEDED_APPROVAL: Measure = Measure {
+    pattern: "{supplier}_{material}_conceded_civilian_approval",
+    unit: Unit::ProbabilitySum,
+    about: "Rise of the civilian approval rate granted in agreements, summed over agreements.",
+    old: "conceded_{supplier}_civilian_approval_{material}",
+};
+pub static GENERAL_LICENCE_AGREEMENTS: Measure = Measure {
+    pattern: "{supplier}_{material}_general_licence_agreements",
+    unit: Unit::Count,
+    about: "Agreements that switched general licences on.",
+    old: "agreements_with_general_licence_{supplier}_{material}",
+};
+pub static REACH_SUSPENSIONS: Measure = Measure {
+    pattern: "{supplier}_{material}_reach_suspension_agreements",
+    unit: Unit::Count,
+    about: "Agreements that suspended the extraterritorial reach.",
+    old: "agreements_suspending_reach_{supplier}_{material}",
+};
+
+pub static TRACK: Measure = Measure {
+    pattern: "track",
+    unit: Unit::None,
+    about: "The track: `SUPPLIER-CONSUMER-MATERIAL` (a name, not a column, so its hyphens stay).",
+    old: "track",
+};
+pub static ROUND: Measure = Measure {
+    pattern: "round",
+    unit: Unit::None,
+    about: "The round of the talks on the track (0: opening).",
+    old: "round",
+};
+pub static EVENT: Measure = Measure {
+    pattern: "event",
+    unit: Unit::None,
+    about: "The move or event: open, offer, reject, accept, agreement, breakdown, expiry or defection.",
+    old: "event",
+};
+pub static ACTOR: Measure = Measure {
+    pattern: "actor",
+    unit: Unit::None,
+    about: "The state that moved (empty for events of the track).",
+    old: "actor",
+};
+pub static PACKED_TERMS: Measure = Measure {
+    pattern: "terms",
+    unit: Unit::None,
+    about: "The move's terms packed as `issue=value;...` (3 decimals); terms.csv has them long, at full precision.",
+    old: "terms",
+};
+pub static CONSUMER_UTILITY: Measure = Measure {
+    pattern: "consumer_utility",
+    unit: Unit::Index,
+    about: "The consumer's utility of the terms on the table.",
+    old: "u_consumer",
+};
+pub static SUPPLIER_UTILITY: Measure = Measure {
+    pattern: "supplier_utility",
+    unit: Unit::Index,
+    about: "The supplier's utility of the terms on the table.",
+    old: "u_supplier",
+};
+pub static NOTE: Measure = Measure {
+    pattern: "note",
+    unit: Unit::None,
+    about: "Free text: why the event happened.",
+    old: "note",
+};
+pub static ISSUE: Measure = Measure {
+    pattern: "issue",
+    unit: Unit::None,
+    about: "The issue a term settles: `relief[SECTOR]`, `civilian_approval`, `licence_validity`, `general_licence`, ...",
+    old: "issue",
+};
+pub static TERM_VALUE: Measure = Measure {
+    pattern: "value",
+    unit: Unit::None,
+    about: "The term's value, in the unit of the row's `unit` column.",
+    old: "value",
+};
+pub static TERM_UNIT: Measure = Measure {
+    pattern: "unit",
+    unit: Unit::None,
+    about: "The unit of `value`: level, probability, weeks or flag.",
+    old: "unit",
+};
+
+/// The columns of `transcript.csv`: one row per move or event of the talks.
+pub fn transcript_columns() -> Vec<Column> {
+    use crate::metrics::{DATE, WEEK};
+    use ColumnType::*;
+    [
+        (&WEEK, Int),
+        (&DATE, Text),
+        (&TRACK, Text),
+        (&ROUND, Int),
+        (&EVENT, Text),
+        (&ACTOR, Text),
+        (&PACKED_TERMS, Text),
+        (&CONSUMER_UTILITY, Float),
+        (&SUPPLIER_UTILITY, Float),
+        (&NOTE, Text),
+    ]
+    .into_iter()
+    .map(|(m, t)| Column::fixed(m, t))
+    .collect()
+}
+
+/// The columns of `terms.csv`: one row per move and issue of the moves with
+/// terms (offers, acceptances, agreements, expiries, defections), the terms
+/// that `transcript.csv` packs into one string, at full precision.
+pub fn terms_columns() -> Vec<Column> {
+    use ColumnType::*;
+    [
+        (&crate::metrics::WEEK, Int),
+        (&TRACK, Text),
+        (&ROUND, Int),
+        (&EVENT, Text),
+        (&ACTOR, Text),
+        (&ISSUE, Text),
+        (&TERM_VALUE, Float),
+        (&TERM_UNIT, Text),
+    ]
+    .into_iter()
+    .map(|(m, t)| Column::fixed(m, t))
+    .collect()
+}
+
+/// Trust, restriction levels and the state of each track; over the run,
+/// the talks' counts and what each side conceded.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    let ns = layout.registry.states.len();
+    for s in 0..ns {
+        for o in (0..ns).filter(|&o| o != s) {
+            let args = [
+                ("state", layout.state(s as StateIx)),
+                ("other", layout.state(o as StateIx)),
+            ];
+            schema
+                .timeseries
+                .add(&TRUST, &args, move |w| schema::agent::<Trust>(w, s).0[o]);
+        }
+    }
+    for i in 0..layout.restrictions.len() {
+        let args = layout.restriction_args(i);
+        schema.timeseries.add(&RESTRICTION, &args, move |w| {
+            schema::restriction(w, i).level
+        });
+    }
+    for (i, &(supplier, consumer, material)) in layout.tracks.iter().enumerate() {
+        let args = [
+            ("supplier", layout.state(supplier)),
+            ("consumer", layout.state(consumer)),
+            ("material", layout.material(material)),
+        ];
+        schema
+            .timeseries
+            .add(&TALKS, &args, move |w| schema::track(w, i).status.label());
+    }
+    let sum = &mut schema.summary;
+    sum.add(&FIRST_AGREEMENT, &[], |w| {
+        w.resource::<RunTotals>().first_agreement_week
+    });
+    sum.add(&TALKS_OPENED, &[], |w| {
+        w.resource::<RunTotals>().talks_opened
+    });
+    sum.add(&AGREEMENTS, &[], |w| w.resource::<RunTotals>().agreements);
+    sum.add(&BREAKDOWNS, &[], |w| w.resource::<RunTotals>().breakdowns);
+    sum.add(&DEFECTIONS, &[], |w| w.resource::<RunTotals>().defections);
+    sum.add(&EXPIRIES, &[], |w| w.resource::<RunTotals>().expiries);
+    for i in 0..layout.restrictions.len() {
+        let args = layout.restriction_args(i);
+        sum.add(&CONCEDED, &args, move |w| {
+            schema::restriction(w, i).conceded
+        });
+    }
+    for (i, &(owner, material)) in layout.controls.iter().enumerate() {
+        let args = [
+            ("supplier", layout.state(owner)),
+            ("material", layout.material(material)),
+        ];
+        sum.add(&CONCEDED_APPROVAL, &args, move |w| {
+            schema::control(w, i).conceded_approval
+        });
+        sum.add(&GENERAL_LICENCE_AGREEMENTS, &args, move |w| {
+            schema::control(w, i).general_licence_agreements
+        });
+        sum.add(&REACH_SUSPENSIONS, &args, move |w| {
+            schema::control(w, i).reach_suspensions
+        });
+    }
+}
 
 /// The protocol, the technology restrictions (what the consumer can concede)
 /// and, once the firms are known, one track per (controlled material,
@@ -35,25 +290,18 @@ fn plugin(b: &mut Builder) {
 }
 
 /// One track per (controlled material, state importing it before the controls).
+/// The tracks are those of the scenario's layout (`Registry::importers`,
+/// known before the draws), in id order.
 fn spawn_tracks(world: &mut World, scenario: &ValidScenario) {
-    let registry = world.resource::<Registry>().clone();
-    let mut id = 0;
-    for (m, info) in registry.materials.iter().enumerate() {
-        if !scenario.controlled[m] {
-            continue;
-        }
-        for (c, &imports) in registry.baseline_imports[m].iter().enumerate() {
-            if c != info.supplier as usize && imports > 0.0 {
-                world.spawn(Track {
-                    id,
-                    supplier: info.supplier,
-                    consumer: c as StateIx,
-                    material: m as MaterialIx,
-                    status: TrackStatus::Idle,
-                });
-                id += 1;
-            }
-        }
+    let tracks = Layout::of(scenario).tracks;
+    for (id, (supplier, consumer, material)) in tracks.into_iter().enumerate() {
+        world.spawn(Track {
+            id: id as u32,
+            supplier,
+            consumer,
+            material,
+            status: TrackStatus::Idle,
+        });
     }
 }
 

@@ -7,6 +7,7 @@ use crate::metrics::WeekStats;
 use crate::model::PressureParams;
 use crate::model::*;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{self, Layout, Measure, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -15,7 +16,34 @@ pub const PHASE: Phase = Phase("Pressure");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static PRESSURE: Measure = Measure {
+    pattern: "{state}_pressure",
+    unit: Unit::Index,
+    about: "Political pressure on the state this week (weighted shortage, readiness gap and lost revenue).",
+    old: "{state}_pressure",
+};
+pub static PRESSURE_SMOOTHED: Measure = Measure {
+    pattern: "{state}_pressure_smoothed",
+    unit: Unit::Index,
+    about: "The state's pressure, exponentially smoothed: what its negotiators act on.",
+    old: "{state}_pressure_smoothed",
+};
+
+/// Each state's pressure.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    for s in 0..layout.registry.states.len() {
+        let args = [("state", layout.state(s as StateIx))];
+        schema.timeseries.add(&PRESSURE, &args, move |w| {
+            schema::agent::<Pressure>(w, s).now
+        });
+        schema.timeseries.add(&PRESSURE_SMOOTHED, &args, move |w| {
+            schema::agent::<Pressure>(w, s).smoothed
+        });
+    }
+}
 
 /// The week's aggregates (stockpiles, run totals), then each state's pressure.
 fn plugin(b: &mut Builder) {

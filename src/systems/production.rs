@@ -4,13 +4,14 @@
 //! of its suppliers last week, so a shortage travels up the chain with a
 //! week's delay, suppliers first.
 
-use crate::metrics::{Tally, WeekStats};
+use crate::metrics::{GroupStats, RunTotals, Tally, WeekStats};
 use crate::model::*;
 use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
 use crate::par;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{Layout, Measure, Schema, Unit};
 
 /// The phase this module's systems run in.
 pub const PHASE: Phase = Phase("Production");
@@ -18,7 +19,113 @@ pub const PHASE: Phase = Phase("Production");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static CAPACITY: Measure = Measure {
+    pattern: "{state}_{sector}_capacity",
+    unit: Unit::Units,
+    about: "The group's output per week at full capacity.",
+    old: "{state}_{sector}_capacity",
+};
+pub static OUTPUT: Measure = Measure {
+    pattern: "{state}_{sector}_output",
+    unit: Unit::Units,
+    about: "The group's output this week.",
+    old: "{state}_{sector}_output",
+};
+pub static LOST_OUTPUT: Measure = Measure {
+    pattern: "{state}_{sector}_lost_output",
+    unit: Unit::Units,
+    about: "Output lost (capacity - output) by the group's firms this week.",
+    old: "{state}_{sector}_lost_output",
+};
+pub static TOTAL_LOST_OUTPUT: Measure = Measure {
+    pattern: "{state}_{sector}_lost_output",
+    unit: Unit::Units,
+    about: "Output lost (capacity - output) by the group's firms, summed over the run's weeks.",
+    old: "lost_output_{state}_{sector}",
+};
+pub static INVENTORY: Measure = Measure {
+    pattern: "{state}_{sector}_inventory",
+    unit: Unit::Weeks,
+    about: "The group's material in stock at the end of the week, in weeks of use at full capacity.",
+    old: "{state}_{sector}_inventory_weeks",
+};
+pub static LICENCES_PENDING: Measure = Measure {
+    pattern: "{state}_{sector}_licences_pending",
+    unit: Unit::Count,
+    about: "The group's firms with a licence application under review.",
+    old: "{state}_{sector}_licences_pending",
+};
+pub static LICENCES_GRANTED: Measure = Measure {
+    pattern: "{state}_{sector}_licences_granted",
+    unit: Unit::Count,
+    about: "The group's firms holding a valid licence.",
+    old: "{state}_{sector}_licences_granted",
+};
+pub static LICENCES_DENIED: Measure = Measure {
+    pattern: "{state}_{sector}_licences_denied",
+    unit: Unit::Count,
+    about: "The group's firms denied a licence or blacklisted.",
+    old: "{state}_{sector}_licences_denied",
+};
+pub static READINESS_GAP: Measure = Measure {
+    pattern: "{state}_{sector}_readiness_gap",
+    unit: Unit::Share,
+    about: "Share of the group's military capacity idle this week (0 with no military firms).",
+    old: "{state}_{sector}_readiness_gap",
+};
+pub static PEAK_READINESS_GAP: Measure = Measure {
+    pattern: "peak_readiness_gap",
+    unit: Unit::Share,
+    about: "The largest weekly share of a state's military capacity left idle (lost over full output of its military firms), over all states.",
+    old: "peak_readiness_gap",
+};
+
+/// This week's figures of group `g`.
+fn group(w: &World, g: usize) -> &GroupStats {
+    &w.resource::<WeekStats>().groups[g]
+}
+
+/// Each (home state, sector) group's output, stock and licences; over the
+/// run, its lost output and the peak readiness gap.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    for (g, info) in layout.registry.groups.iter().enumerate() {
+        let args = [
+            ("state", layout.state(info.home)),
+            ("sector", info.sector.as_str()),
+        ];
+        let ts = &mut schema.timeseries;
+        ts.add(&CAPACITY, &args, move |w| group(w, g).capacity);
+        ts.add(&OUTPUT, &args, move |w| group(w, g).output);
+        ts.add(&LOST_OUTPUT, &args, move |w| group(w, g).lost);
+        ts.add(&INVENTORY, &args, move |w| {
+            ratio(group(w, g).inventory, group(w, g).demand)
+        });
+        ts.add(&LICENCES_PENDING, &args, move |w| group(w, g).pending);
+        ts.add(&LICENCES_GRANTED, &args, move |w| group(w, g).granted);
+        ts.add(&LICENCES_DENIED, &args, move |w| {
+            group(w, g).denied + group(w, g).blacklisted
+        });
+        ts.add(&READINESS_GAP, &args, move |w| {
+            ratio(group(w, g).military_lost, group(w, g).military_capacity)
+        });
+    }
+    schema.summary.add(&PEAK_READINESS_GAP, &[], |w| {
+        w.resource::<RunTotals>().peak_readiness_gap
+    });
+    for (g, info) in layout.registry.groups.iter().enumerate() {
+        let args = [
+            ("state", layout.state(info.home)),
+            ("sector", info.sector.as_str()),
+        ];
+        schema.summary.add(&TOTAL_LOST_OUTPUT, &args, move |w| {
+            w.resource::<RunTotals>().lost_output[g]
+        });
+    }
+}
 
 /// Last week's utilization of every firm (filled once the firms are
 /// spawned: allocated before them it would add to the peak memory of the

@@ -6,6 +6,7 @@ use crate::metrics::WeekStats;
 use crate::model::StartRule;
 use crate::model::*;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{self, Layout, Measure, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -14,7 +15,65 @@ pub const PHASE: Phase = Phase("Substitution");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static SUBSTITUTION: Measure = Measure {
+    pattern: "{state}_{material}_substitution",
+    unit: Unit::KgPerWeek,
+    about: "The state's substitution capacity for the material this week (its programmes' output).",
+    old: "{state}_substitution_kg_{material}",
+};
+pub static SUBSTITUTION_SHARE: Measure = Measure {
+    pattern: "{state}_{material}_substitution",
+    unit: Unit::Share,
+    about: "Substitution capacity over the state's pre-control imports of the material, at most 1.",
+    old: "{state}_substitution_share_{material}",
+};
+pub static FINAL_SUBSTITUTION_SHARE: Measure = Measure {
+    pattern: "{state}_{material}_final_substitution",
+    unit: Unit::Share,
+    about: "The substitution share in the run's last week, for each state importing the material.",
+    old: "substitution_share_end_{state}_{material}",
+};
+pub static PROGRAMME_START: Measure = Measure {
+    pattern: "{state}_{programme}_substitution_start",
+    unit: Unit::Week,
+    about: "The week the state started the substitution programme (empty: never).",
+    old: "substitution_started_week_{state}_{programme}",
+};
+
+/// Each state's substitution capacity per material; over the run, the
+/// final share and each programme's start.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    let r = &layout.registry;
+    for (s, m, args) in layout.states_and_materials() {
+        schema.timeseries.add(&SUBSTITUTION, &args, move |w| {
+            w.resource::<WeekStats>().substitution[s][m]
+        });
+        schema.timeseries.add(&SUBSTITUTION_SHARE, &args, move |w| {
+            w.resource::<WeekStats>().substitution_share[s][m]
+        });
+    }
+    for (s, m, args) in layout.states_and_materials() {
+        if r.importers[m][s] {
+            schema
+                .summary
+                .add(&FINAL_SUBSTITUTION_SHARE, &args, move |w| {
+                    w.resource::<WeekStats>().substitution_share[s][m]
+                });
+        }
+    }
+    for (i, (owner, name)) in layout.programs.iter().enumerate() {
+        let args = [
+            ("state", layout.state(*owner)),
+            ("programme", name.as_str()),
+        ];
+        schema.summary.add(&PROGRAMME_START, &args, move |w| {
+            schema::programme(w, i).started_at
+        });
+    }
+}
 
 /// The substitution programs and their weekly step.
 fn plugin(b: &mut Builder) {

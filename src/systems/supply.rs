@@ -10,6 +10,7 @@ use bevy_ecs::prelude::*;
 use super::{DENSE, Parallel};
 use crate::par;
 use crate::schedule::{Builder, Phase, Plugin};
+use crate::schema::{Layout, Measure, Schema, Unit};
 
 /// The phase this module's systems run in.
 pub const PHASE: Phase = Phase("Supply");
@@ -17,7 +18,24 @@ pub const PHASE: Phase = Phase("Supply");
 pub const PLUGIN: Plugin = Plugin {
     phase: PHASE,
     build: plugin,
+    columns,
 };
+
+pub static OTHER_SUPPLY: Measure = Measure {
+    pattern: "{state}_{material}_other_supply",
+    unit: Unit::KgPerWeek,
+    about: "Capacity of the state's non-supplier pool of the material this week: third-country supply (less any cut the supplier's reach makes) plus its substitution programmes' capacity.",
+    old: "{state}_other_supply_kg_{material}",
+};
+
+/// Each state's non-supplier capacity per material.
+fn columns(layout: &Layout, schema: &mut Schema) {
+    for (s, m, args) in layout.states_and_materials() {
+        schema.timeseries.add(&OTHER_SUPPLY, &args, move |w| {
+            w.resource::<WeekStats>().pool_capacity[s][m]
+        });
+    }
+}
 
 /// The non-supplier pools and the stockpiles; orders, pools, deliveries.
 fn plugin(b: &mut Builder) {

@@ -18,7 +18,7 @@ struct Case {
 }
 
 const RUN: &str = "RunConfig(model: \"model.ron\", weeks: 5, seed: 7)\n";
-const GRID: &str = "Sweep(\n    base: \"run.ron\",\n    axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))],\n    replicates: 2,\n    seed: 11,\n    series: [\"US_pressure\"],\n)\n";
+const GRID: &str = "Sweep(\n    base: \"run.ron\",\n    axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))],\n    replicates: 2,\n    seed: 11,\n    series: [\"US_pressure_index\"],\n)\n";
 
 /// The folder every case starts from, made once: the inputs, a run's
 /// folder, a sweep split in two shards (not merged) and a merged sweep.
@@ -836,7 +836,7 @@ fn cases_sweep() -> Vec<Case> {
         },
         Case {
             name: "sweep: an unknown series",
-            setup: |d| edit(d, "grid.ron", "[\"US_pressure\"]", "[\"US_presure\"]"),
+            setup: |d| edit(d, "grid.ron", "[\"US_pressure_index\"]", "[\"US_presure\"]"),
             args: &["sweep", "grid.ron", "--out", "new"],
             expect: &["grid.ron", "series[0]", "US_presure"],
         },
@@ -859,25 +859,29 @@ fn cases_merge() -> Vec<Case> {
         },
         Case {
             name: "merge: text in a numeric column",
-            setup: |d| set_cell(d, PART0, 1, "agreements", "many"),
+            setup: |d| set_cell(d, PART0, 1, "agreements_count", "many"),
             args: &["merge", "shards"],
-            expect: &["part-00000-of-00002.csv:2:", "field `agreements`", "many"],
+            expect: &[
+                "part-00000-of-00002.csv:2:",
+                "field `agreements_count`",
+                "many",
+            ],
         },
         Case {
             name: "merge: NaN in a part",
-            setup: |d| set_cell(d, PART0, 2, "peak_readiness_gap", "NaN"),
+            setup: |d| set_cell(d, PART0, 2, "peak_readiness_gap_share", "NaN"),
             args: &["merge", "shards"],
             expect: &[
                 "part-00000-of-00002.csv:3:",
-                "field `peak_readiness_gap`",
+                "field `peak_readiness_gap_share`",
                 "NaN",
             ],
         },
         Case {
             name: "merge: inf in an axis column",
-            setup: |d| set_cell(d, PART0, 1, "negotiation.deadline_weeks", "inf"),
+            setup: |d| set_cell(d, PART0, 1, "negotiation_deadline_weeks", "inf"),
             args: &["merge", "shards"],
-            expect: &["part-00000-of-00002.csv:2:7:", "negotiation.deadline_weeks"],
+            expect: &["part-00000-of-00002.csv:2:7:", "negotiation_deadline_weeks"],
         },
         Case {
             name: "merge: an unknown status",
@@ -910,7 +914,7 @@ fn cases_merge() -> Vec<Case> {
         },
         Case {
             name: "merge: an axis value not the design's",
-            setup: |d| set_cell(d, PART0, 1, "negotiation.deadline_weeks", "99.0"),
+            setup: |d| set_cell(d, PART0, 1, "negotiation_deadline_weeks", "99.0"),
             args: &["merge", "shards"],
             expect: &["part-00000-of-00002.csv:2:7:", "design point 0 has 4.0"],
         },
@@ -1058,21 +1062,29 @@ fn cases_report() -> Vec<Case> {
         },
         Case {
             name: "report: NaN in summary.csv",
-            setup: |d| set_cell(d, "runout/summary.csv", 1, "peak_readiness_gap", "NaN"),
+            setup: |d| {
+                set_cell(
+                    d,
+                    "runout/summary.csv",
+                    1,
+                    "peak_readiness_gap_share",
+                    "NaN",
+                )
+            },
             args: &["report", "runout"],
-            expect: &["runout/summary.csv: line 2", "peak_readiness_gap"],
+            expect: &["runout/summary.csv: line 2", "peak_readiness_gap_share"],
         },
         Case {
             name: "report: inf in timeseries.csv",
-            setup: |d| set_cell(d, "runout/timeseries.csv", 3, "US_pressure", "inf"),
+            setup: |d| set_cell(d, "runout/timeseries.csv", 3, "US_pressure_index", "inf"),
             args: &["report", "runout"],
-            expect: &["runout/timeseries.csv: line 4", "US_pressure"],
+            expect: &["runout/timeseries.csv: line 4", "US_pressure_index"],
         },
         Case {
             name: "report: NaN in a merged runs.csv",
-            setup: |d| set_cell(d, "merged/runs.csv", 1, "agreements", "NaN"),
+            setup: |d| set_cell(d, "merged/runs.csv", 1, "agreements_count", "NaN"),
             args: &["report", "merged"],
-            expect: &["merged/runs.csv: line 2", "agreements"],
+            expect: &["merged/runs.csv: line 2", "agreements_count"],
         },
         Case {
             name: "report: NaN in points.csv",

@@ -77,10 +77,11 @@ fn the_transcript_records_offers_with_both_utilities() {
     let text = std::fs::read_to_string(tmp.path().join("o/transcript.csv")).unwrap();
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     let headers = rows.headers().unwrap().clone();
-    assert_eq!(
-        headers.iter().collect::<Vec<_>>(),
-        chokepoint::sim::TRANSCRIPT_COLUMNS
-    );
+    let declared: Vec<String> = chokepoint::systems::negotiate::transcript_columns()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(headers.iter().collect::<Vec<_>>(), declared);
     let events: Vec<String> = rows.records().map(|r| r.unwrap()[4].to_string()).collect();
     assert!(
         events.contains(&"open".to_string()) && events.contains(&"offer".to_string()),

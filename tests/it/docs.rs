@@ -1,5 +1,5 @@
 //! The docs say what the code does: the configuration reference names every
-//! field of the config types; README lists every summary column;
+//! field of the config types; docs/OUTPUTS.md is written from the schema;
 //! BENCHMARKS.md states the firm's component size.
 
 use crate::common::root;
@@ -46,56 +46,37 @@ fn benchmarks_state_the_component_bytes_per_firm() {
     );
 }
 
-/// README's table of `summary.csv` columns names every column of the
-/// baseline's summary (a patterned name such as `lost_output_<state>_<sector>`
-/// stands for many), and every name in it is a column.
+/// docs/OUTPUTS.md is what `chokepoint outputs configs/baseline.ron` writes
+/// from the declared schema.
 #[test]
-fn readme_lists_every_summary_column() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme
-        .find("The columns of `summary.csv`")
-        .expect("README has the summary table");
-    let table: Vec<&str> = readme[start..]
-        .lines()
-        .skip_while(|l| !l.starts_with("| column |"))
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-        .collect();
-    let names: Vec<String> = table
-        .iter()
-        .flat_map(|row| {
-            let first = row.split('|').nth(1).unwrap_or("");
-            first
-                .split(',')
-                .map(|n| n.trim().trim_matches('`').to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    // `<state>` and the like stand for any name
-    let placeholder = regex::Regex::new("<[a-z]+>").unwrap();
-    let patterns: Vec<regex::Regex> = names
-        .iter()
-        .map(|n| {
-            let escaped = regex::escape(n);
-            let body = placeholder.replace_all(&escaped, "[A-Za-z0-9_-]+");
-            regex::Regex::new(&format!("^{body}$")).unwrap()
-        })
-        .collect();
-    let run =
-        chokepoint::config::resolve_run(&root().join("configs/baseline.ron"), &Default::default())
-            .unwrap();
-    let mut sim = chokepoint::sim::Simulation::new(&run.scenario, 1, crate::common::start(), None);
-    let columns = sim.tables().summary.columns;
-    for c in &columns {
-        assert!(
-            patterns.iter().any(|p| p.is_match(c)),
-            "README's summary table lacks `{c}`"
-        );
-    }
-    for (n, p) in names.iter().zip(&patterns) {
-        assert!(
-            columns.iter().any(|c| p.is_match(c)),
-            "README's summary table names `{n}`, which is no column of the baseline's summary"
-        );
+fn outputs_reference_is_current() {
+    let doc = std::fs::read_to_string(root().join("docs/OUTPUTS.md")).unwrap();
+    let base = chokepoint::config::resolve_run(
+        &root().join("configs/baseline.ron"),
+        &chokepoint::config::RunOverrides::default(),
+    )
+    .unwrap();
+    let want = chokepoint::output::reference::outputs(&base.scenario);
+    assert!(
+        doc == want,
+        "docs/OUTPUTS.md is not current: run `cargo run --release -- outputs configs/baseline.ron > docs/OUTPUTS.md`"
+    );
+    // every column of a baseline run is in it, and follows the naming rule
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::run_baseline(tmp.path(), 1);
+    for file in [
+        "timeseries.csv",
+        "summary.csv",
+        "transcript.csv",
+        "terms.csv",
+    ] {
+        let text = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+        for column in text.lines().next().unwrap().split(',') {
+            assert!(chokepoint::schema::is_clean(column), "{file}: `{column}`");
+            assert!(
+                doc.contains(&format!("`{column}`")),
+                "docs/OUTPUTS.md lacks `{column}` of {file}"
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 use crate::common::*;
 use chokepoint::config::*;
 
-fn three_states_two_materials() -> Scenario {
+pub fn three_states_two_materials() -> Scenario {
     let mut s = small_scenario();
     s.materials.push(Material {
         id: "gallium".into(),
@@ -55,15 +55,15 @@ fn a_third_state_and_a_second_material_are_config_changes() {
     sim.run(40);
     let t = sim.tables();
     for column in [
-        "EU_pressure",
-        "CN_trust_in_EU",
-        "EU_restriction_lithography_on_CN",
-        "EU_parts_output",
-        "US_chips_licences_granted",
-        "exports_magnets_CN_to_EU_kg",
-        "exports_gallium_CN_to_US_kg",
-        "talks_CN-EU-magnets",
-        "talks_CN-US-gallium",
+        "EU_pressure_index",
+        "CN_trust_in_EU_index",
+        "EU_lithography_on_CN_restriction_level",
+        "EU_parts_output_units",
+        "US_chips_licences_granted_count",
+        "CN_magnets_to_EU_exports_kg",
+        "CN_gallium_to_US_exports_kg",
+        "CN_EU_magnets_talks",
+        "CN_US_gallium_talks",
     ] {
         assert!(t.timeseries.column(column).is_some(), "missing {column}");
     }
@@ -88,10 +88,10 @@ fn an_agreement_changes_the_terms_for_its_consumer_only() {
             .unwrap_or_else(|| panic!("{name}"))
     };
     let (us, eu) = (
-        col("CN_civilian_approval_magnets_to_US"),
-        col("CN_civilian_approval_magnets_to_EU"),
+        col("CN_magnets_to_US_civilian_approval_probability"),
+        col("CN_magnets_to_EU_civilian_approval_probability"),
     );
-    let (us_talks, eu_talks) = (col("talks_CN-US-magnets"), col("talks_CN-EU-magnets"));
+    let (us_talks, eu_talks) = (col("CN_US_magnets_talks"), col("CN_EU_magnets_talks"));
     let agreed = chokepoint::metrics::Cell::Text("agreed".into());
     let mut seen = false;
     for week in 0..t.timeseries.rows.len() {

@@ -19,7 +19,7 @@ fn users_folder(root: &Path, name: &str) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>
         ),
         (
             "grid.ron",
-            b"Sweep(base: \"run.ron\", axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))], replicates: 2, seed: 5, series: [\"US_pressure\"])\n".to_vec(),
+            b"Sweep(base: \"run.ron\", axes: [Axis(path: \"negotiation.deadline_weeks\", values: List([4.0, 8.0]))], replicates: 2, seed: 5, series: [\"US_pressure_index\"])\n".to_vec(),
         ),
         ("notes.md", b"# my notes\n".to_vec()),
         ("data/figures.csv", b"a,b\n1,2\n".to_vec()),

@@ -166,6 +166,11 @@ fn two_sweeps_of_one_model_have_the_same_parquet_schemas() {
         sweep_of("sweep_sobol_small.ron", tmp.path(), &[], "sa"),
         sweep_of("sweep_sobol_small.ron", tmp.path(), &no_talks, "sb"),
     );
+    let (wa, wb) = (whole_float_columns(&a), whole_float_columns(&b));
+    assert!(
+        wb.iter().any(|c| !wa.contains(c)),
+        "no float column is whole in one Sobol sweep only: {wa:?} / {wb:?}"
+    );
     for file in ["runs.parquet", "points.parquet", "sobol.parquet"] {
         same_schema_and_concatenate(&a, &b, file);
     }

@@ -2,33 +2,34 @@
 //! any output; the baseline's summary has every promised column.
 
 use crate::common::*;
+use chokepoint::config::ValidScenario;
 use chokepoint::config::{Scenario, check_run, check_scenario, parse_ron};
 use chokepoint::metrics::Cell;
+use chokepoint::schema::{Schema, Unit};
 use serde::Deserialize;
 use serde_json::Value;
 
-fn check_ranges(tables: &chokepoint::sim::RunTables) {
-    for table in [&tables.timeseries, &tables.transcript, &tables.summary] {
+/// Every number is finite; those whose declared unit is bounded (share,
+/// score, level, probability, flag) are in 0..1; all but money are at
+/// least 0.
+fn check_ranges(tables: &chokepoint::sim::RunTables, scenario: &ValidScenario) {
+    let schema = Schema::of(scenario);
+    let transcript = chokepoint::systems::negotiate::transcript_columns();
+    for (table, declared) in [
+        (&tables.timeseries, &schema.timeseries.columns[..]),
+        (&tables.transcript, &transcript[..]),
+        (&tables.summary, &schema.summary.columns[..]),
+    ] {
+        assert_eq!(table.columns.len(), declared.len());
         for row in &table.rows {
-            for (name, cell) in table.columns.iter().zip(row) {
+            for ((name, cell), column) in table.columns.iter().zip(row).zip(declared) {
+                assert_eq!(*name, column.name);
                 if let Cell::Num(v) = cell {
                     assert!(v.is_finite(), "{name} = {v}");
-                    let unit = [
-                        "pressure",
-                        "trust",
-                        "restriction",
-                        "share",
-                        "approval",
-                        "readiness",
-                        "u_consumer",
-                        "u_supplier",
-                    ];
-                    // `conceded_*` and `agreements_*` are totals over agreements, not levels
-                    let total = name.starts_with("conceded_") || name.starts_with("agreements_");
-                    if !total && unit.iter().any(|u| name.contains(u)) {
+                    if column.measure.unit.is_bounded() {
                         assert!((0.0..=1.0).contains(v), "{name} = {v} outside 0..1");
                     }
-                    if !name.contains("revenue_lost") {
+                    if column.measure.unit != Unit::Usd {
                         assert!(*v >= 0.0, "{name} = {v} is negative");
                     }
                 }
@@ -39,10 +40,11 @@ fn check_ranges(tables: &chokepoint::sim::RunTables) {
 
 #[test]
 fn small_scenario_stays_in_range_over_seeds() {
+    let valid = ValidScenario::check(small_scenario()).unwrap();
     for seed in 0..5 {
         let mut sim = crate::common::simulation(&small_scenario(), seed, 1);
         sim.run(60);
-        check_ranges(&sim.tables());
+        check_ranges(&sim.tables(), &valid);
     }
 }
 
@@ -54,38 +56,38 @@ fn baseline_stays_in_range_and_has_the_promised_columns() {
     let mut sim = chokepoint::sim::Simulation::new(&run.scenario, run.run.seed, start(), None);
     sim.run(run.run.weeks);
     let t = sim.tables();
-    check_ranges(&t);
+    check_ranges(&t, &run.scenario);
     assert_eq!(t.timeseries.rows.len(), 104);
     assert_eq!(&t.timeseries.columns[..2], ["week", "date"]);
     for c in [
         "seed",
         "first_civilian_licence_week",
         "first_agreement_week",
-        "agreements",
-        "breakdowns",
-        "military_licences_granted",
-        "detections",
-        "lost_output_US_autos",
-        "peak_readiness_gap",
+        "agreements_count",
+        "breakdowns_count",
+        "military_licences_granted_count",
+        "detections_count",
+        "US_autos_lost_output_units",
+        "peak_readiness_gap_share",
         "supplier_revenue_lost_usd",
-        "substitution_share_end_US_ndfeb_magnets",
+        "US_ndfeb_magnets_final_substitution_share",
     ] {
         assert!(t.summary.column(c).is_some(), "summary lacks {c}");
     }
     for c in [
-        "US_pressure",
-        "CN_trust_in_US",
-        "US_restriction_ethane_on_CN",
-        "US_substitution_kg_ndfeb_magnets",
-        "US_autos_output",
-        "US_autos_lost_output",
+        "US_pressure_index",
+        "CN_trust_in_US_index",
+        "US_ethane_on_CN_restriction_level",
+        "US_ndfeb_magnets_substitution_kg_per_week",
+        "US_autos_output_units",
+        "US_autos_lost_output_units",
         "US_auto_parts_inventory_weeks",
-        "US_auto_parts_licences_pending",
-        "US_auto_parts_licences_granted",
-        "US_auto_parts_licences_denied",
-        "US_aerospace_defence_readiness_gap",
-        "exports_ndfeb_magnets_CN_to_US_kg",
-        "talks_CN-US-ndfeb_magnets",
+        "US_auto_parts_licences_pending_count",
+        "US_auto_parts_licences_granted_count",
+        "US_auto_parts_licences_denied_count",
+        "US_aerospace_defence_readiness_gap_share",
+        "CN_ndfeb_magnets_to_US_exports_kg",
+        "CN_US_ndfeb_magnets_talks",
     ] {
         assert!(t.timeseries.column(c).is_some(), "time series lacks {c}");
     }
@@ -116,7 +118,7 @@ fn defence_primes_are_never_licensed_while_the_ban_holds() {
         sim.run(60);
         let t = sim.tables();
         assert_eq!(
-            t.summary.column("military_licences_granted").unwrap(),
+            t.summary.column("military_licences_granted_count").unwrap(),
             [&Cell::Int(0)]
         );
     }

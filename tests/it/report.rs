@@ -108,7 +108,7 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
                         };
                         (
                             w,
-                            num(&ts[&format!("{state}_pressure")][w as usize]).unwrap(),
+                            num(&ts[&format!("{state}_pressure_index")][w as usize]).unwrap(),
                         )
                     })
                     .collect()
@@ -213,7 +213,7 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
     );
 
     // Main effects of the numeric axis: the mean of the runs at each value.
-    let axis = "negotiation.deadline_weeks";
+    let axis = "negotiation_deadline_weeks";
     let means = points(layer(
         &figures,
         "main-effect-negotiation-deadline-weeks",
@@ -232,7 +232,7 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
 
     // The heat map: one cell per pair of axis values with a value, each
     // the mean of the ok runs in it (concession as the index of its text).
-    let concession = "states.CN.preferences.concession";
+    let concession = "states_CN_preferences_concession";
     let Kind::Cells { cells, .. } = layer(
         &figures,
         "heatmap",
@@ -290,7 +290,7 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
         .unwrap()
         .build()
         .unwrap();
-    let name = "US_pressure";
+    let name = "US_pressure_index";
     let mut groups: std::collections::BTreeMap<(i64, i64), Vec<f64>> = Default::default();
     for batch in reader {
         let batch = batch.unwrap();
@@ -315,7 +315,7 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
     assert_eq!(data.len(), 3, "3 replicates");
     let figure = figures
         .iter()
-        .find(|f| f.id == "bands-US-pressure")
+        .find(|f| f.id == "bands-US-pressure-index")
         .expect("bands figure");
     let panel = figure
         .panels
@@ -334,14 +334,17 @@ fn ensemble_bands_are_the_quantiles_of_series_parquet() {
         }
     };
     assert_eq!(
-        at("series.parquet:US_pressure:q05-q95"),
+        at("series.parquet:US_pressure_index:q05-q95"),
         vec![data.quantile(0.05), data.quantile(0.95)]
     );
     assert_eq!(
-        at("series.parquet:US_pressure:q25-q75"),
+        at("series.parquet:US_pressure_index:q25-q75"),
         vec![data.quantile(0.25), data.quantile(0.75)]
     );
-    assert_eq!(at("series.parquet:US_pressure:median"), vec![data.median()]);
+    assert_eq!(
+        at("series.parquet:US_pressure_index:median"),
+        vec![data.median()]
+    );
     assert_eq!(figure.panels.len(), 6, "one panel per design point");
 }
 
@@ -355,7 +358,7 @@ fn sobol_bars_are_the_indices_of_sobol_csv() {
     let sobol = columns(&dir.join("sobol.csv"));
     // The first column with an index (a column constant over the runs has none).
     let first = (0..sobol["column"].len())
-        .find(|&i| !sobol["total"][i].is_empty())
+        .find(|&i| !sobol["total_order_index"][i].is_empty())
         .expect("some index");
     let c = &sobol["column"][first];
     let rows: Vec<usize> = (0..sobol["column"].len())
@@ -366,22 +369,22 @@ fn sobol_bars_are_the_indices_of_sobol_csv() {
     // centre, total bars right, each interval at its bar.
     let x = |i: usize| axes.iter().position(|a| *a == sobol["axis"][i]).unwrap() as f64;
     let mut intervals = Vec::new();
-    for (name, offset) in [("first", -0.2), ("total", 0.2)] {
+    for (name, offset) in [("first_order", -0.2), ("total_order", 0.2)] {
         let expected: Vec<(f64, f64)> = rows
             .iter()
-            .filter_map(|&i| Some((x(i), num(&sobol[name][i])?)))
+            .filter_map(|&i| Some((x(i), num(&sobol[&format!("{name}_index")][i])?)))
             .collect();
         assert!(!expected.is_empty(), "{name}");
         let Kind::Bars {
             bars, offset: o, ..
-        } = layer(&figures, "sobol", c, &format!("sobol.csv:{c}:{name}"))
+        } = layer(&figures, "sobol", c, &format!("sobol.csv:{c}:{name}_index"))
         else {
             panic!("not bars")
         };
         assert_eq!((bars, *o), (&expected, offset), "{name}");
         intervals.extend(rows.iter().filter_map(|&i| {
-            let lo = num(&sobol[&format!("{name}_ci95_low")][i])?;
-            let hi = num(&sobol[&format!("{name}_ci95_high")][i])?;
+            let lo = num(&sobol[&format!("{name}_ci95_low_index")][i])?;
+            let hi = num(&sobol[&format!("{name}_ci95_high_index")][i])?;
             Some((x(i) + offset, lo, hi))
         }));
     }

@@ -96,7 +96,7 @@ fn check(tmp: &Path, case: &Case) {
     let target = copy.join(case.file);
     let expected = if case.file == "series.parquet" {
         set_series_value(&target, f64::NAN);
-        "series.parquet: row 0 (run 0, week 0), column `exports_magnets_CN_to_US_kg`: NaN"
+        "series.parquet: row 0 (run 0, week 0), column `CN_magnets_to_US_exports_kg`: NaN"
             .to_string()
     } else {
         let line = set_cell(&target, case.column, case.from, case.cell);
@@ -137,7 +137,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "run",
             file: "timeseries.csv",
-            column: "US_pressure",
+            column: "US_pressure_index",
             from: 3,
             cell: nan,
             shows: "NaN",
@@ -146,7 +146,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "run",
             file: "summary.csv",
-            column: "detections",
+            column: "detections_count",
             from: 0,
             cell: nan,
             shows: "NaN",
@@ -154,7 +154,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "run",
             file: "summary.csv",
-            column: "peak_readiness_gap",
+            column: "peak_readiness_gap_share",
             from: 0,
             cell: |_| "-inf".into(),
             shows: "-inf",
@@ -162,7 +162,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "run",
             file: "transcript.csv",
-            column: "u_consumer",
+            column: "consumer_utility_index",
             from: 1,
             cell: inf,
             shows: "inf",
@@ -189,7 +189,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "sweep",
             file: "runs.csv",
-            column: "agreements",
+            column: "agreements_count",
             from: 4,
             cell: nan,
             shows: "NaN",
@@ -205,7 +205,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "sweep",
             file: "series.parquet",
-            column: "exports_magnets_CN_to_US_kg",
+            column: "CN_magnets_to_US_exports_kg",
             from: 0,
             cell: nan,
             shows: "NaN",
@@ -213,7 +213,7 @@ fn report_refuses_non_finite_numbers_in_every_file() {
         Case {
             folder: "sobol",
             file: "sobol.csv",
-            column: "total_ci95_high",
+            column: "total_order_ci95_high_index",
             from: 1,
             cell: nan,
             shows: "NaN",

@@ -38,8 +38,8 @@ fn a_sweep_writes_runs_and_points_and_any_run_can_be_rerun_alone() {
             "seed",
             "status",
             "message",
-            "negotiation.deadline_weeks",
-            "states.CN.preferences.concession"
+            "negotiation_deadline_weeks",
+            "states_CN_preferences_concession"
         ]
     );
     assert!(rows.iter().all(|r| &r[4] == "ok"));
@@ -82,7 +82,8 @@ fn a_sweep_writes_runs_and_points_and_any_run_can_be_rerun_alone() {
     // points.csv: one row per point and numeric column, n = 3 replicates
     let mut points = csv::Reader::from_path(dir.join("points.csv")).unwrap();
     let p: Vec<csv::StringRecord> = points.records().map(Result::unwrap).collect();
-    let agreements: Vec<&csv::StringRecord> = p.iter().filter(|r| &r[3] == "agreements").collect();
+    let agreements: Vec<&csv::StringRecord> =
+        p.iter().filter(|r| &r[3] == "agreements_count").collect();
     assert_eq!(agreements.len(), 6);
     assert!(agreements.iter().all(|r| &r[4] == "3"));
 }
@@ -266,7 +267,7 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
             &r[3]
         );
     }
-    assert!(html.contains("id=\"bands-US-pressure\""));
+    assert!(html.contains("id=\"bands-US-pressure-index\""));
 }
 
 #[test]
@@ -371,7 +372,7 @@ fn unknown_or_text_series_are_input_errors_before_any_run() {
     let tmp = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(data("sweep_small.ron"))
         .unwrap()
-        .replace("\"US_pressure\"]", "\"US_presure\", \"date\"]")
+        .replace("\"US_pressure_index\"]", "\"US_presure\", \"date\"]")
         .replace(
             "base: \"small_run.ron\"",
             &format!("base: {:?}", data("small_run.ron").to_str().unwrap()),
@@ -381,7 +382,7 @@ fn unknown_or_text_series_are_input_errors_before_any_run() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("field `series[1]`: `US_presure` is not a numeric column"),
+        err.contains("field `series[1]`: `US_presure` is not a column of timeseries.csv"),
         "{err}"
     );
     assert!(err.contains("field `series[2]`: `date`"), "{err}");
@@ -439,7 +440,14 @@ fn bad_designs_are_input_errors() {
             format!(
                 "Sweep({base}, axes: [Axis(path: \"negotiation.deadline_weeks\", values: Distribution(Uniform(min: 4.0, max: 8.0)))], design: Sobol(samples: 4), sensitivity: [\"seed\"])"
             ),
-            "`seed` is not a summary column",
+            "`seed` is the run's seed, not a model output",
+        ),
+        (
+            "an old column name as sensitivity",
+            format!(
+                "Sweep({base}, axes: [Axis(path: \"negotiation.deadline_weeks\", values: Distribution(Uniform(min: 4.0, max: 8.0)))], design: Sobol(samples: 4), sensitivity: [\"agreements\"])"
+            ),
+            "`agreements` is now called `agreements_count`",
         ),
         (
             "float draws on an integer field",
@@ -470,6 +478,19 @@ fn a_sweep_folder_without_declared_types_is_refused_by_merge_and_drawn_by_report
     let (before, rest) = text.split_once("    columns: [").unwrap();
     let (_, after) = rest.split_once("    ],\n").unwrap();
     std::fs::write(&path, format!("{before}{after}")).unwrap();
+    // and its axis columns are named by their paths, as before the naming rule
+    for file in ["runs.csv", "points.csv"] {
+        let path = tmp.path().join("s").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, body) = text.split_once('\n').unwrap();
+        let head = head
+            .replace("negotiation_deadline_weeks", "negotiation.deadline_weeks")
+            .replace(
+                "states_CN_preferences_concession",
+                "states.CN.preferences.concession",
+            );
+        std::fs::write(&path, format!("{head}\n{body}")).unwrap();
+    }
     let o = chokepoint(tmp.path(), &["merge", "s"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
