@@ -268,7 +268,10 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                     )));
                 }
             };
-            print!("{}", chokepoint::output::reference::outputs(&scenario));
+            print!(
+                "{}",
+                chokepoint::output::reference::outputs(&scenario, &file.display().to_string())
+            );
             Ok(0)
         }
         Command::Validate { file } => {

@@ -33,6 +33,8 @@ pub enum Unit {
     KgPerWeek,
     /// Units of a sector's product (vehicles, aircraft, components, ...).
     Units,
+    /// Units of a sector's product per week (a capacity).
+    UnitsPerWeek,
     /// US dollars.
     Usd,
     /// A share, 0 to 1.
@@ -65,6 +67,7 @@ impl Unit {
             Unit::Kg => "kg",
             Unit::KgPerWeek => "kg_per_week",
             Unit::Units => "units",
+            Unit::UnitsPerWeek => "units_per_week",
             Unit::Usd => "usd",
             Unit::Share => "share",
             Unit::Index => "index",
@@ -86,6 +89,7 @@ impl Unit {
             Unit::Kg => "kg of material",
             Unit::KgPerWeek => "kg of material per week",
             Unit::Units => "units of the sector's product",
+            Unit::UnitsPerWeek => "units of the sector's product per week",
             Unit::Usd => "US dollars",
             Unit::Share => "share, 0 to 1",
             Unit::Index => "score, 0 to 1",
@@ -109,11 +113,12 @@ impl Unit {
     }
 
     /// Every unit, in the order `docs/OUTPUTS.md` lists them.
-    pub const ALL: [Unit; 15] = [
+    pub const ALL: [Unit; 16] = [
         Unit::None,
         Unit::Kg,
         Unit::KgPerWeek,
         Unit::Units,
+        Unit::UnitsPerWeek,
         Unit::Usd,
         Unit::Share,
         Unit::Index,
@@ -163,33 +168,13 @@ impl Measure {
     /// Whether `name` is a column of this measure: the name pattern with
     /// each placeholder standing for one or more characters.
     pub fn matches(&self, name: &str) -> bool {
-        let pattern = self.name_pattern();
-        let mut pieces = Vec::new();
-        let mut rest = pattern.as_str();
-        while let Some(open) = rest.find('{') {
-            pieces.push(&rest[..open]);
-            rest = rest[open..]
-                .find('}')
-                .map_or("", |close| &rest[open + close + 1..]);
-        }
-        pieces.push(rest);
-        let Some((first, others)) = pieces.split_first() else {
-            return false;
-        };
-        let Some(mut tail) = name.strip_prefix(first) else {
-            return false;
-        };
-        if others.is_empty() {
-            return tail.is_empty();
-        }
-        let (last, middle) = others.split_last().expect("not empty");
-        for piece in middle {
-            match tail.get(1..).and_then(|t| t.find(piece)) {
-                Some(at) => tail = &tail[1 + at + piece.len()..],
-                None => return false,
-            }
-        }
-        tail.len() > last.len() && tail.ends_with(last)
+        matches_pattern(&self.name_pattern(), name)
+    }
+
+    /// Whether `name` is a column of this measure as named before the
+    /// naming rule.
+    pub fn matches_old(&self, name: &str) -> bool {
+        matches_pattern(self.old, name)
     }
 
     /// The name pattern with its unit: `{state}_{sector}_lost_output_units`.
@@ -200,6 +185,36 @@ impl Measure {
             (false, unit) => format!("{}_{unit}", self.pattern),
         }
     }
+}
+
+/// Whether `name` is `pattern` with each `{placeholder}` standing for one
+/// or more characters.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        pieces.push(&rest[..open]);
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
+    }
+    pieces.push(rest);
+    let Some((first, others)) = pieces.split_first() else {
+        return false;
+    };
+    let Some(mut tail) = name.strip_prefix(first) else {
+        return false;
+    };
+    let Some((last, middle)) = others.split_last() else {
+        return tail.is_empty();
+    };
+    for piece in middle {
+        match tail.get(1..).and_then(|t| t.find(piece)) {
+            Some(at) => tail = &tail[1 + at + piece.len()..],
+            None => return false,
+        }
+    }
+    tail.len() > last.len() && tail.ends_with(last)
 }
 
 /// `pattern` with each `{key}` replaced by its value (made to fit
@@ -214,7 +229,6 @@ fn fill(pattern: &str, args: &[(&str, &str)], clean: bool) -> String {
         };
         out = out.replace(&format!("{{{key}}}"), &value);
     }
-    debug_assert!(!out.contains('{'), "{pattern}: every placeholder is filled");
     out
 }
 

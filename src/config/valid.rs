@@ -136,9 +136,9 @@ impl ValidScenario {
             return Err(clashes
                 .into_iter()
                 .map(|c| Problem {
-                    field: "(output columns)".into(),
+                    field: "names".into(),
                     message: format!(
-                        "two columns would be named `{c}`: names of states, sectors, materials or programmes that differ only in characters outside [A-Za-z0-9_] give one column name; rename one"
+                        "two output columns would be named `{c}`: two names of states, sectors, materials or programmes are the same, or the same once every character outside [A-Za-z0-9_] is `_`, or run together (a sector `autos_lost` beside `autos`); rename one (docs/OUTPUTS.md)"
                     ),
                 })
                 .collect());

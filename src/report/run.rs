@@ -526,7 +526,7 @@ impl RunData {
             id: "substitution".into(),
             title: "Substitution capacity".into(),
             caption: format!(
-                "Supply from substitutes per week (timeseries.csv `{}`) and as a share of demand (`{}`).",
+                "Supply from substitutes per week (timeseries.csv `{}`) and as a share of pre-control imports (`{}`).",
                 substitution::SUBSTITUTION.name_pattern(),
                 substitution::SUBSTITUTION_SHARE.name_pattern()
             ),
@@ -538,7 +538,7 @@ impl RunData {
                     &named(&substitution::SUBSTITUTION),
                 )?,
                 self.lines(
-                    "share of demand",
+                    "share of pre-control imports",
                     "share",
                     &named(&substitution::SUBSTITUTION_SHARE),
                 )?,
@@ -557,7 +557,10 @@ fn arg(c: &Column, key: &str) -> String {
 fn legend(c: &Column) -> String {
     let name = c.name.as_str();
     let name = name
-        .strip_prefix(&format!("{}_", arg(c, "supplier")))
+        .strip_prefix(&format!(
+            "{}_",
+            crate::schema::sanitize(&arg(c, "supplier"))
+        ))
         .unwrap_or(name);
     let unit = c.measure.unit.suffix();
     let name = name.strip_suffix(&format!("_{unit}")).unwrap_or(name);

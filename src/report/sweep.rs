@@ -29,9 +29,9 @@ pub const HEADLINE: [&Measure; 7] = [
 
 /// The column of `axis` in runs.csv and points.csv: its path made to fit
 /// the naming rule, or the path itself in a folder written before the rule
-/// (whose `sweep.ron` declares no columns).
+/// (`SweepManifest::naming`).
 fn axis_column(manifest: &SweepManifest, axis: &str) -> String {
-    if manifest.columns.is_empty() {
+    if manifest.naming < crate::sweep::NAMING_RULE {
         axis.to_string()
     } else {
         crate::sweep::axis_column(axis)
@@ -133,11 +133,16 @@ impl SweepData {
         })
     }
 
+    /// Whether the folder was written before the naming rule.
+    fn old_names(&self) -> bool {
+        self.manifest.naming < crate::sweep::NAMING_RULE
+    }
+
     /// The name of a column with no placeholders: as the naming rule gives
-    /// it, or as it was in a folder written before the rule (whose
-    /// `sweep.ron` declares no columns).
+    /// it, or as it was in a folder written before the rule
+    /// (`SweepManifest::naming`).
     fn name_of(&self, m: &Measure) -> String {
-        if self.manifest.columns.is_empty() {
+        if self.old_names() {
             m.old.to_string()
         } else {
             m.name(&[])
@@ -164,7 +169,14 @@ impl SweepData {
             self.runs
                 .columns
                 .iter()
-                .filter(|c| substitution::FINAL_SUBSTITUTION_SHARE.matches(c))
+                .filter(|c| {
+                    let m = &substitution::FINAL_SUBSTITUTION_SHARE;
+                    if self.old_names() {
+                        m.matches_old(c)
+                    } else {
+                        m.matches(c)
+                    }
+                })
                 .cloned(),
         );
         let mut shown = Vec::new();

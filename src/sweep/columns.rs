@@ -146,38 +146,38 @@ pub const SOBOL_AXIS: Measure = Measure {
     old: "axis",
 };
 pub const FIRST: Measure = Measure {
-    pattern: "first_order",
-    unit: Unit::Index,
-    about: "First-order Sobol index of the axis for the column (Jansen's estimator on Saltelli's design): the share of the column's variance due to the axis alone.",
+    pattern: "first_order_index",
+    unit: Unit::None,
+    about: "First-order Sobol index of the axis for the column (Jansen's estimator on Saltelli's design): the share of the column's variance due to the axis alone. An estimate, with no unit: it may fall below 0 or above 1.",
     old: "first",
 };
 pub const FIRST_LOW: Measure = Measure {
-    pattern: "first_order_ci95_low",
-    unit: Unit::Index,
+    pattern: "first_order_ci95_low_index",
+    unit: Unit::None,
     about: "Lower end of the bootstrap 95 % interval of the first-order index.",
     old: "first_ci95_low",
 };
 pub const FIRST_HIGH: Measure = Measure {
-    pattern: "first_order_ci95_high",
-    unit: Unit::Index,
+    pattern: "first_order_ci95_high_index",
+    unit: Unit::None,
     about: "Upper end of the bootstrap 95 % interval of the first-order index.",
     old: "first_ci95_high",
 };
 pub const TOTAL: Measure = Measure {
-    pattern: "total_order",
-    unit: Unit::Index,
+    pattern: "total_order_index",
+    unit: Unit::None,
     about: "Total-order Sobol index: the share of the variance due to the axis with all its interactions.",
     old: "total",
 };
 pub const TOTAL_LOW: Measure = Measure {
-    pattern: "total_order_ci95_low",
-    unit: Unit::Index,
+    pattern: "total_order_ci95_low_index",
+    unit: Unit::None,
     about: "Lower end of the bootstrap 95 % interval of the total-order index.",
     old: "total_ci95_low",
 };
 pub const TOTAL_HIGH: Measure = Measure {
-    pattern: "total_order_ci95_high",
-    unit: Unit::Index,
+    pattern: "total_order_ci95_high_index",
+    unit: Unit::None,
     about: "Upper end of the bootstrap 95 % interval of the total-order index.",
     old: "total_ci95_high",
 };
@@ -188,9 +188,16 @@ pub const SOBOL_NOTE: Measure = Measure {
     old: "note",
 };
 
+pub const SOBOL_COLUMN: Measure = Measure {
+    pattern: "column",
+    unit: Unit::None,
+    about: "The summary column of runs.csv the indices are of (its means over each design point's replicates).",
+    old: "column",
+};
+
 /// The columns of `sobol.csv`: one row per (summary column, axis).
 pub const SOBOL: [(&Measure, ColumnType); 9] = [
-    (&SUMMARY_COLUMN, Text),
+    (&SOBOL_COLUMN, Text),
     (&SOBOL_AXIS, Text),
     (&FIRST, Float),
     (&FIRST_LOW, Float),
@@ -204,4 +211,27 @@ pub const SOBOL: [(&Measure, ColumnType); 9] = [
 /// Declared columns of a list of measures with no placeholders.
 pub fn fixed(list: &[(&'static Measure, ColumnType)]) -> Vec<Column> {
     list.iter().map(|(m, t)| Column::fixed(m, *t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constants that name fixed columns (for `match` and array use)
+    /// are the declared names.
+    #[test]
+    fn constant_names_are_the_declared_names() {
+        for (name, (m, _)) in super::super::FIXED_COLUMNS.iter().zip(&FIXED) {
+            assert_eq!(*name, m.name(&[]));
+        }
+        let keys = super::super::series::KEYS;
+        assert_eq!(
+            keys[..3],
+            [RUN.name(&[]), POINT.name(&[]), REPLICATE.name(&[])]
+        );
+        assert_eq!(keys[3], crate::metrics::WEEK.name(&[]));
+        for (m, _) in POINT_STATISTICS.iter().chain(&SOBOL) {
+            assert!(crate::schema::is_clean(&m.name(&[])), "{}", m.name(&[]));
+        }
+    }
 }

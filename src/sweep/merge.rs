@@ -160,6 +160,12 @@ fn consistent_plan(path: &Path, m: &SweepManifest) -> Result<Plan> {
             message: "declares no column types: it was written by an older chokepoint, whose run seeds and Parquet types differ; run the sweep again into a new folder".into(),
         });
     }
+    if m.naming < super::prepare::NAMING_RULE {
+        return Err(Error::Folder {
+            path: path.to_path_buf(),
+            message: "was written by an older chokepoint, before the column names of docs/OUTPUTS.md; run the sweep again into a new folder".into(),
+        });
+    }
     // The fixed columns and the axes, with the types they always have.
     let leading = super::row::leading_columns(&m.sweep.axes);
     let typed = m.columns.len() >= leading.len()

@@ -22,6 +22,6 @@ pub mod slurm;
 pub mod stats;
 
 pub use parts::{Shard, claim_folder};
-pub use prepare::{Prepared, SweepManifest, prepare, run_seed};
+pub use prepare::{NAMING_RULE, Prepared, SweepManifest, prepare, run_seed};
 pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status, axis_column};
 pub use runner::{Progress, SweepOptions, SweepReport, WORKER_THREAD, run_sweep};

@@ -49,8 +49,16 @@ pub struct SweepManifest {
     /// `report` still reads, and `merge` refuses).
     #[serde(default)]
     pub columns: Vec<(String, ColumnType)>,
+    /// `NAMING_RULE`: the columns are named by the rule of docs/OUTPUTS.md.
+    /// 0 (absent) in a folder written before it, whose columns keep their
+    /// old names (`Measure::old`), which `report` reads and `merge` refuses.
+    #[serde(default)]
+    pub naming: u32,
     pub sweep: SweepConfig,
 }
+
+/// The version of the column names a new sweep folder has (`SweepManifest::naming`).
+pub const NAMING_RULE: u32 = 1;
 
 /// Reads a sweep file, resolves its base run and expands its design.
 pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
@@ -181,6 +189,7 @@ pub fn prepare(path: &Path, out: Option<&Path>) -> Result<Prepared> {
         bootstrap: cfg.bootstrap,
         seed: cfg.seed,
         columns: typed,
+        naming: NAMING_RULE,
         sweep: cfg.clone(),
     };
     Ok(Prepared {

@@ -21,8 +21,15 @@ use std::sync::Arc;
 /// Rows per row group of `series.parquet`.
 const ROWS: usize = 65_536;
 
-/// Key columns before the series columns.
-pub const KEYS: [&str; 4] = ["run", "point", "replicate", "week"];
+/// Key columns before the series columns (`run`, `point`, `replicate` as
+/// in runs.csv, then `week`); every series column after them is Float64,
+/// counts and flags included, so that the bands are drawn from one type.
+pub const KEYS: [&str; 4] = [
+    super::columns::RUN.pattern,
+    super::columns::POINT.pattern,
+    super::columns::REPLICATE.pattern,
+    "week",
+];
 
 /// Checks the requested series against the declared timeseries columns:
 /// each must be a number (not text, not the week, which is a key).
@@ -36,12 +43,17 @@ pub fn check(requested: &[String], timeseries: &crate::schema::Columns) -> Vec<P
     let mut problems = Vec::new();
     for (i, c) in requested.iter().enumerate() {
         if !numeric.contains(&c.as_str()) {
-            let message = match timeseries.get(c) {
-                Some(_) => format!(
+            let message = match (timeseries.get(c), timeseries.renamed(c)) {
+                (Some(_), _) => format!(
                     "`{c}` is not a numeric column of timeseries.csv; known: {}",
                     numeric.join(", ")
                 ),
-                None => timeseries.unknown(c, "timeseries.csv", &numeric),
+                (None, Some(new)) if new.ty == ColumnType::Text => format!(
+                    "`{c}` is now called `{}`, which is text, not a number; numeric columns: {}",
+                    new.name,
+                    numeric.join(", ")
+                ),
+                (None, _) => timeseries.unknown(c, "timeseries.csv", &numeric),
             };
             problems.push(Problem {
                 field: format!("series[{i}]"),
@@ -107,10 +119,10 @@ impl RunSeries {
 pub fn schema(columns: &[String]) -> SchemaRef {
     let mut fields = vec![
         // Int64, as in runs.parquet, so that the two join on run and point
-        Field::new("run", DataType::Int64, false),
-        Field::new("point", DataType::Int64, false),
-        Field::new("replicate", DataType::Int64, false),
-        Field::new("week", DataType::Int64, false),
+        Field::new(KEYS[0], DataType::Int64, false),
+        Field::new(KEYS[1], DataType::Int64, false),
+        Field::new(KEYS[2], DataType::Int64, false),
+        Field::new(KEYS[3], DataType::Int64, false),
     ];
     fields.extend(
         columns
@@ -453,6 +465,7 @@ mod tests {
             "US_pressure",
             "week",
             "CN_US_m_talks",
+            "talks_CN-US-m",
         ]
         .map(String::from)
         .to_vec();
@@ -466,8 +479,16 @@ mod tests {
                 "series[3]",
                 "series[4]",
                 "series[5]",
-                "series[6]"
+                "series[6]",
+                "series[7]"
             ]
+        );
+        assert!(
+            problems[6]
+                .message
+                .contains("`talks_CN-US-m` is now called `CN_US_m_talks`, which is text"),
+            "{}",
+            problems[6].message
         );
         assert!(
             problems[3]

@@ -26,13 +26,13 @@ pub const PLUGIN: Plugin = Plugin {
 pub static DETECTIONS: Measure = Measure {
     pattern: "detections",
     unit: Unit::Count,
-    about: "Diverting firms the tracking systems detected this week.",
+    about: "Detections of diverting firms by the tracking systems this week.",
     old: "detections",
 };
 pub static TOTAL_DETECTIONS: Measure = Measure {
     pattern: "detections",
     unit: Unit::Count,
-    about: "Diverting firms the tracking systems detected over the run.",
+    about: "Detections of diverting firms over the run (a firm detected in several weeks counts each time).",
     old: "detections",
 };
 pub static DIVERTING_FIRMS: Measure = Measure {

@@ -31,19 +31,19 @@ pub static CONTROL_ACTIVE: Measure = Measure {
 pub static CIVILIAN_APPROVAL: Measure = Measure {
     pattern: "{supplier}_{material}_to_{state}_civilian_approval",
     unit: Unit::Probability,
-    about: "Probability that the supplier approves a civilian firm's licence application from the state this week.",
+    about: "The civilian approval rate the control sets for the state this week: its base rate, or the rate a deal agreed. Licensing scales it by the supplier's trust in the state and cuts it while the track is broken down; it is recorded whether or not the control is in force.",
     old: "{supplier}_civilian_approval_{material}_to_{state}",
 };
 pub static GENERAL_LICENCE: Measure = Measure {
     pattern: "{supplier}_{material}_to_{state}_general_licence",
     unit: Unit::Flag,
-    about: "Whether a general licence covers the state's civilian buyers (no application needed).",
+    about: "Whether a general licence covers the state's civilian buyers (no application needed while the control is in force).",
     old: "{supplier}_general_licence_{material}_to_{state}",
 };
 pub static EXTRATERRITORIAL: Measure = Measure {
     pattern: "{supplier}_{material}_to_{state}_extraterritorial",
     unit: Unit::Flag,
-    about: "Whether the control's extraterritorial reach applies to the state's firms.",
+    about: "Whether the control's extraterritorial reach applies to the state: while the control is in force, it cuts the state's third-country supply of the material by the control's extraterritorial share.",
     old: "{supplier}_extraterritorial_{material}_to_{state}",
 };
 pub static FIRST_CIVILIAN_LICENCE: Measure = Measure {

@@ -22,7 +22,7 @@ pub const PLUGIN: Plugin = Plugin {
 pub static PRESSURE: Measure = Measure {
     pattern: "{state}_pressure",
     unit: Unit::Index,
-    about: "Political pressure on the state this week (weighted shortage, readiness gap and lost revenue).",
+    about: "Political pressure on the state this week: the weighted sum, at most 1, of its lost output, readiness gap, price, lost export revenue, restrictions it faces and leverage erosion (models/ODD.md).",
     old: "{state}_pressure",
 };
 pub static PRESSURE_SMOOTHED: Measure = Measure {

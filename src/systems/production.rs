@@ -24,7 +24,7 @@ pub const PLUGIN: Plugin = Plugin {
 
 pub static CAPACITY: Measure = Measure {
     pattern: "{state}_{sector}_capacity",
-    unit: Unit::Units,
+    unit: Unit::UnitsPerWeek,
     about: "The group's output per week at full capacity.",
     old: "{state}_{sector}_capacity",
 };

@@ -21,7 +21,7 @@ pub const PLUGIN: Plugin = Plugin {
 pub static SUBSTITUTION: Measure = Measure {
     pattern: "{state}_{material}_substitution",
     unit: Unit::KgPerWeek,
-    about: "The state's substitution capacity for the material this week (its programmes' output).",
+    about: "The state's substitution capacity for the material this week (the capacity its programmes have reached).",
     old: "{state}_substitution_kg_{material}",
 };
 pub static SUBSTITUTION_SHARE: Measure = Measure {

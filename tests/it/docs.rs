@@ -56,10 +56,10 @@ fn outputs_reference_is_current() {
         &chokepoint::config::RunOverrides::default(),
     )
     .unwrap();
-    let want = chokepoint::output::reference::outputs(&base.scenario);
+    let want = chokepoint::output::reference::outputs(&base.scenario, "configs/baseline.ron");
     assert!(
         doc == want,
-        "docs/OUTPUTS.md is not current: run `cargo run --release -- outputs configs/baseline.ron > docs/OUTPUTS.md`"
+        "docs/OUTPUTS.md is not current: run `cargo run --release -- outputs configs/baseline.ron > docs/OUTPUTS.md` from the repository root"
     );
     // every column of a baseline run is in it, and follows the naming rule
     let tmp = tempfile::tempdir().unwrap();

@@ -24,13 +24,18 @@ fn check_ranges(tables: &chokepoint::sim::RunTables, scenario: &ValidScenario) {
         for row in &table.rows {
             for ((name, cell), column) in table.columns.iter().zip(row).zip(declared) {
                 assert_eq!(*name, column.name);
-                if let Cell::Num(v) = cell {
+                let number = match cell {
+                    Cell::Num(v) => Some(*v),
+                    Cell::Int(v) => Some(*v as f64),
+                    _ => None,
+                };
+                if let Some(v) = number {
                     assert!(v.is_finite(), "{name} = {v}");
                     if column.measure.unit.is_bounded() {
-                        assert!((0.0..=1.0).contains(v), "{name} = {v} outside 0..1");
+                        assert!((0.0..=1.0).contains(&v), "{name} = {v} outside 0..1");
                     }
                     if column.measure.unit != Unit::Usd {
-                        assert!(*v >= 0.0, "{name} = {v} is negative");
+                        assert!(v >= 0.0, "{name} = {v} is negative");
                     }
                 }
             }

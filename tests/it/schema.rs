@@ -98,7 +98,7 @@ fn names_that_clash_after_the_rule_are_refused() {
     let o = chokepoint(tmp.path(), &["validate", "s.ron"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("two columns would be named `US_a_b_on_CN_restriction_level`"),
+        stderr(&o).contains("two output columns would be named `US_a_b_on_CN_restriction_level`"),
         "{}",
         stderr(&o)
     );

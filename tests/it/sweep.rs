@@ -464,33 +464,91 @@ fn bad_designs_are_input_errors() {
     }
 }
 
-/// A sweep folder written before column types were declared (its
-/// `sweep.ron` has no `columns`): `merge` refuses it, saying why and what to
-/// do (exit 2), and `report` still draws it.
+/// Turns a merged sweep folder of `sweep_small.ron` into one written before
+/// the naming rule: its `sweep.ron` records no naming version, and its
+/// columns (and the column names inside points.csv) have their old names.
+fn with_old_names(dir: &Path) {
+    use chokepoint::sweep::columns;
+    let base =
+        chokepoint::config::resolve_run(&data("small_run.ron"), &Default::default()).unwrap();
+    let schema = chokepoint::schema::Schema::of(&base.scenario);
+    let mut old: std::collections::HashMap<String, String> = schema
+        .summary
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.old_name()))
+        .collect();
+    for m in [&columns::RUNS, &columns::FAILED_RUNS] {
+        old.insert(m.name(&[]), m.old.to_string());
+    }
+    for path in [
+        "negotiation.deadline_weeks",
+        "states.CN.preferences.concession",
+    ] {
+        old.insert(chokepoint::sweep::axis_column(path), path.to_string());
+    }
+    let rename = |n: &str| old.get(n).cloned().unwrap_or_else(|| n.to_string());
+    for file in ["runs.csv", "points.csv", "sweep.ron"] {
+        let path = dir.join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if file == "sweep.ron" {
+            text = text.replace("    naming: 1,\n", "");
+            for (new, was) in &old {
+                text = text.replace(&format!("(\"{new}\","), &format!("(\"{was}\","));
+            }
+        } else {
+            let mut r = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = r.headers().unwrap().iter().map(rename).collect();
+            let column = header.iter().position(|h| h == "column");
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&header).unwrap();
+            for record in r.records() {
+                let mut cells: Vec<String> = record.unwrap().iter().map(String::from).collect();
+                if let Some(c) = column {
+                    cells[c] = rename(&cells[c]);
+                }
+                w.write_record(&cells).unwrap();
+            }
+            text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+}
+
+/// A sweep folder written before the naming rule (its columns have their
+/// old names), and one written before column types were declared (its
+/// `sweep.ron` has no `columns` either): `merge` refuses both, saying why
+/// and what to do (exit 2), and `report` still draws them, with their
+/// headline columns under their old names.
 #[test]
-fn a_sweep_folder_without_declared_types_is_refused_by_merge_and_drawn_by_report() {
+fn older_sweep_folders_are_refused_by_merge_and_drawn_by_report() {
     let tmp = tempfile::tempdir().unwrap();
     let file = data("sweep_small.ron");
     let o = sweep(tmp.path(), &[file.to_str().unwrap(), "--out", "s"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    with_old_names(&tmp.path().join("s"));
+    let o = chokepoint(tmp.path(), &["merge", "s"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("before the column names of docs/OUTPUTS.md")
+            && stderr(&o).contains("run the sweep again"),
+        "{}",
+        stderr(&o)
+    );
+    let o = chokepoint(tmp.path(), &["report", "s"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(tmp.path().join("s/report.html")).unwrap();
+    assert!(
+        html.contains("agreements") && !html.contains("agreements_count"),
+        "the headline columns are drawn under their old names"
+    );
+    // and before column types: no `columns` in sweep.ron
     let path = tmp.path().join("s/sweep.ron");
     let text = std::fs::read_to_string(&path).unwrap();
     let (before, rest) = text.split_once("    columns: [").unwrap();
     let (_, after) = rest.split_once("    ],\n").unwrap();
     std::fs::write(&path, format!("{before}{after}")).unwrap();
-    // and its axis columns are named by their paths, as before the naming rule
-    for file in ["runs.csv", "points.csv"] {
-        let path = tmp.path().join("s").join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (head, body) = text.split_once('\n').unwrap();
-        let head = head
-            .replace("negotiation_deadline_weeks", "negotiation.deadline_weeks")
-            .replace(
-                "states_CN_preferences_concession",
-                "states.CN.preferences.concession",
-            );
-        std::fs::write(&path, format!("{head}\n{body}")).unwrap();
-    }
+    std::fs::remove_file(tmp.path().join("s/report.html")).unwrap();
     let o = chokepoint(tmp.path(), &["merge", "s"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
