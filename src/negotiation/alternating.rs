@@ -3,10 +3,12 @@
 
 use super::*;
 
-/// One round per tick: the responder to the standing offer accepts it if it
-/// is worth at least its reservation and `discount` x its own next target;
-/// otherwise it rejects, talks break down with the configured probability,
-/// or it counter-offers. The deadline ends talks.
+/// One round per tick. Each other party, in turn after the proposer of the
+/// standing offer, accepts it if it is worth at least its reservation and
+/// `discount` x its own next target. If all accept, it is agreed; else the
+/// first to reject does so, talks break down with the configured
+/// probability, or that party counter-offers. The deadline ends talks. On
+/// a bilateral track this is Rubinstein's alternation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AlternatingOffers;
 
@@ -15,53 +17,61 @@ impl Protocol for AlternatingOffers {
         "alternating_offers"
     }
 
-    fn round(&self, talks: &mut Talks, sides: &[SideView; 2], draw: f64) -> Vec<Move> {
-        let mut moves = Vec::new();
+    fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox) {
+        let n = parties.len();
         let t = talks.time();
-        let utilities = |offer: &Offer| {
-            [
-                sides[0].utility.value(&talks.space, offer),
-                sides[1].utility.value(&talks.space, offer),
-            ]
+        let utilities = |offer: &Offer| -> Vec<f64> {
+            parties
+                .iter()
+                .map(|p| p.utility.value(&talks.space, offer))
+                .collect()
         };
         let proposer = match &talks.standing {
             None => talks.opener,
             Some((by, offer)) => {
-                let responder = by.other();
-                let view = &sides[responder.ix()];
                 let u = utilities(offer);
-                let own_target = view.target(t);
-                if u[responder.ix()] >= view.reservation.max(view.discount * own_target) {
-                    moves.push(Move::Accept {
-                        by: responder,
+                let responders = (1..n).map(|k| (by + k) % n);
+                let rejecter = responders.clone().find(|&r| {
+                    let view = &parties[r];
+                    u[r] < view.reservation.max(view.discount * view.target(t))
+                });
+                let Some(responder) = rejecter else {
+                    for by in responders {
+                        out.send(Move::Accept {
+                            by,
+                            offer: offer.clone(),
+                            utilities: u.clone(),
+                        });
+                    }
+                    out.send(Move::Agreement {
                         offer: offer.clone(),
                         utilities: u,
                     });
                     talks.round += 1;
-                    return moves;
-                }
-                moves.push(Move::Reject {
+                    return;
+                };
+                out.send(Move::Reject {
                     by: responder,
                     utilities: u,
                 });
                 if draw < talks.breakdown_probability {
-                    moves.push(Move::Breakdown {
+                    out.send(Move::Breakdown {
                         reason: BreakdownReason::Walkout,
                     });
                     talks.round += 1;
-                    return moves;
+                    return;
                 }
                 responder
             }
         };
-        let view = &sides[proposer.ix()];
+        // The offer is made to the next party in turn.
         let offer = propose(
             &talks.space,
-            &view.utility,
-            &sides[proposer.other().ix()].utility,
-            view.target(t),
+            &parties[proposer].utility,
+            &parties[(proposer + 1) % n].utility,
+            parties[proposer].target(t),
         );
-        moves.push(Move::Offer {
+        out.send(Move::Offer {
             by: proposer,
             offer: offer.clone(),
             utilities: utilities(&offer),
@@ -69,11 +79,10 @@ impl Protocol for AlternatingOffers {
         talks.standing = Some((proposer, offer));
         talks.round += 1;
         if talks.round > talks.deadline_rounds {
-            moves.push(Move::Breakdown {
+            out.send(Move::Breakdown {
                 reason: BreakdownReason::Deadline,
             });
         }
-        moves
     }
 }
 
@@ -86,12 +95,19 @@ mod tests {
         Talks {
             space: space(),
             opened_at: 0,
-            opener: Side::Consumer,
+            opener: Side::Consumer.ix(),
             round: 0,
             deadline_rounds: 20,
             breakdown_probability: p_break,
             standing: None,
         }
+    }
+
+    /// One round's moves.
+    fn round(talks: &mut Talks, sides: &[SideView], draw: f64) -> Vec<Move> {
+        let mut out = Outbox::default();
+        AlternatingOffers.step(talks, sides, draw, &mut out);
+        out.flush()
     }
 
     fn view(side: Side, weights: Vec<f64>, res: f64) -> SideView {
@@ -100,6 +116,7 @@ mod tests {
             reservation: res,
             exponent: 1.0,
             discount: 1.0,
+            reputation_cost: 0.0,
         }
     }
 
@@ -112,7 +129,7 @@ mod tests {
         let mut t = talks(0.0);
         let mut agreed = None;
         for _ in 0..30 {
-            for m in AlternatingOffers.round(&mut t, &sides, 0.5) {
+            for m in round(&mut t, &sides, 0.5) {
                 if let Move::Accept {
                     offer, utilities, ..
                 } = m
@@ -139,7 +156,7 @@ mod tests {
         let mut t = talks(0.0);
         let mut last = vec![];
         for _ in 0..25 {
-            last = AlternatingOffers.round(&mut t, &sides, 0.5);
+            last = round(&mut t, &sides, 0.5);
             if last
                 .iter()
                 .any(|m| matches!(m, Move::Breakdown { .. } | Move::Accept { .. }))
@@ -162,8 +179,8 @@ mod tests {
             view(Side::Supplier, vec![1.0; 4], 0.9),
         ];
         let mut t = talks(0.5);
-        AlternatingOffers.round(&mut t, &sides, 0.1); // opening offer
-        let moves = AlternatingOffers.round(&mut t, &sides, 0.1);
+        round(&mut t, &sides, 0.1); // opening offer
+        let moves = round(&mut t, &sides, 0.1);
         assert!(matches!(
             moves.as_slice(),
             [
@@ -174,8 +191,8 @@ mod tests {
             ]
         ));
         let mut t = talks(0.5);
-        AlternatingOffers.round(&mut t, &sides, 0.9);
-        let moves = AlternatingOffers.round(&mut t, &sides, 0.9);
+        round(&mut t, &sides, 0.9);
+        let moves = round(&mut t, &sides, 0.9);
         assert!(matches!(
             moves.as_slice(),
             [Move::Reject { .. }, Move::Offer { .. }]

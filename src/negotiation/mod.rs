@@ -178,7 +178,11 @@ impl Utility {
     }
 }
 
-/// Everything a protocol needs to know about one side this round.
+/// A party's place among its track's parties. On a bilateral track 0 is
+/// the consumer and 1 the supplier (`Side::ix`).
+pub type PartyIx = usize;
+
+/// Everything a protocol needs to know about one party this round.
 #[derive(Debug, Clone)]
 pub struct SideView {
     pub utility: Utility,
@@ -189,6 +193,10 @@ pub struct SideView {
     /// Weekly discount factor: the side accepts an offer worth at least
     /// `discount` times what it would ask next.
     pub discount: f64,
+    /// Utility a party gives up by defecting from an agreement in force
+    /// (its reputation); it defects when no deal is worth more than the
+    /// agreement by more than this.
+    pub reputation_cost: f64,
 }
 
 impl SideView {
@@ -205,13 +213,13 @@ impl SideView {
 pub struct Talks {
     pub space: IssueSpace,
     pub opened_at: u32,
-    pub opener: Side,
+    pub opener: PartyIx,
     /// Rounds played.
     pub round: u32,
     pub deadline_rounds: u32,
     pub breakdown_probability: f64,
     /// The offer on the table and who made it.
-    pub standing: Option<(Side, Offer)>,
+    pub standing: Option<(PartyIx, Offer)>,
 }
 
 impl Talks {
@@ -230,34 +238,130 @@ pub enum BreakdownReason {
     Deadline,
 }
 
-/// What happened in a round, in order.
+/// A move of a party, or an event of a track, as a protocol sends it. The
+/// negotiation system applies each to the policies and writes it to the
+/// transcript, in the order sent. `utilities` are the parties' utilities of
+/// the terms concerned, in party order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Move {
+    /// Talks open on the track; `by` opened them.
+    Open {
+        by: PartyIx,
+    },
     Offer {
-        by: Side,
+        by: PartyIx,
         offer: Offer,
-        utilities: [f64; 2],
+        utilities: Vec<f64>,
     },
     Reject {
-        by: Side,
-        utilities: [f64; 2],
+        by: PartyIx,
+        utilities: Vec<f64>,
     },
     Accept {
-        by: Side,
+        by: PartyIx,
         offer: Offer,
-        utilities: [f64; 2],
+        utilities: Vec<f64>,
+    },
+    /// Every party has accepted `offer`: it comes into force.
+    Agreement {
+        offer: Offer,
+        utilities: Vec<f64>,
     },
     Breakdown {
         reason: BreakdownReason,
     },
+    /// The agreement in force reached the end of its term.
+    Expiry,
+    /// `by` defects from the agreement in force, whose terms give the
+    /// parties `utilities`; no deal is worth `gain` more to it.
+    Defection {
+        by: PartyIx,
+        utilities: Vec<f64>,
+        gain: f64,
+    },
 }
 
-/// A bargaining protocol: plays one round of talks per tick.
+/// The moves a protocol sends in one call. The negotiation system flushes
+/// it (applies every move, in order) before it calls the protocol again,
+/// so each call sees the policies as the moves before it left them.
+#[derive(Debug, Default)]
+pub struct Outbox(Vec<Move>);
+
+impl Outbox {
+    pub fn send(&mut self, m: Move) {
+        self.0.push(m);
+    }
+
+    /// Takes the moves sent since the last flush, in order.
+    pub fn flush(&mut self) -> Vec<Move> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// An agreement in force, as a protocol reviews it.
+#[derive(Debug, Clone, Copy)]
+pub struct InForce<'a> {
+    pub space: &'a IssueSpace,
+    pub offer: &'a Offer,
+    /// Whether its term ended this week.
+    pub expired: bool,
+}
+
+/// A bargaining protocol: it owns the talks of a track among any number of
+/// parties (a slice, in party order). Each week the negotiation system
+/// asks it to review an agreement in force, to open talks on an idle
+/// track, or to play one round of open talks; it answers with moves.
 pub trait Protocol: Send + Sync + 'static {
     fn name(&self) -> &'static str;
-    /// Plays one round. `draw` is a uniform number in [0, 1) from the
-    /// track's seeded stream for this week.
-    fn round(&self, talks: &mut Talks, sides: &[SideView; 2], draw: f64) -> Vec<Move>;
+
+    /// Whether talks open on a track that may open, and who opens them.
+    /// `margins[i]` is party i's pressure less its opening threshold;
+    /// `reopen` is true when an agreement just expired and talks reopen
+    /// at once. By default the party furthest past its threshold opens
+    /// (the first on a tie), when any party is past it or `reopen`.
+    fn open(&self, margins: &[f64], reopen: bool, out: &mut Outbox) {
+        let mut best: Option<(PartyIx, f64)> = None;
+        for (i, &m) in margins.iter().enumerate() {
+            if best.is_none_or(|(_, b)| m > b) {
+                best = Some((i, m));
+            }
+        }
+        if let Some((by, margin)) = best
+            && (reopen || margin >= 0.0)
+        {
+            out.send(Move::Open { by });
+        }
+    }
+
+    /// Plays one round of open talks. `draw` is a uniform number in [0, 1)
+    /// from the track's seeded stream for this week.
+    fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox);
+
+    /// Reviews an agreement in force. By default it expires at the end of
+    /// its term; before that, the first party whose no-deal utility exceeds
+    /// the agreement's by more than its reputation cost defects.
+    fn review(&self, agreement: InForce, parties: &[SideView], out: &mut Outbox) {
+        if agreement.expired {
+            out.send(Move::Expiry);
+            return;
+        }
+        let utilities: Vec<f64> = parties
+            .iter()
+            .map(|p| p.utility.value(agreement.space, agreement.offer))
+            .collect();
+        let defector = parties
+            .iter()
+            .zip(&utilities)
+            .position(|(p, u)| p.reservation - u > p.reputation_cost);
+        if let Some(by) = defector {
+            let gain = parties[by].reservation - utilities[by];
+            out.send(Move::Defection {
+                by,
+                utilities,
+                gain,
+            });
+        }
+    }
 }
 
 /// The offer that maximises the opponent's utility while keeping the
@@ -393,6 +497,179 @@ mod tests {
         }
     }
 
+    /// A stub protocol for any number of parties: party 0 asks for
+    /// everything it receives and nothing else; the others accept when the
+    /// offer is worth their reservation.
+    struct TakeItOrLeaveIt;
+
+    impl Protocol for TakeItOrLeaveIt {
+        fn name(&self) -> &'static str {
+            "take_it_or_leave_it"
+        }
+
+        fn step(&self, talks: &mut Talks, parties: &[SideView], _draw: f64, out: &mut Outbox) {
+            let offer = propose(&talks.space, &parties[0].utility, &parties[1].utility, 0.5);
+            let u: Vec<f64> = parties
+                .iter()
+                .map(|p| p.utility.value(&talks.space, &offer))
+                .collect();
+            out.send(Move::Offer {
+                by: 0,
+                offer: offer.clone(),
+                utilities: u.clone(),
+            });
+            for (by, p) in parties.iter().enumerate().skip(1) {
+                if u[by] < p.reservation {
+                    out.send(Move::Reject {
+                        by,
+                        utilities: u.clone(),
+                    });
+                    out.send(Move::Breakdown {
+                        reason: BreakdownReason::Walkout,
+                    });
+                    return;
+                }
+                out.send(Move::Accept {
+                    by,
+                    offer: offer.clone(),
+                    utilities: u.clone(),
+                });
+            }
+            out.send(Move::Agreement {
+                offer,
+                utilities: u,
+            });
+            talks.round += 1;
+        }
+    }
+
+    fn party(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
+        SideView {
+            utility: Utility { side, weights },
+            reservation,
+            exponent: 1.0,
+            discount: 1.0,
+            reputation_cost: 0.05,
+        }
+    }
+
+    fn three_party_talks() -> Talks {
+        Talks {
+            space: space(),
+            opened_at: 0,
+            opener: 0,
+            round: 0,
+            deadline_rounds: 10,
+            breakdown_probability: 0.0,
+            standing: None,
+        }
+    }
+
+    /// A track of three parties: the protocol opens it for the party furthest
+    /// past its threshold, plays a round whose every other party accepts,
+    /// and reviews the agreement with each party's own reservation.
+    #[test]
+    fn a_stub_protocol_runs_a_three_party_track() {
+        let parties = [
+            party(Side::Consumer, vec![1.0, 0.05, 1.0, 0.5], 0.2),
+            party(Side::Supplier, vec![1.0, 0.3, 1.0, 0.4], 0.2),
+            party(Side::Supplier, vec![0.5, 0.5, 1.0, 1.0], 0.1),
+        ];
+        let mut out = Outbox::default();
+        TakeItOrLeaveIt.open(&[-0.1, 0.3, 0.2], false, &mut out);
+        assert_eq!(out.flush(), [Move::Open { by: 1 }]);
+        TakeItOrLeaveIt.open(&[-0.1, -0.3, -0.2], false, &mut out);
+        assert!(out.flush().is_empty(), "no party past its threshold");
+        TakeItOrLeaveIt.open(&[-0.1, -0.3, -0.2], true, &mut out);
+        assert_eq!(out.flush(), [Move::Open { by: 0 }], "reopened at once");
+
+        let mut talks = three_party_talks();
+        TakeItOrLeaveIt.step(&mut talks, &parties, 0.5, &mut out);
+        let moves = out.flush();
+        let kinds: Vec<&str> = moves
+            .iter()
+            .map(|m| match m {
+                Move::Offer { .. } => "offer",
+                Move::Accept { .. } => "accept",
+                Move::Agreement { .. } => "agreement",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["offer", "accept", "accept", "agreement"]);
+        let Some(Move::Agreement { offer, utilities }) = moves.last() else {
+            panic!("{moves:?}")
+        };
+        assert_eq!(utilities.len(), 3, "one utility per party");
+
+        // the third party's outside option rises: it, and only it, defects
+        let mut later = parties.clone();
+        later[2].reservation = utilities[2] + 0.1;
+        let in_force = InForce {
+            space: &talks.space,
+            offer,
+            expired: false,
+        };
+        TakeItOrLeaveIt.review(in_force, &later, &mut out);
+        match out.flush().as_slice() {
+            [Move::Defection { by: 2, gain, .. }] => assert!((gain - 0.1).abs() < 1e-12),
+            other => panic!("{other:?}"),
+        }
+        TakeItOrLeaveIt.review(in_force, &parties, &mut out);
+        assert!(out.flush().is_empty(), "an agreement worth keeping holds");
+        TakeItOrLeaveIt.review(
+            InForce {
+                expired: true,
+                ..in_force
+            },
+            &later,
+            &mut out,
+        );
+        assert_eq!(out.flush(), [Move::Expiry]);
+    }
+
+    /// Alternating offers among three parties: an offer is agreed only when
+    /// both others accept it; one rejection gives the rejecter the next offer.
+    #[test]
+    fn alternating_offers_needs_every_other_party() {
+        let mut parties = [
+            party(Side::Consumer, vec![1.0, 0.05, 1.0, 0.5], 0.3),
+            party(Side::Supplier, vec![1.0, 0.3, 1.0, 0.4], 0.2),
+            party(Side::Supplier, vec![1.0, 0.2, 1.0, 0.5], 0.1),
+        ];
+        let mut talks = three_party_talks();
+        let mut out = Outbox::default();
+        let mut agreed = None;
+        for _ in 0..=talks.deadline_rounds {
+            AlternatingOffers.step(&mut talks, &parties, 0.5, &mut out);
+            let moves = out.flush();
+            if let Some(Move::Agreement { utilities, .. }) = moves.last() {
+                let accepts = moves
+                    .iter()
+                    .filter(|m| matches!(m, Move::Accept { .. }))
+                    .count();
+                assert_eq!(accepts, 2, "{moves:?}");
+                agreed = Some(utilities.clone());
+                break;
+            }
+        }
+        let u = agreed.expect("an agreement within the deadline");
+        for (p, u) in parties.iter().zip(&u) {
+            assert!(*u >= p.reservation - 1e-12, "{u} below {}", p.reservation);
+        }
+        // a third party that wants more than any offer gives: no agreement
+        parties[2].reservation = 1.0;
+        let mut talks = three_party_talks();
+        for _ in 0..=talks.deadline_rounds {
+            AlternatingOffers.step(&mut talks, &parties, 0.5, &mut out);
+            assert!(
+                !out.flush()
+                    .iter()
+                    .any(|m| matches!(m, Move::Agreement { .. })),
+                "agreed without the third party"
+            );
+        }
+    }
+
     #[test]
     fn target_moves_from_one_to_reservation() {
         for e in [0.2, 1.0, 2.0] {
@@ -404,6 +681,7 @@ mod tests {
                 reservation: 0.4,
                 exponent: e,
                 discount: 1.0,
+                reputation_cost: 0.0,
             };
             assert_eq!(v.target(0.0), 1.0);
             assert!((v.target(1.0) - 0.4).abs() < 1e-12);
@@ -416,6 +694,7 @@ mod tests {
             reservation: 0.0,
             exponent: 0.2,
             discount: 1.0,
+            reputation_cost: 0.0,
         };
         let conceder = SideView {
             exponent: 2.0,

@@ -435,6 +435,7 @@ pub fn side_views<'a>(
         reservation,
         exponent: p.concession.exponent(),
         discount: p.discount,
+        reputation_cost: p.reputation_cost,
     };
     [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
 }
@@ -562,6 +563,255 @@ pub fn restore(
     }
 }
 
+/// What the moves of one track this week are applied with.
+struct TrackCtx<'a> {
+    week: u32,
+    /// The track's parties' states, in party order (consumer, supplier).
+    parties: [StateIx; 2],
+    material: MaterialIx,
+    track: &'a Track,
+    name: String,
+    codes: [String; 2],
+    pressures: [f64; 2],
+    n: &'a NegotiationParams,
+    totals: &'a mut RunTotals,
+    /// (from, to, change) of trust, applied after every track has moved.
+    trust: &'a mut Vec<(StateIx, StateIx, f64)>,
+}
+
+impl TrackCtx<'_> {
+    /// A transcript row of this track.
+    fn row(
+        &mut self,
+        round: u32,
+        event: &'static str,
+        actor: String,
+        terms: Vec<Term>,
+        u: Option<&[f64]>,
+        note: String,
+    ) {
+        self.totals.transcript.push(TranscriptRow {
+            week: self.week,
+            track: self.name.clone(),
+            round,
+            event,
+            actor,
+            terms,
+            u_consumer: u.map(|u| u[0]),
+            u_supplier: u.map(|u| u[1]),
+            note,
+        });
+    }
+
+    /// Trust of every party in every other changes by `delta`.
+    fn trust_all(&mut self, delta: f64) {
+        let [c, s] = self.parties;
+        self.trust.push((c, s, delta));
+        self.trust.push((s, c, delta));
+    }
+
+    fn cooldown(&self) -> TrackStatus {
+        TrackStatus::BrokenDown {
+            until: self
+                .week
+                .saturating_add(self.n.cooldown_weeks.round() as u32),
+        }
+    }
+}
+
+/// The export control on the track's material held by its supplier.
+fn control_of<'a>(
+    controls: &'a mut Query<&mut ExportControl>,
+    supplier: StateIx,
+    material: MaterialIx,
+) -> Option<Mut<'a, ExportControl>> {
+    controls
+        .iter_mut()
+        .find(|x| x.owner == supplier && x.material == material)
+}
+
+/// The issues on the track's table as the policies stand now.
+fn current_space(
+    ctx: &TrackCtx,
+    controls: &Query<&mut ExportControl>,
+    restrictions: &Query<(Entity, &mut TechRestriction)>,
+) -> IssueSpace {
+    let [c, s] = ctx.parties;
+    let control = controls
+        .iter()
+        .find(|x| x.owner == s && x.material == ctx.material);
+    build_space(c, s, control, restrictions.iter().map(|(_, r)| r))
+}
+
+/// Applies a protocol's moves, in order: the policies they change, the
+/// transcript, the run's counts and trust; returns the track's new status.
+fn flush(
+    moves: Vec<Move>,
+    mut status: TrackStatus,
+    round: u32,
+    ctx: &mut TrackCtx,
+    controls: &mut Query<&mut ExportControl>,
+    restrictions: &mut Query<(Entity, &mut TechRestriction)>,
+) -> TrackStatus {
+    let [c, s] = ctx.parties;
+    for mv in moves {
+        match mv {
+            Move::Open { by } => {
+                let space = current_space(ctx, controls, restrictions);
+                if space.issues.is_empty() {
+                    continue;
+                }
+                let note = format!(
+                    "pressure {}={:.3}, {}={:.3}",
+                    ctx.codes[0], ctx.pressures[0], ctx.codes[1], ctx.pressures[1]
+                );
+                ctx.row(0, "open", ctx.codes[by].clone(), Vec::new(), None, note);
+                ctx.totals.talks_opened += 1;
+                status = TrackStatus::Open(Talks {
+                    space,
+                    opened_at: ctx.week,
+                    opener: by,
+                    round: 0,
+                    deadline_rounds: ctx.n.deadline_weeks.round().max(1.0) as u32,
+                    breakdown_probability: ctx.n.breakdown_probability,
+                    standing: None,
+                });
+            }
+            Move::Offer {
+                by,
+                ref offer,
+                ref utilities,
+            }
+            | Move::Accept {
+                by,
+                ref offer,
+                ref utilities,
+            } => {
+                let TrackStatus::Open(talks) = &status else {
+                    continue;
+                };
+                let event = if matches!(mv, Move::Offer { .. }) {
+                    "offer"
+                } else {
+                    "accept"
+                };
+                let terms = offer.terms(&talks.space);
+                let who = ctx.codes[by].clone();
+                ctx.row(round, event, who, terms, Some(utilities), String::new());
+            }
+            Move::Reject { by, utilities } => {
+                let who = ctx.codes[by].clone();
+                ctx.row(
+                    round,
+                    "reject",
+                    who,
+                    Vec::new(),
+                    Some(&utilities),
+                    String::new(),
+                );
+            }
+            Move::Agreement { offer, utilities } => {
+                let TrackStatus::Open(talks) = &status else {
+                    continue;
+                };
+                let space = talks.space.clone();
+                let terms = offer.terms(&space);
+                let mut control = control_of(controls, s, ctx.material);
+                let saved = apply_terms(
+                    &space,
+                    &offer,
+                    ctx.track,
+                    control.as_deref_mut(),
+                    restrictions,
+                );
+                let until = ctx.week.saturating_add(ctx.n.term_weeks.round() as u32);
+                let note = format!("in force until week {until}");
+                ctx.row(
+                    round,
+                    "agreement",
+                    String::new(),
+                    terms,
+                    Some(&utilities),
+                    note,
+                );
+                ctx.totals.agreements += 1;
+                if ctx.totals.first_agreement_week.is_none() {
+                    ctx.totals.first_agreement_week = Some(ctx.week);
+                }
+                ctx.trust_all(ctx.n.trust_gain);
+                status = TrackStatus::Agreed(Agreement {
+                    space,
+                    offer,
+                    since: ctx.week,
+                    until,
+                    saved,
+                });
+            }
+            Move::Breakdown { reason } => {
+                let note = match reason {
+                    BreakdownReason::Walkout => "walkout after a rejection",
+                    BreakdownReason::Deadline => "deadline passed",
+                };
+                ctx.row(
+                    round,
+                    "breakdown",
+                    String::new(),
+                    Vec::new(),
+                    None,
+                    note.into(),
+                );
+                ctx.totals.breakdowns += 1;
+                ctx.trust_all(-ctx.n.breakdown_trust_loss);
+                status = ctx.cooldown();
+            }
+            Move::Expiry => {
+                let TrackStatus::Agreed(ag) = &status else {
+                    continue;
+                };
+                let mut control = control_of(controls, s, ctx.material);
+                restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
+                let (terms, note) = (
+                    ag.offer.terms(&ag.space),
+                    format!("agreed in week {}", ag.since),
+                );
+                ctx.row(0, "expiry", String::new(), terms, None, note);
+                ctx.totals.expiries += 1;
+                status = TrackStatus::Idle;
+            }
+            Move::Defection {
+                by,
+                utilities,
+                gain,
+            } => {
+                let TrackStatus::Agreed(ag) = &status else {
+                    continue;
+                };
+                let mut control = control_of(controls, s, ctx.material);
+                restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
+                let terms = ag.offer.terms(&ag.space);
+                let note = format!("gain {gain:.3} over no deal");
+                ctx.row(
+                    0,
+                    "defection",
+                    ctx.codes[by].clone(),
+                    terms,
+                    Some(&utilities),
+                    note,
+                );
+                let (defector, victim) = (ctx.parties[by], ctx.parties[1 - by]);
+                ctx.trust
+                    .push((victim, defector, -ctx.n.defection_trust_loss));
+                ctx.totals.defections += 1;
+                status = ctx.cooldown();
+            }
+        }
+    }
+    status
+}
+
+/// Each track in id order: the protocol reviews an agreement in force,
+/// may open talks on an idle track, and plays one round of open talks;
+/// after each, its moves are flushed (applied) before the next.
 pub fn negotiate(
     clock: Res<Clock>,
     seed: Res<Seed>,
@@ -577,6 +827,7 @@ pub fn negotiate(
 ) {
     let week = clock.week;
     let n = &settings.negotiation;
+    let protocol = &*protocol.0;
     let mut views: Vec<Option<StateView>> = vec![None; registry.states.len()];
     for (agent, prefs, pressure, _) in &states {
         views[agent.ix as usize] = Some(StateView {
@@ -588,109 +839,52 @@ pub fn negotiate(
     let mut list: Vec<Mut<Track>> = tracks.iter_mut().collect();
     list.sort_by_key(|t| t.id);
     for mut track in list {
-        let name = track_name(&registry, &track);
         let (c, s, m) = (track.consumer, track.supplier, track.material);
         let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else {
             continue;
         };
-        let code = |side: Side| {
-            registry.states[if side == Side::Consumer { c } else { s } as usize].clone()
-        };
         let sub_share = stats.substitution_share[c as usize][m as usize];
-        let mut row = |round: u32,
-                       event: &'static str,
-                       actor: String,
-                       terms: Vec<Term>,
-                       u: Option<[f64; 2]>,
-                       note: String| {
-            totals.transcript.push(TranscriptRow {
-                week,
-                track: name.clone(),
-                round,
-                event,
-                actor,
-                terms,
-                u_consumer: u.map(|u| u[0]),
-                u_supplier: u.map(|u| u[1]),
-                note,
-            });
-        };
-        let mut agreements = 0;
-        let mut breakdowns = 0;
-        let mut defections = 0;
-        let mut expiries = 0;
-        let mut opened = 0;
         let mut status = std::mem::replace(&mut track.status, TrackStatus::Idle);
-        let mut reopen = false;
+        let mut ctx = TrackCtx {
+            week,
+            parties: [c, s],
+            material: m,
+            track: &track,
+            name: track_name(&registry, &track),
+            codes: [c, s].map(|x| registry.states[x as usize].clone()),
+            pressures: [cv.pressure, sv.pressure],
+            n,
+            totals: &mut totals,
+            trust: &mut trust_changes,
+        };
+        let mut out = Outbox::default();
+        let sides = |space: &IssueSpace,
+                     controls: &Query<&mut ExportControl>,
+                     restrictions: &Query<(Entity, &mut TechRestriction)>| {
+            let control = controls.iter().find(|x| x.owner == s && x.material == m);
+            side_views(space, &cv, &sv, sub_share, validity_span(control), |id| {
+                find_restriction(restrictions, id)
+            })
+        };
 
         // 1. An agreement in force expires or is defected from.
+        let mut reopen = false;
         if let TrackStatus::Agreed(ag) = &status {
-            let mut control = controls
-                .iter_mut()
-                .find(|x| x.owner == s && x.material == m);
-            if week >= ag.until {
-                restore(
-                    &ag.saved,
-                    c as usize,
-                    control.as_deref_mut(),
-                    &mut restrictions,
-                );
-                row(
-                    0,
-                    "expiry",
-                    String::new(),
-                    ag.offer.terms(&ag.space),
-                    None,
-                    format!("agreed in week {}", ag.since),
-                );
-                expiries += 1;
-                reopen = n.reopen_on_expiry;
-                status = TrackStatus::Idle;
+            let expired = week >= ag.until;
+            let parties = if expired {
+                Vec::new()
             } else {
-                let span = validity_span(control.as_deref());
-                let sides = side_views(&ag.space, &cv, &sv, sub_share, span, |id| {
-                    find_restriction(&restrictions, id)
-                });
-                let u = [
-                    sides[0].utility.value(&ag.space, &ag.offer),
-                    sides[1].utility.value(&ag.space, &ag.offer),
-                ];
-                let defector = [Side::Consumer, Side::Supplier].into_iter().find(|side| {
-                    let prefs = if *side == Side::Consumer {
-                        &cv.prefs
-                    } else {
-                        &sv.prefs
-                    };
-                    sides[side.ix()].reservation - u[side.ix()] > prefs.reputation_cost
-                });
-                if let Some(side) = defector {
-                    restore(
-                        &ag.saved,
-                        c as usize,
-                        control.as_deref_mut(),
-                        &mut restrictions,
-                    );
-                    let gain = sides[side.ix()].reservation - u[side.ix()];
-                    row(
-                        0,
-                        "defection",
-                        code(side),
-                        ag.offer.terms(&ag.space),
-                        Some(u),
-                        format!("gain {gain:.3} over no deal"),
-                    );
-                    let (defector, victim) = if side == Side::Consumer {
-                        (c, s)
-                    } else {
-                        (s, c)
-                    };
-                    trust_changes.push((victim, defector, -n.defection_trust_loss));
-                    defections += 1;
-                    status = TrackStatus::BrokenDown {
-                        until: week.saturating_add(n.cooldown_weeks.round() as u32),
-                    };
-                }
-            }
+                sides(&ag.space, &controls, &restrictions).to_vec()
+            };
+            let in_force = InForce {
+                space: &ag.space,
+                offer: &ag.offer,
+                expired,
+            };
+            protocol.review(in_force, &parties, &mut out);
+            let moves = out.flush();
+            reopen = n.reopen_on_expiry && moves.contains(&Move::Expiry);
+            status = flush(moves, status, 0, &mut ctx, &mut controls, &mut restrictions);
         }
 
         // 2. Talks open when a side's pressure crosses its threshold (or at once on expiry).
@@ -700,162 +894,45 @@ pub fn negotiate(
             _ => false,
         };
         if may_open {
-            let margin_c = cv.pressure - cv.prefs.open_threshold;
-            let margin_s = sv.pressure - sv.prefs.open_threshold;
-            let opener = if reopen || margin_c >= 0.0 || margin_s >= 0.0 {
-                Some(if margin_s > margin_c {
-                    Side::Supplier
-                } else {
-                    Side::Consumer
-                })
-            } else {
-                None
-            };
-            if let Some(opener) = opener {
-                let control = controls.iter().find(|x| x.owner == s && x.material == m);
-                let space = build_space(c, s, control, restrictions.iter().map(|(_, r)| r));
-                if !space.issues.is_empty() {
-                    let note = format!(
-                        "pressure {}={:.3}, {}={:.3}",
-                        code(Side::Consumer),
-                        cv.pressure,
-                        code(Side::Supplier),
-                        sv.pressure
-                    );
-                    row(0, "open", code(opener), Vec::new(), None, note);
-                    opened += 1;
-                    status = TrackStatus::Open(Talks {
-                        space,
-                        opened_at: week,
-                        opener,
-                        round: 0,
-                        deadline_rounds: n.deadline_weeks.round().max(1.0) as u32,
-                        breakdown_probability: n.breakdown_probability,
-                        standing: None,
-                    });
-                }
-            }
+            let margins = [
+                cv.pressure - cv.prefs.open_threshold,
+                sv.pressure - sv.prefs.open_threshold,
+            ];
+            protocol.open(&margins, reopen, &mut out);
+            status = flush(
+                out.flush(),
+                status,
+                0,
+                &mut ctx,
+                &mut controls,
+                &mut restrictions,
+            );
         }
 
         // 3. One round of talks, over the issues as the policies stand now
         // (a restriction raised since talks opened joins the table).
         if let TrackStatus::Open(talks) = &mut status {
-            let control = controls.iter().find(|x| x.owner == s && x.material == m);
-            let fresh = build_space(c, s, control, restrictions.iter().map(|(_, r)| r));
+            let fresh = current_space(&ctx, &controls, &restrictions);
             if fresh != talks.space {
                 if let Some((_, offer)) = &mut talks.standing {
                     *offer = remap(offer, &talks.space, &fresh);
                 }
                 talks.space = fresh;
             }
-            let span = validity_span(controls.iter().find(|x| x.owner == s && x.material == m));
-            let sides = side_views(&talks.space, &cv, &sv, sub_share, span, |id| {
-                find_restriction(&restrictions, id)
-            });
+            let parties = sides(&talks.space, &controls, &restrictions);
             let draw = rng::uniform(seed.0, Stream::Breakdown, track.id as u64, week as u64);
             let round = talks.round + 1;
-            let mut next = None;
-            for mv in protocol.0.round(talks, &sides, draw) {
-                match mv {
-                    Move::Offer {
-                        by,
-                        offer,
-                        utilities,
-                    } => row(
-                        round,
-                        "offer",
-                        code(by),
-                        offer.terms(&talks.space),
-                        Some(utilities),
-                        String::new(),
-                    ),
-                    Move::Reject { by, utilities } => row(
-                        round,
-                        "reject",
-                        code(by),
-                        Vec::new(),
-                        Some(utilities),
-                        String::new(),
-                    ),
-                    Move::Accept {
-                        by,
-                        offer,
-                        utilities,
-                    } => {
-                        let terms = offer.terms(&talks.space);
-                        row(
-                            round,
-                            "accept",
-                            code(by),
-                            terms.clone(),
-                            Some(utilities),
-                            String::new(),
-                        );
-                        let mut control = controls
-                            .iter_mut()
-                            .find(|x| x.owner == s && x.material == m);
-                        let saved = apply_terms(
-                            &talks.space,
-                            &offer,
-                            &track,
-                            control.as_deref_mut(),
-                            &mut restrictions,
-                        );
-                        let until = week.saturating_add(n.term_weeks.round() as u32);
-                        row(
-                            round,
-                            "agreement",
-                            String::new(),
-                            terms,
-                            Some(utilities),
-                            format!("in force until week {until}"),
-                        );
-                        agreements += 1;
-                        trust_changes.push((c, s, n.trust_gain));
-                        trust_changes.push((s, c, n.trust_gain));
-                        next = Some(TrackStatus::Agreed(Agreement {
-                            space: talks.space.clone(),
-                            offer,
-                            since: week,
-                            until,
-                            saved,
-                        }));
-                    }
-                    Move::Breakdown { reason } => {
-                        let note = match reason {
-                            BreakdownReason::Walkout => "walkout after a rejection",
-                            BreakdownReason::Deadline => "deadline passed",
-                        };
-                        row(
-                            round,
-                            "breakdown",
-                            String::new(),
-                            Vec::new(),
-                            None,
-                            note.into(),
-                        );
-                        breakdowns += 1;
-                        trust_changes.push((c, s, -n.breakdown_trust_loss));
-                        trust_changes.push((s, c, -n.breakdown_trust_loss));
-                        next = Some(TrackStatus::BrokenDown {
-                            until: week.saturating_add(n.cooldown_weeks.round() as u32),
-                        });
-                    }
-                }
-            }
-            if let Some(next) = next {
-                status = next;
-            }
+            protocol.step(talks, &parties, draw, &mut out);
+            status = flush(
+                out.flush(),
+                status,
+                round,
+                &mut ctx,
+                &mut controls,
+                &mut restrictions,
+            );
         }
         track.status = status;
-        if agreements > 0 && totals.first_agreement_week.is_none() {
-            totals.first_agreement_week = Some(week);
-        }
-        totals.agreements += agreements;
-        totals.breakdowns += breakdowns;
-        totals.defections += defections;
-        totals.expiries += expiries;
-        totals.talks_opened += opened;
     }
     for (agent, _, _, mut trust) in &mut states {
         for &(from, to, delta) in &trust_changes {
