@@ -19,6 +19,7 @@
 pub mod build;
 pub mod config;
 pub mod error;
+pub mod levers;
 pub mod metrics;
 pub mod model;
 pub mod negotiation;

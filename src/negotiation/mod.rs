@@ -35,27 +35,15 @@ impl Side {
     }
 }
 
-/// What an issue is about. Two issues are the same when they are of the
-/// same kind and, for relief, on the same restriction (its id; the sector
-/// only names it).
-#[derive(Debug, Clone)]
-pub enum IssueKind {
-    /// Relief on the consumer's restriction `restriction` (its id), on the
-    /// technology sector `sector` (named in the issue's name).
-    Relief {
-        restriction: u32,
-        sector: String,
-    },
-    CivilianApproval,
-    LicenceValidity,
-    GeneralLicence,
-    SuspendExpanded,
-}
-
-/// One negotiable issue.
+/// One negotiable issue: a lever (`crate::levers`) and, for a lever with
+/// several issues on the table, which one (`target`: the restriction's id
+/// for relief).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
-    pub kind: IssueKind,
+    pub lever: crate::levers::LeverIx,
+    pub target: u32,
+    /// What the lever's name shows of the target (relief: the sector).
+    pub label: String,
     /// Who concedes on it.
     pub giver: Side,
     /// Takes only 0 or 1.
@@ -65,41 +53,22 @@ pub struct Issue {
     pub high: f64,
 }
 
-impl PartialEq for IssueKind {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (
-                IssueKind::Relief { restriction: a, .. },
-                IssueKind::Relief { restriction: b, .. },
-            ) => a == b,
-            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
-        }
-    }
-}
-
 impl Issue {
     pub fn name(&self) -> String {
-        match &self.kind {
-            IssueKind::Relief { sector, .. } => format!("relief[{sector}]"),
-            IssueKind::CivilianApproval => "civilian_approval".into(),
-            IssueKind::LicenceValidity => "licence_validity".into(),
-            IssueKind::GeneralLicence => "general_licence".into(),
-            IssueKind::SuspendExpanded => "suspend_expanded".into(),
-        }
+        crate::levers::of(self).name(self)
     }
     /// The unit of the issue's value: a restriction's level lifted (0..1),
     /// an approval probability, licence weeks, or a 0/1 flag.
     pub fn unit(&self) -> &'static str {
-        match self.kind {
-            IssueKind::Relief { .. } => "level",
-            IssueKind::CivilianApproval => "probability",
-            IssueKind::LicenceValidity => "weeks",
-            IssueKind::GeneralLicence | IssueKind::SuspendExpanded => "flag",
-        }
+        crate::levers::of(self).unit()
     }
     /// The issue's value at concession level x.
     pub fn value(&self, x: f64) -> f64 {
         self.low + x * (self.high - self.low)
+    }
+    /// Whether `other` is the same issue (the same lever and target).
+    pub fn same(&self, other: &Issue) -> bool {
+        self.lever == other.lever && self.target == other.target
     }
 }
 
@@ -415,11 +384,11 @@ mod tests {
     use super::*;
 
     pub(crate) fn space() -> IssueSpace {
-        let relief = |s: &str| Issue {
-            kind: IssueKind::Relief {
-                restriction: s.len() as u32,
-                sector: s.into(),
-            },
+        use crate::levers::supplier_issue;
+        let relief = |id: u32, s: &str| Issue {
+            lever: 0,
+            target: id,
+            label: s.into(),
             giver: Side::Consumer,
             binary: false,
             low: 0.0,
@@ -427,22 +396,10 @@ mod tests {
         };
         IssueSpace {
             issues: vec![
-                relief("chips"),
-                relief("ethane"),
-                Issue {
-                    kind: IssueKind::CivilianApproval,
-                    giver: Side::Supplier,
-                    binary: false,
-                    low: 0.25,
-                    high: 1.0,
-                },
-                Issue {
-                    kind: IssueKind::GeneralLicence,
-                    giver: Side::Supplier,
-                    binary: true,
-                    low: 0.0,
-                    high: 1.0,
-                },
+                relief(0, "chips"),
+                relief(1, "ethane"),
+                supplier_issue(1, false, 0.25, 1.0),
+                supplier_issue(3, true, 0.0, 1.0),
             ],
         }
     }

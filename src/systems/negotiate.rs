@@ -3,10 +3,11 @@
 //! agreements to the policy components, and handles expiry and defection.
 
 use crate::config::ValidScenario;
+use crate::levers;
 use crate::metrics::ColumnType;
 use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
+use crate::model::Preferences;
 use crate::model::*;
-use crate::model::{EndUse, Preferences};
 use crate::negotiation::*;
 use crate::rng::{self, Stream};
 use crate::schedule::{Builder, Phase, Plugin};
@@ -313,65 +314,36 @@ pub struct StateView {
 }
 
 /// The issues on the table between `consumer` and `supplier` over `material`,
-/// from the current policies: relief on every restriction the consumer holds
-/// on the supplier, and every supply lever the supplier can still move.
+/// from the current policies: every lever's (`levers::LEVERS`, in order),
+/// relief on each restriction the consumer holds on the supplier and each
+/// supply lever the supplier can still move.
 pub fn build_space<'a>(
     consumer: StateIx,
     supplier: StateIx,
     control: Option<&ExportControl>,
     restrictions: impl Iterator<Item = &'a TechRestriction>,
 ) -> IssueSpace {
-    let mut issues = Vec::new();
-    for r in restrictions {
-        if r.owner == consumer && r.target == supplier && r.level > 0.0 {
-            issues.push(Issue {
-                kind: IssueKind::Relief {
-                    restriction: r.id,
-                    sector: r.sector.clone(),
-                },
-                giver: Side::Consumer,
-                binary: false,
-                low: 0.0,
-                high: r.level,
-            });
-        }
+    let restrictions: Vec<&TechRestriction> = restrictions.collect();
+    let table = levers::Table {
+        consumer,
+        supplier,
+        control,
+        restrictions: &restrictions,
+    };
+    IssueSpace {
+        issues: levers::LEVERS
+            .iter()
+            .enumerate()
+            .flat_map(|(ix, lever)| lever.issues(ix, &table))
+            .collect(),
     }
-    if let Some(c) = control {
-        let lever = |kind, binary, low, high| Issue {
-            kind,
-            giver: Side::Supplier,
-            binary,
-            low,
-            high,
-        };
-        let dest = consumer as usize;
-        let approval = c.approval_for(dest, EndUse::Civilian);
-        if approval < 1.0 {
-            issues.push(lever(IssueKind::CivilianApproval, false, approval, 1.0));
-        }
-        let validity = c.validity_for(dest);
-        if validity < c.validity_range.1 {
-            issues.push(lever(
-                IssueKind::LicenceValidity,
-                false,
-                validity,
-                c.validity_range.1,
-            ));
-        }
-        if !c.general_for(dest) {
-            issues.push(lever(IssueKind::GeneralLicence, true, 0.0, 1.0));
-        }
-        if c.reach_for(dest) {
-            issues.push(lever(IssueKind::SuspendExpanded, true, 0.0, 1.0));
-        }
-    }
-    IssueSpace { issues }
 }
 
-/// Both sides' utilities, reservations and tactics for this week. Weights
-/// move with pressure: each side's weight on what it receives is its
-/// salience x (1 + pressure_gain x pressure). The consumer's no-deal outlook
-/// counts its substitution share as civilian approval it gets anyway.
+/// Both sides' utilities, reservations and tactics for this week: each
+/// issue's weights are its lever's (`Lever::weights`). Weights move with
+/// pressure: each side's weight on what it receives is its salience x
+/// (1 + pressure_gain x pressure). The consumer's no-deal outlook counts
+/// its substitution share as civilian approval it gets anyway.
 pub fn side_views<'a>(
     space: &IssueSpace,
     consumer: &StateView,
@@ -380,55 +352,31 @@ pub fn side_views<'a>(
     validity_span: f64,
     restriction: impl Fn(u32) -> Option<&'a TechRestriction>,
 ) -> [SideView; 2] {
-    let gain_c = 1.0 + consumer.prefs.pressure_gain * consumer.pressure;
-    let gain_s = 1.0 + supplier.prefs.pressure_gain * supplier.pressure;
-    let (sc, ss) = (&consumer.prefs.salience, &supplier.prefs.salience);
-    let mut wc = Vec::with_capacity(space.issues.len());
-    let mut ws = Vec::with_capacity(space.issues.len());
-    let mut no_deal = vec![0.0; space.issues.len()];
-    for (i, issue) in space.issues.iter().enumerate() {
-        let span = (issue.high - issue.low).abs();
-        let (c, s) = match &issue.kind {
-            IssueKind::Relief {
-                restriction: id, ..
-            } => {
-                let (value, cost) =
-                    restriction(*id).map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
-                (cost * span, value * span * gain_s)
-            }
-            IssueKind::CivilianApproval => {
-                no_deal[i] = substitution_share;
-                (
-                    sc.civilian_approval * span * gain_c,
-                    ss.civilian_approval * span,
-                )
-            }
-            IssueKind::LicenceValidity => {
-                let span = if validity_span > 0.0 {
-                    span / validity_span
-                } else {
-                    0.0
-                };
-                (
-                    sc.licence_validity * span * gain_c,
-                    ss.licence_validity * span,
-                )
-            }
-            IssueKind::GeneralLicence => (sc.general_licence * gain_c, ss.general_licence),
-            IssueKind::SuspendExpanded => (sc.suspend_expanded * gain_c, ss.suspend_expanded),
-        };
-        wc.push(c);
-        ws.push(s);
-    }
+    let stakes = levers::Stakes {
+        consumer: &consumer.prefs,
+        supplier: &supplier.prefs,
+        gain: [
+            1.0 + consumer.prefs.pressure_gain * consumer.pressure,
+            1.0 + supplier.prefs.pressure_gain * supplier.pressure,
+        ],
+        substitution_share,
+        validity_span,
+        restriction: &restriction,
+    };
+    let weights: Vec<levers::Weights> = space
+        .issues
+        .iter()
+        .map(|issue| levers::of(issue).weights(issue, &stakes))
+        .collect();
     let uc = Utility {
         side: Side::Consumer,
-        weights: wc,
+        weights: weights.iter().map(|w| w.consumer).collect(),
     };
     let us = Utility {
         side: Side::Supplier,
-        weights: ws,
+        weights: weights.iter().map(|w| w.supplier).collect(),
     };
-    let rc = uc.value(space, &Offer(no_deal));
+    let rc = uc.value(space, &Offer(weights.iter().map(|w| w.no_deal).collect()));
     let rs = us.value(space, &Offer(vec![0.0; space.issues.len()]));
     let view = |utility, reservation, p: &Preferences| SideView {
         utility,
@@ -462,16 +410,17 @@ pub fn remap(offer: &Offer, old: &IssueSpace, new: &IssueSpace) -> Offer {
             .map(|issue| {
                 old.issues
                     .iter()
-                    .position(|o| o.kind == issue.kind)
+                    .position(|o| o.same(issue))
                     .map_or(0.0, |j| offer.0[j])
             })
             .collect(),
     )
 }
 
-/// Applies agreed terms to the policies and returns what they replaced:
-/// the consumer's restrictions fall, and the supplier's deal with the
-/// consumer (its terms for that destination only) is set.
+/// Applies agreed terms to the policies, each issue by its lever
+/// (`Lever::apply`), and returns what they replaced: the consumer's
+/// restrictions fall, and the supplier's deal with the consumer (its terms
+/// for that destination only) is set.
 pub fn apply_terms(
     space: &IssueSpace,
     offer: &Offer,
@@ -481,85 +430,36 @@ pub fn apply_terms(
 ) -> SavedPolicy {
     let mut saved = SavedPolicy::default();
     let dest = track.consumer as usize;
-    let mut control = control;
     let before = control.as_deref().map(|c| c.deals[dest]);
+    let mut moved = levers::Moved {
+        dest,
+        control,
+        restrictions,
+    };
     for (issue, &x) in space.issues.iter().zip(&offer.0) {
-        match (&issue.kind, control.as_deref_mut()) {
-            (IssueKind::Relief { restriction, .. }, _) => {
-                for (e, mut r) in restrictions.iter_mut() {
-                    if r.id == *restriction && x > 0.0 {
-                        let new = r.level * (1.0 - x);
-                        saved.restrictions.push((e, r.level, new));
-                        r.conceded += r.level - new;
-                        r.level = new;
-                    }
-                }
-            }
-            (IssueKind::CivilianApproval, Some(c)) => {
-                let now = c.approval_for(dest, EndUse::Civilian);
-                let new = now.max(issue.value(x));
-                c.conceded_approval += new - now;
-                c.deals[dest].civilian_approval = Some(new);
-            }
-            (IssueKind::LicenceValidity, Some(c)) => {
-                c.deals[dest].validity_weeks = Some(issue.value(x).round())
-            }
-            (IssueKind::GeneralLicence, Some(c)) if x >= 0.5 => {
-                c.general_licence_agreements += 1;
-                c.deals[dest].general_licence = Some(true);
-            }
-            (IssueKind::SuspendExpanded, Some(c)) if x >= 0.5 => {
-                c.reach_suspensions += 1;
-                c.deals[dest].reach_suspended = Some(true);
-            }
-            _ => {}
-        }
+        levers::of(issue).apply(issue, x, &mut moved, &mut saved);
     }
-    if let (Some(before), Some(c)) = (before, control) {
+    if let (Some(before), Some(c)) = (before, moved.control) {
         saved.deal = Some((before, c.deals[dest]));
     }
     saved
 }
 
-/// Restores what an agreement changed, where the agreed value still holds.
+/// Restores what an agreement changed, where the agreed value still holds:
+/// every lever restores its own policy (`Lever::restore`).
 pub fn restore(
     saved: &SavedPolicy,
     dest: usize,
     control: Option<&mut ExportControl>,
     restrictions: &mut Query<(Entity, &mut TechRestriction)>,
 ) {
-    fn undo<T: PartialEq>(field: &mut T, before: T, after: T) {
-        if *field == after {
-            *field = before;
-        }
-    }
-    if let (Some(c), Some((before, after))) = (control, saved.deal) {
-        let deal = &mut c.deals[dest];
-        undo(
-            &mut deal.civilian_approval,
-            before.civilian_approval,
-            after.civilian_approval,
-        );
-        undo(
-            &mut deal.validity_weeks,
-            before.validity_weeks,
-            after.validity_weeks,
-        );
-        undo(
-            &mut deal.general_licence,
-            before.general_licence,
-            after.general_licence,
-        );
-        undo(
-            &mut deal.reach_suspended,
-            before.reach_suspended,
-            after.reach_suspended,
-        );
-    }
-    for &(e, before, after) in &saved.restrictions {
-        if let Ok((_, mut r)) = restrictions.get_mut(e) {
-            undo(&mut r.level, before, after);
-        }
+    let mut moved = levers::Moved {
+        dest,
+        control,
+        restrictions,
+    };
+    for lever in levers::LEVERS {
+        lever.restore(saved, &mut moved);
     }
 }
 
@@ -988,6 +888,82 @@ mod tests {
         }
     }
 
+    /// The track of the tests: consumer 0, supplier 1, material 0.
+    fn track() -> Track {
+        Track {
+            id: 0,
+            supplier: 1,
+            consumer: 0,
+            material: 0,
+            status: TrackStatus::Idle,
+        }
+    }
+
+    /// What a track's policies are: the deal with the consumer and its
+    /// terms, and each restriction's level.
+    fn policy_state(c: &ExportControl, world: &mut World) -> String {
+        let mut q = world.query::<&TechRestriction>();
+        let levels: Vec<f64> = q.iter(world).map(|r| r.level).collect();
+        format!(
+            "{:?} {} {} {} {} {levels:?}",
+            c.deals[0],
+            c.approval_for(0, EndUse::Civilian),
+            c.validity_for(0),
+            c.general_for(0),
+            c.reach_for(0)
+        )
+    }
+
+    /// Every lever of `levers::LEVERS` puts an issue on the table of a
+    /// track where it can move, moves its policy when agreed in full, and
+    /// restores it on expiry: a new lever is checked as soon as it is
+    /// registered.
+    #[test]
+    fn every_lever_moves_its_policy_and_restores_it() {
+        for (ix, lever) in levers::LEVERS.iter().enumerate() {
+            let mut world = World::new();
+            world.spawn(restriction(0, "chips", 0.8));
+            let mut state: SystemState<Query<(Entity, &mut TechRestriction)>> =
+                SystemState::new(&mut world);
+            let mut c = control();
+            let track = track();
+            let space = {
+                let q = state.get_mut(&mut world).unwrap();
+                build_space(0, 1, Some(&c), q.iter().map(|(_, r)| r))
+            };
+            let i = space
+                .issues
+                .iter()
+                .position(|issue| issue.lever == ix)
+                .unwrap_or_else(|| panic!("lever {ix} has no issue on the table"));
+            assert_eq!(space.issues[i].name(), lever.name(&space.issues[i]));
+            let mut x = vec![0.0; space.issues.len()];
+            x[i] = 1.0;
+            let before = policy_state(&c, &mut world);
+            let saved = {
+                let mut q = state.get_mut(&mut world).unwrap();
+                apply_terms(&space, &Offer(x), &track, Some(&mut c), &mut q)
+            };
+            let agreed = policy_state(&c, &mut world);
+            assert_ne!(
+                agreed,
+                before,
+                "{}: the agreement moves nothing",
+                lever.name(&space.issues[i])
+            );
+            {
+                let mut q = state.get_mut(&mut world).unwrap();
+                restore(&saved, 0, Some(&mut c), &mut q);
+            }
+            assert_eq!(
+                policy_state(&c, &mut world),
+                before,
+                "{}",
+                lever.name(&space.issues[i])
+            );
+        }
+    }
+
     #[test]
     fn terms_apply_to_the_consumer_only_and_restore_spares_later_events() {
         let mut world = World::new();
@@ -996,13 +972,7 @@ mod tests {
         let mut state: SystemState<Query<(Entity, &mut TechRestriction)>> =
             SystemState::new(&mut world);
         let mut c = control();
-        let track = Track {
-            id: 0,
-            supplier: 1,
-            consumer: 0,
-            material: 0,
-            status: TrackStatus::Idle,
-        };
+        let track = track();
         let space = {
             let q = state.get_mut(&mut world).unwrap();
             build_space(0, 1, Some(&c), q.iter().map(|(_, r)| r))

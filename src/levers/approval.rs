@@ -1,0 +1,54 @@
+//! The civilian approval rate the supplier grants the consumer's civilian
+//! firms, raised from its current rate towards 1.
+
+use super::*;
+
+pub struct CivilianApproval;
+
+impl Lever for CivilianApproval {
+    fn name(&self, _: &Issue) -> String {
+        "civilian_approval".into()
+    }
+
+    fn unit(&self) -> &'static str {
+        "probability"
+    }
+
+    fn issues(&self, ix: LeverIx, t: &Table) -> Vec<Issue> {
+        let Some(c) = t.control else {
+            return Vec::new();
+        };
+        let approval = c.approval_for(t.consumer as usize, EndUse::Civilian);
+        if approval < 1.0 {
+            vec![supplier_issue(ix, false, approval, 1.0)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Weighed by each side's salience of approval over its span, the
+    /// consumer's scaled by its pressure gain; with no deal the consumer
+    /// still has its substitution share.
+    fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
+        let span = (issue.high - issue.low).abs();
+        Weights {
+            consumer: s.consumer.salience.civilian_approval * span * s.gain[0],
+            supplier: s.supplier.salience.civilian_approval * span,
+            no_deal: s.substitution_share,
+        }
+    }
+
+    /// The deal's rate becomes the agreed value (never lower than now).
+    fn apply(&self, issue: &Issue, x: f64, p: &mut Moved<'_, '_, '_, '_>, _: &mut SavedPolicy) {
+        if let Some(c) = p.control.as_deref_mut() {
+            let now = c.approval_for(p.dest, EndUse::Civilian);
+            let new = now.max(issue.value(x));
+            c.conceded_approval += new - now;
+            c.deals[p.dest].civilian_approval = Some(new);
+        }
+    }
+
+    fn restore(&self, saved: &SavedPolicy, p: &mut Moved<'_, '_, '_, '_>) {
+        restore_deal(saved, p, |d| &mut d.civilian_approval);
+    }
+}

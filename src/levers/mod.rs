@@ -1,0 +1,127 @@
+//! Levers: the policies a state can move in a negotiation. One file per
+//! lever knows when it is on the table (its issues, from the policies as
+//! they stand), its weight in each side's utility, how an agreed value is
+//! applied to the policies and how it is restored on expiry or defection.
+//! A new lever is its file here and one line in [`LEVERS`].
+
+pub mod approval;
+pub mod general_licence;
+pub mod reach;
+pub mod relief;
+pub mod validity;
+
+use crate::model::*;
+use crate::negotiation::{Issue, Side};
+use bevy_ecs::prelude::*;
+
+/// Every lever, in the order its issues come on the table.
+pub static LEVERS: &[&dyn Lever] = &[
+    &relief::Relief,
+    &approval::CivilianApproval,
+    &validity::LicenceValidity,
+    &general_licence::GeneralLicence,
+    &reach::SuspendReach,
+];
+
+/// A lever's place in [`LEVERS`].
+pub type LeverIx = usize;
+
+/// The lever of an issue.
+pub fn of(issue: &Issue) -> &'static dyn Lever {
+    LEVERS[issue.lever]
+}
+
+/// The policies between a track's consumer and supplier, as they stand.
+pub struct Table<'a> {
+    pub consumer: StateIx,
+    pub supplier: StateIx,
+    /// The supplier's export control on the track's material.
+    pub control: Option<&'a ExportControl>,
+    pub restrictions: &'a [&'a TechRestriction],
+}
+
+/// What the sides' weights on an issue depend on this week.
+pub struct Stakes<'a, 'r> {
+    pub consumer: &'a Preferences,
+    pub supplier: &'a Preferences,
+    /// 1 + pressure_gain x pressure, per side (consumer, supplier).
+    pub gain: [f64; 2],
+    /// The consumer's substitution capacity over its pre-control imports.
+    pub substitution_share: f64,
+    /// Width of the control's negotiable validity range, weeks.
+    pub validity_span: f64,
+    pub restriction: &'a dyn Fn(u32) -> Option<&'r TechRestriction>,
+}
+
+/// An issue's weight in each side's utility, and the consumer's level of
+/// it with no deal (what it gets anyway, e.g. from substitution).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    pub consumer: f64,
+    pub supplier: f64,
+    pub no_deal: f64,
+}
+
+/// The policies an agreement moves: the supplier's control (its deal with
+/// the consumer, `dest`) and the restrictions.
+pub struct Moved<'a, 'w, 's, 'q> {
+    pub dest: usize,
+    pub control: Option<&'a mut ExportControl>,
+    pub restrictions: &'a mut Query<'w, 's, (Entity, &'q mut TechRestriction)>,
+}
+
+/// A policy a state can move.
+pub trait Lever: Sync {
+    /// The issue's name in the transcript and terms.csv.
+    fn name(&self, issue: &Issue) -> String;
+    /// The unit of the issue's value.
+    fn unit(&self) -> &'static str;
+    /// Its issues on the table (`ix` is its place in [`LEVERS`]).
+    fn issues(&self, ix: LeverIx, table: &Table) -> Vec<Issue>;
+    /// The issue's weights this week.
+    fn weights(&self, issue: &Issue, stakes: &Stakes<'_, '_>) -> Weights;
+    /// Applies agreed concession level `x`, recording what it replaced.
+    fn apply(
+        &self,
+        issue: &Issue,
+        x: f64,
+        policies: &mut Moved<'_, '_, '_, '_>,
+        saved: &mut SavedPolicy,
+    );
+    /// Restores what an agreement changed, where the agreed value still
+    /// holds (an event since the agreement is not undone).
+    fn restore(&self, saved: &SavedPolicy, policies: &mut Moved<'_, '_, '_, '_>);
+}
+
+/// An issue the supplier gives, from `low` (its status quo) to `high`.
+pub fn supplier_issue(lever: LeverIx, binary: bool, low: f64, high: f64) -> Issue {
+    Issue {
+        lever,
+        target: 0,
+        label: String::new(),
+        giver: Side::Supplier,
+        binary,
+        low,
+        high,
+    }
+}
+
+/// Sets `field` back to `before` if it still holds `after`.
+pub fn undo<T: PartialEq>(field: &mut T, before: T, after: T) {
+    if *field == after {
+        *field = before;
+    }
+}
+
+/// Restores one field of the supplier's deal with the consumer.
+pub fn restore_deal<T: PartialEq + Copy>(
+    saved: &SavedPolicy,
+    policies: &mut Moved<'_, '_, '_, '_>,
+    field: fn(&mut Deal) -> &mut T,
+) {
+    if let (Some(c), Some((before, after))) = (policies.control.as_deref_mut(), saved.deal) {
+        let (mut before, mut after) = (before, after);
+        let (b, a) = (*field(&mut before), *field(&mut after));
+        undo(field(&mut c.deals[policies.dest]), b, a);
+    }
+}

@@ -1,0 +1,66 @@
+//! Relief on a technology restriction: the consumer lifts a share x of a
+//! restriction it holds on the supplier's sector.
+
+use super::*;
+
+pub struct Relief;
+
+impl Lever for Relief {
+    fn name(&self, issue: &Issue) -> String {
+        format!("relief[{}]", issue.label)
+    }
+
+    fn unit(&self) -> &'static str {
+        "level"
+    }
+
+    /// One issue per restriction the consumer holds on the supplier at a
+    /// level above 0, from 0 to that level.
+    fn issues(&self, ix: LeverIx, t: &Table) -> Vec<Issue> {
+        t.restrictions
+            .iter()
+            .filter(|r| r.owner == t.consumer && r.target == t.supplier && r.level > 0.0)
+            .map(|r| Issue {
+                lever: ix,
+                target: r.id,
+                label: r.sector.clone(),
+                giver: Side::Consumer,
+                binary: false,
+                low: 0.0,
+                high: r.level,
+            })
+            .collect()
+    }
+
+    /// The consumer weighs the security cost of the level lifted, the
+    /// supplier its value to it, scaled by its pressure gain.
+    fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
+        let span = (issue.high - issue.low).abs();
+        let (value, cost) = (s.restriction)(issue.target)
+            .map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
+        Weights {
+            consumer: cost * span,
+            supplier: value * span * s.gain[1],
+            no_deal: 0.0,
+        }
+    }
+
+    fn apply(&self, issue: &Issue, x: f64, p: &mut Moved<'_, '_, '_, '_>, saved: &mut SavedPolicy) {
+        for (e, mut r) in p.restrictions.iter_mut() {
+            if r.id == issue.target && x > 0.0 {
+                let new = r.level * (1.0 - x);
+                saved.restrictions.push((e, r.level, new));
+                r.conceded += r.level - new;
+                r.level = new;
+            }
+        }
+    }
+
+    fn restore(&self, saved: &SavedPolicy, p: &mut Moved<'_, '_, '_, '_>) {
+        for &(e, before, after) in &saved.restrictions {
+            if let Ok((_, mut r)) = p.restrictions.get_mut(e) {
+                undo(&mut r.level, before, after);
+            }
+        }
+    }
+}
