@@ -7,6 +7,7 @@
 //! whole restriction; approval 1 approves every civilian application).
 
 mod alternating;
+pub mod belief;
 
 pub use alternating::AlternatingOffers;
 
