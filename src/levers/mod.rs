@@ -53,8 +53,9 @@ pub struct Stakes<'a, 'r> {
     pub restriction: &'a dyn Fn(u32) -> Option<&'r TechRestriction>,
 }
 
-/// An issue's weight in each side's utility, and the consumer's level of
-/// it with no deal (what it gets anyway, e.g. from substitution).
+/// An issue's weight in each side's utility, and the concession level x in
+/// [0, 1] the consumer gets with no deal (what it has anyway, e.g. from
+/// substitution).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Weights {
     pub consumer: f64,

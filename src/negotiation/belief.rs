@@ -30,8 +30,14 @@
 //! or of no deal if that is worth more. V_i depends on the offer (through
 //! the posterior a rejection of it leaves) and on the types.
 //!
+//! The responder here is myopic (it accepts what beats its reservation);
+//! a forward-looking responder, as in Fudenberg, Levine and Tirole, could
+//! reject to look tough, which this proposer does not foresee.
+//!
 //! Not yet wired into the talks: the protocols still use the
-//! time-dependent targets (issue 13 carries this forward).
+//! time-dependent targets (issue 13 carries this forward). Wired in, the
+//! type must be the responder's acceptance threshold, which for
+//! `AlternatingOffers` is max(r, discount x target(t)).
 
 use super::{IssueSpace, Offer, Utility, propose};
 
@@ -202,16 +208,9 @@ impl Screening<'_> {
             .collect()
     }
 
-    /// Expected utility of offering (mine, theirs) under `belief`, with
-    /// `next` the value of a rejection given the posterior it leaves.
-    fn expected(
-        &self,
-        mine: f64,
-        theirs: f64,
-        belief: &Belief,
-        next: impl Fn(&Belief) -> f64,
-    ) -> f64 {
-        let after_reject = next(&belief.after(theirs, false, self.tau));
+    /// Expected utility of offering (mine, theirs) under `belief`, when a
+    /// rejection is worth `after_reject` next round (discounted here).
+    fn expected(&self, mine: f64, theirs: f64, belief: &Belief, after_reject: f64) -> f64 {
         belief
             .types
             .iter()
@@ -224,19 +223,21 @@ impl Screening<'_> {
     }
 
     /// The best offer under `belief`, one step of look-ahead: a rejection
-    /// is worth the best offer next round under the posterior it leaves
-    /// (whose own rejection leaves no deal), or no deal if more.
+    /// is worth, next round, the best of no deal and the best offer under
+    /// the posterior it leaves (whose own rejection leaves no deal a round
+    /// later). Costs steps^2 x types evaluations.
     pub fn best(&self, belief: &Belief) -> Screened {
         let frontier = self.frontier();
-        let last_round = |b: &Belief| -> f64 {
+        let next_round = |b: &Belief| -> f64 {
             frontier
                 .iter()
-                .map(|(_, mine, theirs)| self.expected(*mine, *theirs, b, |_| self.reservation))
+                .map(|(_, mine, theirs)| self.expected(*mine, *theirs, b, self.reservation))
                 .fold(self.reservation, f64::max)
         };
         let mut best: Option<Screened> = None;
         for (offer, mine, theirs) in &frontier {
-            let expected = self.expected(*mine, *theirs, belief, last_round);
+            let after_reject = next_round(&belief.after(*theirs, false, self.tau));
+            let expected = self.expected(*mine, *theirs, belief, after_reject);
             if best.as_ref().is_none_or(|b| expected > b.expected) {
                 best = Some(Screened {
                     offer: offer.clone(),
@@ -363,7 +364,12 @@ mod tests {
         };
         let prior = Belief::grid(0.1, 0.9, 17);
         let first = screening.best(&prior);
-        assert!(first.theirs < 0.9, "{}", first.theirs);
+        let most = other.value(&s, &propose(&s, &me, &other, screening.reservation));
+        assert!(
+            first.theirs < most - 0.05,
+            "{} of at most {most}",
+            first.theirs
+        );
         let posterior = prior.after(first.theirs, false, screening.tau);
         assert!(posterior.mean() > prior.mean());
         let second = screening.best(&posterior);

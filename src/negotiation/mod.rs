@@ -1,6 +1,9 @@
-//! Negotiation: issue spaces, utilities, concession and protocols. Nothing
-//! here knows about the ECS; the negotiation system builds the inputs from
-//! the world and applies the outcome.
+//! Negotiation: issue spaces, utilities, concession and protocols. The
+//! protocols and utilities do not touch the world (an issue's name and unit
+//! come from its lever, `crate::levers`); the negotiation system builds
+//! their inputs from the world and applies their moves. Utilities are
+//! two-sided: an issue is given by the consumer or by the supplier, so a
+//! party beyond two takes one of those sides.
 //!
 //! An offer gives each issue a concession level x in [0, 1]: 0 is the
 //! giver's status quo, 1 the most the giver can concede (relief 1 lifts the
@@ -307,9 +310,10 @@ pub trait Protocol: Send + Sync + 'static {
     /// from the track's seeded stream for this week.
     fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox);
 
-    /// Reviews an agreement in force. By default it expires at the end of
-    /// its term; before that, the first party whose no-deal utility exceeds
-    /// the agreement's by more than its reputation cost defects.
+    /// Reviews an agreement in force, with every party's view this week.
+    /// By default it expires at the end of its term; before that, the first
+    /// party whose no-deal utility exceeds the agreement's by more than its
+    /// reputation cost defects.
     fn review(&self, agreement: InForce, parties: &[SideView], out: &mut Outbox) {
         if agreement.expired {
             out.send(Move::Expiry);

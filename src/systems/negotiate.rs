@@ -1,6 +1,9 @@
-//! Phase 8: negotiation. Opens talks when a side's pressure crosses its
-//! threshold, plays one round per tick through the active protocol, applies
-//! agreements to the policy components, and handles expiry and defection.
+//! Phase 8: negotiation. Each track's protocol reviews an agreement in
+//! force (expiry, defection), may open talks on an idle track and plays one
+//! round of open talks; the system gathers the views it decides on and
+//! applies its moves to the policy components, the transcript, the run's
+//! counts and trust. The world's tracks are bilateral (party 0 the
+//! consumer, party 1 the supplier).
 
 use crate::config::ValidScenario;
 use crate::levers;
@@ -555,6 +558,39 @@ fn flush(
 ) -> TrackStatus {
     let [c, s] = ctx.parties;
     for mv in moves {
+        // A move that does not fit the track's status, or names a party the
+        // track does not have, is a protocol's bug: stop, saying which.
+        let fits = match (&mv, &status) {
+            (Move::Open { .. }, TrackStatus::Idle) => true,
+            (Move::Open { .. }, TrackStatus::BrokenDown { until }) => ctx.week >= *until,
+            (
+                Move::Offer { .. }
+                | Move::Reject { .. }
+                | Move::Accept { .. }
+                | Move::Agreement { .. }
+                | Move::Breakdown { .. },
+                TrackStatus::Open(_),
+            ) => true,
+            (Move::Expiry | Move::Defection { .. }, TrackStatus::Agreed(_)) => true,
+            _ => false,
+        };
+        assert!(
+            fits,
+            "the protocol sent {mv:?} while the track is {}",
+            status.label()
+        );
+        if let Move::Open { by }
+        | Move::Offer { by, .. }
+        | Move::Reject { by, .. }
+        | Move::Accept { by, .. }
+        | Move::Defection { by, .. } = mv
+        {
+            assert!(
+                by < ctx.parties.len(),
+                "party {by} of a track of {} parties",
+                ctx.parties.len()
+            );
+        }
         match mv {
             Move::Open { by } => {
                 let space = current_space(ctx, controls, restrictions);
@@ -588,7 +624,7 @@ fn flush(
                 ref utilities,
             } => {
                 let TrackStatus::Open(talks) = &status else {
-                    continue;
+                    unreachable!("checked above")
                 };
                 let event = if matches!(mv, Move::Offer { .. }) {
                     "offer"
@@ -612,7 +648,7 @@ fn flush(
             }
             Move::Agreement { offer, utilities } => {
                 let TrackStatus::Open(talks) = &status else {
-                    continue;
+                    unreachable!("checked above")
                 };
                 let space = talks.space.clone();
                 let terms = offer.terms(&space);
@@ -666,7 +702,7 @@ fn flush(
             }
             Move::Expiry => {
                 let TrackStatus::Agreed(ag) = &status else {
-                    continue;
+                    unreachable!("checked above")
                 };
                 let mut control = control_of(controls, s, ctx.material);
                 restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
@@ -684,7 +720,7 @@ fn flush(
                 gain,
             } => {
                 let TrackStatus::Agreed(ag) = &status else {
-                    continue;
+                    unreachable!("checked above")
                 };
                 let mut control = control_of(controls, s, ctx.material);
                 restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
@@ -771,11 +807,7 @@ pub fn negotiate(
         let mut reopen = false;
         if let TrackStatus::Agreed(ag) = &status {
             let expired = week >= ag.until;
-            let parties = if expired {
-                Vec::new()
-            } else {
-                sides(&ag.space, &controls, &restrictions).to_vec()
-            };
+            let parties = sides(&ag.space, &controls, &restrictions);
             let in_force = InForce {
                 space: &ag.space,
                 offer: &ag.offer,
@@ -927,15 +959,19 @@ mod tests {
                 SystemState::new(&mut world);
             let mut c = control();
             let track = track();
-            let space = {
+            let table = {
                 let q = state.get_mut(&mut world).unwrap();
                 build_space(0, 1, Some(&c), q.iter().map(|(_, r)| r))
             };
-            let i = space
-                .issues
-                .iter()
-                .position(|issue| issue.lever == ix)
-                .unwrap_or_else(|| panic!("lever {ix} has no issue on the table"));
+            // this lever's issues alone, so that what moves is this lever's doing
+            let space = IssueSpace {
+                issues: table.issues.into_iter().filter(|i| i.lever == ix).collect(),
+            };
+            assert!(
+                !space.issues.is_empty(),
+                "lever {ix} has no issue on the table"
+            );
+            let i = 0;
             assert_eq!(space.issues[i].name(), lever.name(&space.issues[i]));
             let mut x = vec![0.0; space.issues.len()];
             x[i] = 1.0;
