@@ -758,6 +758,15 @@ fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
     c.probability("negotiation.trust_gain", n.trust_gain);
     c.probability("negotiation.defection_trust_loss", n.defection_trust_loss);
     c.probability("negotiation.breakdown_trust_loss", n.breakdown_trust_loss);
+    if let super::scenario::ProtocolKind::Screening { noise, types } = n.protocol {
+        c.positive_at_most("negotiation.protocol.noise", noise, 1.0, "");
+        if !(2..=101).contains(&types) {
+            c.fail(
+                "negotiation.protocol.types",
+                format!("must be in 2..=101, got {types}"),
+            );
+        }
+    }
 }
 
 fn check_event(

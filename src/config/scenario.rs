@@ -631,11 +631,21 @@ impl Default for NegotiationParams {
 }
 
 /// Which bargaining protocol runs the tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ProtocolKind {
     /// Alternating offers, one round per week, time-dependent concession.
     AlternatingOffers,
+    /// Alternating offers whose proposer does not know the responder's
+    /// reservation: it holds a belief over `types` (in [2, 101]) evenly
+    /// spaced values in [0, 1], updated by Bayes' rule from each response with logit noise
+    /// `noise` (in (0, 1]), and offers what maximises its expected utility
+    /// under it (screening). Experimental: no scenario uses it yet.
+    Screening {
+        noise: f64,
+        #[serde(deserialize_with = "super::whole::whole")]
+        types: u32,
+    },
 }
 
 /// An exogenous event at a given week.

@@ -384,6 +384,9 @@ impl Resolver {
             negotiation: (&s.negotiation).into(),
             protocol: match s.negotiation.protocol {
                 raw::ProtocolKind::AlternatingOffers => ProtocolKind::AlternatingOffers,
+                raw::ProtocolKind::Screening { noise, types } => {
+                    ProtocolKind::Screening { noise, types }
+                }
             },
             timeline,
             controlled,

@@ -152,7 +152,8 @@ pub enum ControlChange {
 }
 
 /// The bargaining protocol of every track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtocolKind {
     AlternatingOffers,
+    Screening { noise: f64, types: u32 },
 }

@@ -20,48 +20,19 @@ impl Protocol for AlternatingOffers {
     fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox) {
         let n = parties.len();
         let t = talks.time();
-        let utilities = |offer: &Offer| -> Vec<f64> {
-            parties
-                .iter()
-                .map(|p| p.utility.value(&talks.space, offer))
-                .collect()
-        };
         let proposer = match &talks.standing {
             None => talks.opener,
             Some((by, offer)) => {
-                let u = utilities(offer);
-                let responders = (1..n).map(|k| (by + k) % n);
-                let rejecter = responders.clone().find(|&r| {
+                let (by, offer) = (*by, offer.clone());
+                let u = utilities(parties, &talks.space, &offer);
+                let rejects = |r: PartyIx| {
                     let view = &parties[r];
                     u[r] < view.reservation.max(view.discount * view.target(t))
-                });
-                let Some(responder) = rejecter else {
-                    for by in responders {
-                        out.send(Move::Accept {
-                            by,
-                            offer: offer.clone(),
-                            utilities: u.clone(),
-                        });
-                    }
-                    out.send(Move::Agreement {
-                        offer: offer.clone(),
-                        utilities: u,
-                    });
-                    talks.round += 1;
-                    return;
                 };
-                out.send(Move::Reject {
-                    by: responder,
-                    utilities: u,
-                });
-                if draw < talks.breakdown_probability {
-                    out.send(Move::Breakdown {
-                        reason: BreakdownReason::Walkout,
-                    });
-                    talks.round += 1;
-                    return;
+                match answer(talks, n, by, &offer, u.clone(), rejects, draw, out) {
+                    Some(next) => next,
+                    None => return,
                 }
-                responder
             }
         };
         // The offer is made to the next party in turn.
@@ -71,18 +42,7 @@ impl Protocol for AlternatingOffers {
             &parties[(proposer + 1) % n].utility,
             parties[proposer].target(t),
         );
-        out.send(Move::Offer {
-            by: proposer,
-            offer: offer.clone(),
-            utilities: utilities(&offer),
-        });
-        talks.standing = Some((proposer, offer));
-        talks.round += 1;
-        if talks.round > talks.deadline_rounds {
-            out.send(Move::Breakdown {
-                reason: BreakdownReason::Deadline,
-            });
-        }
+        put_offer(talks, parties, proposer, offer, out);
     }
 }
 
@@ -100,6 +60,7 @@ mod tests {
             deadline_rounds: 20,
             breakdown_probability: p_break,
             standing: None,
+            beliefs: Vec::new(),
         }
     }
 

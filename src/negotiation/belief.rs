@@ -34,10 +34,9 @@
 //! a forward-looking responder, as in Fudenberg, Levine and Tirole, could
 //! reject to look tough, which this proposer does not foresee.
 //!
-//! Not yet wired into the talks: the protocols still use the
-//! time-dependent targets (issue 13 carries this forward). Wired in, the
-//! type must be the responder's acceptance threshold, which for
-//! `AlternatingOffers` is max(r, discount x target(t)).
+//! `ScreeningOffers` uses them (experimental: no scenario selects it; the
+//! baseline's `AlternatingOffers` keeps time-dependent targets, whose
+//! acceptance threshold is max(r, discount x target(t)), not r).
 
 use super::{IssueSpace, Offer, Utility, propose};
 
@@ -191,13 +190,14 @@ pub struct Screened {
 }
 
 impl Screening<'_> {
-    /// The offers searched: the concession frontier (`propose` at each
-    /// target from 1 down to the proposer's reservation).
+    /// The offers searched: the concession frontier (`propose` at each of
+    /// `steps` targets evenly spaced from 1 down to 0, the same grid
+    /// whatever the reservation), those worth the proposer's reservation.
     fn frontier(&self) -> Vec<(Offer, f64, f64)> {
         let n = self.steps.max(2);
         (0..n)
             .map(|i| {
-                let target = 1.0 - (1.0 - self.reservation) * i as f64 / (n - 1) as f64;
+                let target = 1.0 - i as f64 / (n - 1) as f64;
                 let offer = propose(self.space, self.me, self.other, target);
                 let (mine, theirs) = (
                     self.me.value(self.space, &offer),
@@ -205,6 +205,9 @@ impl Screening<'_> {
                 );
                 (offer, mine, theirs)
             })
+            .enumerate()
+            .filter(|(i, (_, mine, _))| *i == 0 || *mine >= self.reservation)
+            .map(|(_, x)| x)
             .collect()
     }
 

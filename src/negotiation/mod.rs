@@ -11,8 +11,10 @@
 
 mod alternating;
 pub mod belief;
+mod screening;
 
 pub use alternating::AlternatingOffers;
+pub use screening::ScreeningOffers;
 
 /// The two sides of a track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +195,9 @@ pub struct Talks {
     pub breakdown_probability: f64,
     /// The offer on the table and who made it.
     pub standing: Option<(PartyIx, Offer)>,
+    /// Each party's belief about the reservation of the party its offers
+    /// go to, for protocols that keep one (empty otherwise).
+    pub beliefs: Vec<belief::Belief>,
 }
 
 impl Talks {
@@ -336,6 +341,84 @@ pub trait Protocol: Send + Sync + 'static {
             });
         }
     }
+}
+
+/// Each party's utility of `offer`, in party order.
+pub(crate) fn utilities(parties: &[SideView], space: &IssueSpace, offer: &Offer) -> Vec<f64> {
+    parties
+        .iter()
+        .map(|p| p.utility.value(space, offer))
+        .collect()
+}
+
+/// Party `by` puts `offer` on the table; the round ends, and past the
+/// deadline talks break down (the offer made at the deadline is answered).
+pub(crate) fn put_offer(
+    talks: &mut Talks,
+    parties: &[SideView],
+    by: PartyIx,
+    offer: Offer,
+    out: &mut Outbox,
+) {
+    out.send(Move::Offer {
+        by,
+        offer: offer.clone(),
+        utilities: utilities(parties, &talks.space, &offer),
+    });
+    talks.standing = Some((by, offer));
+    talks.round += 1;
+    if talks.round > talks.deadline_rounds {
+        out.send(Move::Breakdown {
+            reason: BreakdownReason::Deadline,
+        });
+    }
+}
+
+/// The answers to the standing offer `offer` of party `by`, worth `u` to
+/// the parties: each other party in turn after `by` rejects it when
+/// `rejects(party)`. If none does, every one accepts and it is agreed;
+/// else the first to reject does so, and talks break down with the track's
+/// walkout probability (`draw` below it). Returns the party that proposes
+/// next, or `None` when the round is over.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn answer(
+    talks: &mut Talks,
+    n: usize,
+    by: PartyIx,
+    offer: &Offer,
+    u: Vec<f64>,
+    rejects: impl Fn(PartyIx) -> bool,
+    draw: f64,
+    out: &mut Outbox,
+) -> Option<PartyIx> {
+    let responders = (1..n).map(|k| (by + k) % n);
+    let Some(responder) = responders.clone().find(|&r| rejects(r)) else {
+        for by in responders {
+            out.send(Move::Accept {
+                by,
+                offer: offer.clone(),
+                utilities: u.clone(),
+            });
+        }
+        out.send(Move::Agreement {
+            offer: offer.clone(),
+            utilities: u,
+        });
+        talks.round += 1;
+        return None;
+    };
+    out.send(Move::Reject {
+        by: responder,
+        utilities: u,
+    });
+    if draw < talks.breakdown_probability {
+        out.send(Move::Breakdown {
+            reason: BreakdownReason::Walkout,
+        });
+        talks.round += 1;
+        return None;
+    }
+    Some(responder)
 }
 
 /// The offer that maximises the opponent's utility while keeping the
@@ -524,6 +607,7 @@ mod tests {
             deadline_rounds: 10,
             breakdown_probability: 0.0,
             standing: None,
+            beliefs: Vec::new(),
         }
     }
 

@@ -285,6 +285,7 @@ fn plugin(b: &mut Builder) {
     let scenario = b.scenario;
     b.insert_resource(ActiveProtocol(match scenario.protocol {
         ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
+        ProtocolKind::Screening { noise, types } => Box::new(ScreeningOffers { noise, types }),
     }));
     for restriction in scenario.states.iter().flat_map(|s| &s.tech_restrictions) {
         b.spawn(restriction.clone());
@@ -611,6 +612,7 @@ fn flush(
                     deadline_rounds: ctx.n.deadline_weeks.round().max(1.0) as u32,
                     breakdown_probability: ctx.n.breakdown_probability,
                     standing: None,
+                    beliefs: Vec::new(),
                 });
             }
             Move::Offer {

@@ -108,3 +108,45 @@ fn an_agreement_changes_the_terms_for_its_consumer_only() {
         "no week with a US deal and no EU deal; pick another seed"
     );
 }
+
+/// The experimental screening protocol runs a whole scenario: talks open,
+/// offers are made and answered, the run is the same twice, and its
+/// settings are checked.
+#[test]
+fn the_screening_protocol_runs_a_scenario() {
+    let mut s = small_scenario();
+    s.negotiation.protocol = ProtocolKind::Screening {
+        noise: 0.03,
+        types: 11,
+    };
+    let run = || {
+        let mut sim = crate::common::simulation(&s, 2, 1);
+        sim.run(60);
+        sim.tables()
+    };
+    let t = run();
+    let events: Vec<String> = t
+        .transcript
+        .rows
+        .iter()
+        .map(|r| match &r[4] {
+            chokepoint::metrics::Cell::Text(e) => e.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        events.iter().any(|e| e == "offer") && events.iter().any(|e| e == "open"),
+        "{events:?}"
+    );
+    assert_eq!(t, run(), "same scenario and seed, same output");
+    s.negotiation.protocol = ProtocolKind::Screening {
+        noise: 0.0,
+        types: 1,
+    };
+    let problems = chokepoint::config::ValidScenario::check(s).unwrap_err();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["negotiation.protocol.noise", "negotiation.protocol.types"]
+    );
+}
