@@ -125,7 +125,8 @@ pub fn build(
     for f in after_firms {
         f(&mut world, s);
     }
-    let policies = crate::schema::Policies::find(&mut world, &crate::schema::Layout::of(s));
+    let layout = world.resource::<crate::schema::Schema>().layout.clone();
+    let policies = crate::schema::Policies::find(&mut world, &layout);
     world.insert_resource(policies);
     (world, schedule)
 }

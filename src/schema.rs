@@ -290,6 +290,15 @@ impl Column {
     }
 }
 
+/// An empty table with the names and types of `columns`.
+pub fn table(columns: &[Column]) -> crate::metrics::Table {
+    crate::metrics::Table {
+        columns: columns.iter().map(|c| c.name.clone()).collect(),
+        types: columns.iter().map(|c| c.ty).collect(),
+        rows: Vec::new(),
+    }
+}
+
 type Getter = Box<dyn Fn(&World) -> Cell + Send + Sync>;
 
 /// The columns of a table the world's state gives (time series, summary):
@@ -320,10 +329,6 @@ impl Columns {
 
     pub fn names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
-    }
-
-    pub fn types(&self) -> Vec<ColumnType> {
-        self.columns.iter().map(|c| c.ty).collect()
     }
 
     /// The columns of `measure`, in order.
@@ -363,11 +368,7 @@ impl Columns {
 
     /// An empty table with these columns and types.
     pub fn table(&self) -> crate::metrics::Table {
-        crate::metrics::Table {
-            columns: self.names(),
-            types: self.types(),
-            rows: Vec::new(),
-        }
+        table(&self.columns)
     }
 }
 
@@ -384,6 +385,9 @@ impl std::fmt::Debug for Columns {
 pub struct Schema {
     pub timeseries: Columns,
     pub summary: Columns,
+    /// What the columns are made of (the build finds its policy entities
+    /// and spawns its tracks from it).
+    pub layout: Layout,
 }
 
 impl Schema {
@@ -396,6 +400,7 @@ impl Schema {
         for plugin in crate::systems::PLUGINS {
             (plugin.columns)(&layout, &mut schema);
         }
+        schema.layout = layout;
         schema
     }
 
@@ -421,7 +426,7 @@ pub type Args<'a, const N: usize> = [(&'static str, &'a str); N];
 /// What a scenario's columns are made of: its names and the policy
 /// entities a run spawns, in the order the columns list them. Known from
 /// the validated scenario alone; [`Policies`] finds the entities.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Layout {
     pub registry: Registry,
     /// (owner, material) of each export control, state by state.

@@ -128,11 +128,6 @@ impl Simulation {
         let totals = self.world.resource::<RunTotals>();
         let date = |w: u32| crate::model::week_date(start, w).to_string();
         let u = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
-        let table = |columns: Vec<crate::schema::Column>| Table {
-            columns: columns.iter().map(|c| c.name.clone()).collect(),
-            types: columns.iter().map(|c| c.ty).collect(),
-            rows: Vec::new(),
-        };
         let transcript = Table {
             rows: totals
                 .transcript
@@ -152,7 +147,7 @@ impl Simulation {
                     ]
                 })
                 .collect(),
-            ..table(negotiate::transcript_columns())
+            ..crate::schema::table(&negotiate::transcript_columns())
         };
         let terms = Table {
             rows: totals
@@ -173,7 +168,7 @@ impl Simulation {
                     })
                 })
                 .collect(),
-            ..table(negotiate::terms_columns())
+            ..crate::schema::table(&negotiate::terms_columns())
         };
         RunTables {
             timeseries,

@@ -48,8 +48,8 @@ pub struct Stakes<'a, 'r> {
     pub gain: [f64; 2],
     /// The consumer's substitution capacity over its pre-control imports.
     pub substitution_share: f64,
-    /// Width of the control's negotiable validity range, weeks.
-    pub validity_span: f64,
+    /// The supplier's export control on the track's material.
+    pub control: Option<&'a ExportControl>,
     pub restriction: &'a dyn Fn(u32) -> Option<&'r TechRestriction>,
 }
 

@@ -30,11 +30,10 @@ impl Lever for LicenceValidity {
     /// control's whole validity range.
     fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
         let span = (issue.high - issue.low).abs();
-        let share = if s.validity_span > 0.0 {
-            span / s.validity_span
-        } else {
-            0.0
-        };
+        let range = s
+            .control
+            .map_or(0.0, |c| c.validity_range.1 - c.validity_range.0);
+        let share = if range > 0.0 { span / range } else { 0.0 };
         Weights {
             consumer: s.consumer.salience.licence_validity * share * s.gain[0],
             supplier: s.supplier.salience.licence_validity * share,

@@ -588,7 +588,7 @@ mod tests {
         }
     }
 
-    fn party(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
+    pub(crate) fn party(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
         SideView {
             utility: Utility { side, weights },
             reservation,

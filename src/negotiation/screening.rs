@@ -69,13 +69,11 @@ mod tests {
     use super::super::tests::space;
     use super::*;
 
+    /// A party that discounts a round of delay by 0.95.
     fn party(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
         SideView {
-            utility: Utility { side, weights },
-            reservation,
-            exponent: 1.0,
             discount: 0.95,
-            reputation_cost: 0.0,
+            ..super::super::tests::party(side, weights, reservation)
         }
     }
 

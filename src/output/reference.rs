@@ -9,13 +9,9 @@ use crate::sweep::columns;
 use crate::systems::negotiate;
 use std::fmt::Write;
 
-/// Parquet (Arrow) type of a column type.
-fn parquet(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Int => "Int64",
-        ColumnType::Float => "Float64",
-        ColumnType::Text => "Utf8",
-    }
+/// Parquet (Arrow) type of a column type, as the Parquet files hold it.
+fn parquet(t: ColumnType) -> String {
+    super::columnar::data_type(t).to_string()
 }
 
 /// `|`-safe text for a table cell.

@@ -295,10 +295,10 @@ fn plugin(b: &mut Builder) {
 }
 
 /// One track per (controlled material, state importing it before the controls).
-/// The tracks are those of the scenario's layout (`Registry::importers`,
+/// The tracks are those of the schema's layout (`Registry::importers`,
 /// known before the draws), in id order.
-fn spawn_tracks(world: &mut World, scenario: &ValidScenario) {
-    let tracks = Layout::of(scenario).tracks;
+fn spawn_tracks(world: &mut World, _: &ValidScenario) {
+    let tracks = world.resource::<Schema>().layout.tracks.clone();
     for (id, (supplier, consumer, material)) in tracks.into_iter().enumerate() {
         world.spawn(Track {
             id: id as u32,
@@ -353,7 +353,7 @@ pub fn side_views<'a>(
     consumer: &StateView,
     supplier: &StateView,
     substitution_share: f64,
-    validity_span: f64,
+    control: Option<&ExportControl>,
     restriction: impl Fn(u32) -> Option<&'a TechRestriction>,
 ) -> [SideView; 2] {
     let stakes = levers::Stakes {
@@ -364,7 +364,7 @@ pub fn side_views<'a>(
             1.0 + supplier.prefs.pressure_gain * supplier.pressure,
         ],
         substitution_share,
-        validity_span,
+        control,
         restriction: &restriction,
     };
     let weights: Vec<levers::Weights> = space
@@ -390,11 +390,6 @@ pub fn side_views<'a>(
         reputation_cost: p.reputation_cost,
     };
     [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
-}
-
-/// Width of the control's negotiable validity range, weeks.
-fn validity_span(control: Option<&ExportControl>) -> f64 {
-    control.map_or(0.0, |x| x.validity_range.1 - x.validity_range.0)
 }
 
 /// The restriction with id `id`.
@@ -800,7 +795,7 @@ pub fn negotiate(
                      controls: &Query<&mut ExportControl>,
                      restrictions: &Query<(Entity, &mut TechRestriction)>| {
             let control = controls.iter().find(|x| x.owner == s && x.material == m);
-            side_views(space, &cv, &sv, sub_share, validity_span(control), |id| {
+            side_views(space, &cv, &sv, sub_share, control, |id| {
                 find_restriction(restrictions, id)
             })
         };
