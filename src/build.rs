@@ -115,6 +115,11 @@ pub fn build(
                 code: st.code.clone(),
             },
             Prefs(st.preferences.clone()),
+            Resolve::draw(
+                &st.resolve,
+                crate::rng::uniform(seed, crate::rng::Stream::Resolve, i as u64, 0),
+                s.negotiation.belief_types,
+            ),
             PressureWeights(st.pressure.clone()),
             Pressure::default(),
             Trust(trust),

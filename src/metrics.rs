@@ -88,6 +88,10 @@ pub struct WeekStats {
     pub substitution: Vec<Vec<f64>>,
     /// [state][material] substitution capacity over pre-control imports, 0..1.
     pub substitution_share: Vec<Vec<f64>>,
+    /// [state][material] share of the state's pre-control supply it keeps
+    /// with no deal: allied supply (less the supplier's reach), substitution
+    /// and its stockpiles spread over an agreement's term, 0..1.
+    pub outside_share: Vec<Vec<f64>>,
     pub ledger: Ledger,
     pub detections: u32,
     pub diverting_firms: u32,
@@ -105,6 +109,7 @@ impl WeekStats {
             pool_capacity: vec![vec![0.0; nm]; ns],
             substitution: vec![vec![0.0; nm]; ns],
             substitution_share: vec![vec![0.0; nm]; ns],
+            outside_share: vec![vec![0.0; nm]; ns],
             ..Default::default()
         }
     }
@@ -170,6 +175,8 @@ pub struct TranscriptRow {
     pub terms: Vec<crate::negotiation::Term>,
     pub u_consumer: Option<f64>,
     pub u_supplier: Option<f64>,
+    /// Why the actor moved (offers, acceptances, rejections).
+    pub why: Option<crate::negotiation::Why>,
     pub note: String,
 }
 

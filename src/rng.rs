@@ -25,6 +25,8 @@ pub enum Stream {
     Sweep = 9,
     /// Bootstrap resampling of sensitivity indices.
     Bootstrap = 10,
+    /// Each state's private resolve, keyed by the state's index.
+    Resolve = 11,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.

@@ -143,6 +143,10 @@ impl Simulation {
                         crate::negotiation::packed(&r.terms).into(),
                         u(r.u_consumer),
                         u(r.u_supplier),
+                        u(r.why.map(|w| w.reservation)),
+                        u(r.why.and_then(|w| w.belief).map(|b| b.0)),
+                        u(r.why.and_then(|w| w.belief).map(|b| b.1)),
+                        u(r.why.map(|w| w.expected)),
                         r.note.as_str().into(),
                     ]
                 })

@@ -19,8 +19,6 @@ mod docs;
 mod errors;
 #[path = "it/generality.rs"]
 mod generality;
-#[path = "it/migration.rs"]
-mod migration;
 #[path = "it/mutated.rs"]
 mod mutated;
 #[path = "it/owned.rs"]
@@ -37,6 +35,8 @@ mod report_nan;
 mod run_file;
 #[path = "it/schema.rs"]
 mod schema;
+#[path = "it/snapshot.rs"]
+mod snapshot;
 #[path = "it/sweep.rs"]
 mod sweep;
 #[path = "it/sweep_axes.rs"]

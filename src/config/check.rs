@@ -561,6 +561,7 @@ fn check_state(
         ),
         _ => {}
     }
+    c.dist(&format!("{f}.preferences.resolve"), &p.resolve, 1.0);
     c.probability(&format!("{f}.preferences.open_threshold"), p.open_threshold);
     c.probability(&format!("{f}.preferences.discount"), p.discount);
     c.at_most(
@@ -758,14 +759,13 @@ fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
     c.probability("negotiation.trust_gain", n.trust_gain);
     c.probability("negotiation.defection_trust_loss", n.defection_trust_loss);
     c.probability("negotiation.breakdown_trust_loss", n.breakdown_trust_loss);
-    if let super::scenario::ProtocolKind::Screening { noise, types } = n.protocol {
-        c.positive_at_most("negotiation.protocol.noise", noise, 1.0, "");
-        if !(2..=101).contains(&types) {
-            c.fail(
-                "negotiation.protocol.types",
-                format!("must be in 2..=101, got {types}"),
-            );
-        }
+    c.probability("negotiation.trust_weight", n.trust_weight);
+    c.positive_at_most("negotiation.response_noise", n.response_noise, 1.0, "");
+    if !(1..=101).contains(&n.belief_types) {
+        c.fail(
+            "negotiation.belief_types",
+            format!("must be in 1..=101, got {}", n.belief_types),
+        );
     }
 }
 

@@ -158,9 +158,17 @@ fn half() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Preferences {
-    /// Concession strategy (Faratin et al. 1998): `Boulware(e)` with e in
-    /// (0, 1), `Linear`, or `Conceder(e)` with e in (1, 100]. Default `Boulware(e: 0.5)`.
+    /// How the state offers and answers: `Screening` (the offer that
+    /// maximises its expected utility under its belief about the other's
+    /// resolve; it accepts what beats its reservation), or a time-dependent
+    /// tactic (Faratin et al. 1998): `Boulware(e)` with e in (0, 1),
+    /// `Linear`, or `Conceder(e)` with e in (1, 100]. Default `Boulware(e: 0.5)`.
     pub concession: Concession,
+    /// The state's private resolve: the utility (0..1 scale) it asks
+    /// beyond its no-deal outlook before it accepts, drawn once per run
+    /// from this distribution, which the other state knows (its prior).
+    /// Values in [0, 1]. Default `Fixed(value: 0.0)` (no private resolve).
+    pub resolve: Dist,
     /// Weekly discount factor, in [0, 1]: an offer is accepted when it is worth at
     /// least this times the side's own next target. Default 0.98.
     pub discount: f64,
@@ -180,6 +188,7 @@ impl Default for Preferences {
     fn default() -> Self {
         Preferences {
             concession: Concession::Boulware { e: 0.5 },
+            resolve: Dist::Fixed { value: 0.0 },
             discount: 0.98,
             open_threshold: 0.3,
             pressure_gain: 2.0,
@@ -225,19 +234,21 @@ pub enum Concession {
     Linear,
     /// e in (1, 100]: concedes early.
     Conceder { e: f64 },
+    /// Screens: offers by expected utility under its belief, with no deadline-driven target.
+    Screening,
 }
 
 impl Concession {
     pub fn exponent(self) -> f64 {
         match self {
             Concession::Boulware { e } | Concession::Conceder { e } => e,
-            Concession::Linear => 1.0,
+            Concession::Linear | Concession::Screening => 1.0,
         }
     }
 }
 
 /// Weights of the terms of a state's domestic pressure (each term is 0..1;
-/// pressure = min(1, weighted sum)). Each weight is in [0, 1000].
+/// pressure = 1 - exp(-weighted sum)). Each weight is in [0, 1000].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PressureParams {
@@ -612,6 +623,17 @@ pub struct NegotiationParams {
     pub defection_trust_loss: f64,
     /// Trust lost by both sides on a breakdown, in [0, 1]. Default 0.05.
     pub breakdown_trust_loss: f64,
+    /// How much trust counts in the value of what the other side gives in a
+    /// deal (a promise, kept only if the other keeps its word): it is worth
+    /// (1 - trust_weight + trust_weight x trust) of its face value, trust
+    /// being the state's trust in the other. In [0, 1]. Default 0.3.
+    pub trust_weight: f64,
+    /// Noise tau of the quantal (logit) answers that beliefs assume, on the
+    /// 0..1 utility scale, in (0, 1]: P(accept) = 1 / (1 + exp(-(U - r) / tau)). Default 0.03.
+    pub response_noise: f64,
+    /// Types on the grid of each belief (quantiles of the other's resolve), in [1, 101]. Default 21.
+    #[serde(deserialize_with = "super::whole::whole")]
+    pub belief_types: u32,
 }
 
 impl Default for NegotiationParams {
@@ -626,6 +648,9 @@ impl Default for NegotiationParams {
             trust_gain: 0.1,
             defection_trust_loss: 0.3,
             breakdown_trust_loss: 0.05,
+            trust_weight: 0.3,
+            response_noise: 0.03,
+            belief_types: 21,
         }
     }
 }
@@ -634,18 +659,10 @@ impl Default for NegotiationParams {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ProtocolKind {
-    /// Alternating offers, one round per week, time-dependent concession.
+    /// Alternating offers, one round per week; each state offers and
+    /// answers by its own `preferences.concession`, and holds a belief
+    /// about the other's resolve.
     AlternatingOffers,
-    /// Alternating offers whose proposer does not know the responder's
-    /// reservation: it holds a belief over `types` (in [2, 101]) evenly
-    /// spaced values in [0, 1], updated by Bayes' rule from each response with logit noise
-    /// `noise` (in (0, 1]), and offers what maximises its expected utility
-    /// under it (screening). Experimental: no scenario uses it yet.
-    Screening {
-        noise: f64,
-        #[serde(deserialize_with = "super::whole::whole")]
-        types: u32,
-    },
 }
 
 /// An exogenous event at a given week.

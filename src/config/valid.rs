@@ -41,6 +41,8 @@ pub struct PopulationSpec {
 pub struct StateSpec {
     pub code: String,
     pub preferences: Preferences,
+    /// The distribution of the state's private resolve.
+    pub resolve: Sampler,
     pub pressure: PressureParams,
     pub initial_trust: f64,
     pub export_controls: Vec<ExportControl>,
@@ -384,9 +386,6 @@ impl Resolver {
             negotiation: (&s.negotiation).into(),
             protocol: match s.negotiation.protocol {
                 raw::ProtocolKind::AlternatingOffers => ProtocolKind::AlternatingOffers,
-                raw::ProtocolKind::Screening { noise, types } => {
-                    ProtocolKind::Screening { noise, types }
-                }
             },
             timeline,
             controlled,
@@ -633,6 +632,7 @@ impl Resolver {
         StateSpec {
             code: code.clone(),
             preferences: preferences.into(),
+            resolve: self.sampler(&format!("{f}.preferences.resolve"), &preferences.resolve),
             pressure: pressure.into(),
             initial_trust: *initial_trust,
             export_controls,
@@ -792,6 +792,8 @@ impl From<&raw::Preferences> for Preferences {
     fn from(p: &raw::Preferences) -> Self {
         let raw::Preferences {
             concession,
+            // drawn per run (`StateSpec::resolve`)
+            resolve: _,
             discount,
             open_threshold,
             pressure_gain,
@@ -809,6 +811,7 @@ impl From<&raw::Preferences> for Preferences {
                 raw::Concession::Boulware { e } => Concession::Boulware { e },
                 raw::Concession::Linear => Concession::Linear,
                 raw::Concession::Conceder { e } => Concession::Conceder { e },
+                raw::Concession::Screening => Concession::Screening,
             },
             discount: *discount,
             open_threshold: *open_threshold,
@@ -878,8 +881,14 @@ impl From<&raw::NegotiationParams> for NegotiationParams {
             trust_gain,
             defection_trust_loss,
             breakdown_trust_loss,
+            trust_weight,
+            response_noise,
+            belief_types,
         } = n;
         NegotiationParams {
+            trust_weight,
+            response_noise,
+            belief_types,
             deadline_weeks,
             breakdown_probability,
             cooldown_weeks,

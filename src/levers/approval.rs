@@ -28,13 +28,14 @@ impl Lever for CivilianApproval {
 
     /// Weighed by each side's salience of approval over its span, the
     /// consumer's scaled by its pressure gain; with no deal the consumer
-    /// still has its substitution share.
+    /// still has the share of its supply it keeps without one (allied
+    /// supply, substitution, stockpiles), counted as approval.
     fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
         let span = (issue.high - issue.low).abs();
         Weights {
             consumer: s.consumer.salience.civilian_approval * span * s.gain[0],
             supplier: s.supplier.salience.civilian_approval * span,
-            no_deal: s.substitution_share,
+            no_deal: s.outside_share,
         }
     }
 

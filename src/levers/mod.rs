@@ -46,8 +46,9 @@ pub struct Stakes<'a, 'r> {
     pub supplier: &'a Preferences,
     /// 1 + pressure_gain x pressure, per side (consumer, supplier).
     pub gain: [f64; 2],
-    /// The consumer's substitution capacity over its pre-control imports.
-    pub substitution_share: f64,
+    /// The share of the consumer's pre-control supply it keeps with no
+    /// deal (`WeekStats::outside_share`).
+    pub outside_share: f64,
     /// The supplier's export control on the track's material.
     pub control: Option<&'a ExportControl>,
     pub restriction: &'a dyn Fn(u32) -> Option<&'r TechRestriction>,

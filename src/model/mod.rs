@@ -154,6 +154,29 @@ pub struct StateAgent {
 #[derive(Component, Debug, Clone)]
 pub struct Prefs(pub Preferences);
 
+/// A state's private resolve (`negotiation::SideView::reservation`):
+/// `value` is drawn once per run; `types` are the values the others think
+/// it may take, with equal mass (the distribution's quantiles at
+/// (k + 1/2) / K, K = `negotiation.belief_types`): public.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct Resolve {
+    pub value: f64,
+    pub types: Vec<f64>,
+}
+
+impl Resolve {
+    /// A draw from `dist` by the uniform number `u`, with its K-point grid.
+    pub fn draw(dist: &dist::Sampler, u: f64, k: u32) -> Resolve {
+        let k = k.max(1);
+        Resolve {
+            value: dist.quantile(u),
+            types: (0..k)
+                .map(|i| dist.quantile((i as f64 + 0.5) / k as f64))
+                .collect(),
+        }
+    }
+}
+
 /// Weights of the pressure terms.
 #[derive(Component, Debug, Clone)]
 pub struct PressureWeights(pub PressureParams);

@@ -45,9 +45,15 @@ pub struct SupplySalience {
 /// How a state's targets move towards its reservation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Concession {
-    Boulware { e: f64 },
+    Boulware {
+        e: f64,
+    },
     Linear,
-    Conceder { e: f64 },
+    Conceder {
+        e: f64,
+    },
+    /// Offers by expected utility under a belief (`negotiation::belief`).
+    Screening,
 }
 
 impl Concession {
@@ -55,7 +61,7 @@ impl Concession {
     pub fn exponent(self) -> f64 {
         match self {
             Concession::Boulware { e } | Concession::Conceder { e } => e,
-            Concession::Linear => 1.0,
+            Concession::Linear | Concession::Screening => 1.0,
         }
     }
 }
@@ -116,6 +122,12 @@ pub struct NegotiationParams {
     pub trust_gain: f64,
     pub defection_trust_loss: f64,
     pub breakdown_trust_loss: f64,
+    /// How much trust counts in the value of what the other side gives, 0..1.
+    pub trust_weight: f64,
+    /// Noise of the quantal answers beliefs assume, 0..1 utility scale.
+    pub response_noise: f64,
+    /// Types on each belief's grid.
+    pub belief_types: u32,
 }
 
 /// A scheduled event of the timeline, resolved to the component it changes.
@@ -155,5 +167,4 @@ pub enum ControlChange {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtocolKind {
     AlternatingOffers,
-    Screening { noise: f64, types: u32 },
 }

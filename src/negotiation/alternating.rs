@@ -1,16 +1,50 @@
-//! Alternating offers with time-dependent concession and a breakdown risk
-//! after each rejection (Rubinstein 1982 with Faratin et al. 1998 tactics).
+//! Alternating offers with a breakdown risk after each rejection
+//! (Rubinstein 1982), each party offering by its own tactic: screening
+//! under a belief about the other's private resolve (Fudenberg, Levine and
+//! Tirole 1985; `belief`), or a time-dependent target (Faratin et al.
+//! 1998: Boulware, linear, Conceder).
 
+use super::belief::{Belief, Screening};
 use super::*;
 
+/// Points of the concession frontier a screening proposer searches.
+const FRONTIER_STEPS: usize = 101;
+
 /// One round per tick. Each other party, in turn after the proposer of the
-/// standing offer, accepts it if it is worth at least its reservation and
-/// `discount` x its own next target. If all accept, it is agreed; else the
-/// first to reject does so, talks break down with the configured
-/// probability, or that party counter-offers. The deadline ends talks. On
-/// a bilateral track this is Rubinstein's alternation.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AlternatingOffers;
+/// standing offer, accepts it if it is worth at least its threshold
+/// (`SideView::threshold`). If all accept, it is agreed; else the first to
+/// reject does so, talks break down with the configured probability, or
+/// that party counter-offers. The deadline ends talks. On a bilateral
+/// track this is Rubinstein's alternation.
+///
+/// Every party holds a belief about the resolve of the party its offers go
+/// to, over that party's public grid of types (`SideView::types`, uniform:
+/// the common prior), and updates it by Bayes' rule with logit noise
+/// `noise` from every answer to its offers. A screening party offers what
+/// maximises its expected utility under it; a time-dependent one offers at
+/// its target and keeps its belief for the transcript.
+#[derive(Debug, Clone, Copy)]
+pub struct AlternatingOffers {
+    /// The noise tau of the quantal answers the beliefs assume, on the 0..1 utility scale.
+    pub noise: f64,
+}
+
+impl Default for AlternatingOffers {
+    fn default() -> Self {
+        AlternatingOffers { noise: 0.03 }
+    }
+}
+
+impl AlternatingOffers {
+    /// Why party `i` answers as it does at time t.
+    fn why_answer(talks: &Talks, parties: &[SideView], i: PartyIx, t: f64) -> Why {
+        Why {
+            reservation: parties[i].reservation,
+            belief: talks.beliefs.get(i).map(|b| (b.mean(), b.sd())),
+            expected: parties[i].threshold(t),
+        }
+    }
+}
 
 impl Protocol for AlternatingOffers {
     fn name(&self) -> &'static str {
@@ -19,30 +53,75 @@ impl Protocol for AlternatingOffers {
 
     fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox) {
         let n = parties.len();
+        if talks.beliefs.len() != n {
+            talks.beliefs = (0..n)
+                .map(|i| Belief::uniform(parties[(i + 1) % n].types.clone()))
+                .collect();
+        }
         let t = talks.time();
         let proposer = match &talks.standing {
             None => talks.opener,
             Some((by, offer)) => {
                 let (by, offer) = (*by, offer.clone());
                 let u = utilities(parties, &talks.space, &offer);
-                let rejects = |r: PartyIx| {
-                    let view = &parties[r];
-                    u[r] < view.reservation.max(view.discount * view.target(t))
-                };
-                match answer(talks, n, by, &offer, u.clone(), rejects, draw, out) {
+                let rejects = |r: PartyIx| u[r] < parties[r].threshold(t);
+                // the proposer learns from the answer of the party it offered to
+                let next = (by + 1) % n;
+                let (other, accepted) = (&parties[next], !rejects(next));
+                let seen = other.on_resolve_scale(u[next]);
+                talks.beliefs[by].observe(seen, accepted, self.noise / other.span());
+                let why = |r| Self::why_answer(talks, parties, r, t);
+                let why: Vec<Why> = (0..n).map(why).collect();
+                match answer(
+                    talks,
+                    n,
+                    by,
+                    &offer,
+                    u.clone(),
+                    rejects,
+                    |r| why[r],
+                    draw,
+                    out,
+                ) {
                     Some(next) => next,
                     None => return,
                 }
             }
         };
         // The offer is made to the next party in turn.
-        let offer = propose(
-            &talks.space,
-            &parties[proposer].utility,
-            &parties[(proposer + 1) % n].utility,
-            parties[proposer].target(t),
-        );
-        put_offer(talks, parties, proposer, offer, out);
+        let next = (proposer + 1) % n;
+        let me = &parties[proposer];
+        let belief = &talks.beliefs[proposer];
+        let (offer, expected) = if me.screens {
+            let best = Screening {
+                space: &talks.space,
+                me: &me.utility,
+                other: &parties[next].utility,
+                reservation: me.reservation,
+                tau: self.noise,
+                discount: me.discount,
+                shift: parties[next].public_reservation,
+                span: parties[next].span(),
+                steps: FRONTIER_STEPS,
+            }
+            .best(belief);
+            (best.offer, best.expected)
+        } else {
+            let offer = propose(
+                &talks.space,
+                &me.utility,
+                &parties[next].utility,
+                me.target(t),
+            );
+            let mine = me.utility.value(&talks.space, &offer);
+            (offer, mine)
+        };
+        let why = Why {
+            reservation: me.reservation,
+            belief: Some((belief.mean(), belief.sd())),
+            expected,
+        };
+        put_offer(talks, parties, proposer, offer, why, out);
     }
 }
 
@@ -67,17 +146,14 @@ mod tests {
     /// One round's moves.
     fn round(talks: &mut Talks, sides: &[SideView], draw: f64) -> Vec<Move> {
         let mut out = Outbox::default();
-        AlternatingOffers.step(talks, sides, draw, &mut out);
+        AlternatingOffers::default().step(talks, sides, draw, &mut out);
         out.flush()
     }
 
     fn view(side: Side, weights: Vec<f64>, res: f64) -> SideView {
         SideView {
-            utility: Utility { side, weights },
-            reservation: res,
-            exponent: 1.0,
-            discount: 1.0,
             reputation_cost: 0.0,
+            ..super::super::tests::party(side, weights, res)
         }
     }
 
@@ -158,5 +234,84 @@ mod tests {
             moves.as_slice(),
             [Move::Reject { .. }, Move::Offer { .. }]
         ));
+    }
+
+    /// A screening party that discounts a round of delay by 0.95, whose
+    /// resolve may be any of 21 types in [0, 1] and whose public
+    /// reservation is 0.
+    fn screener(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
+        SideView {
+            discount: 0.95,
+            screens: true,
+            types: Belief::grid(0.0, 1.0, 21).types,
+            public_reservation: 0.0,
+            ..super::super::tests::party(side, weights, reservation)
+        }
+    }
+
+    /// Rounds to agreement and the supplier's utility of the agreed terms,
+    /// when its reservation is `r`.
+    fn talks_with(r: f64) -> Option<(u32, f64)> {
+        let parties = [
+            screener(Side::Consumer, vec![1.0, 0.05, 1.0, 0.5], 0.1),
+            screener(Side::Supplier, vec![1.0, 0.3, 1.0, 0.4], r),
+        ];
+        let mut talks = Talks {
+            space: space(),
+            opened_at: 0,
+            opener: 0,
+            round: 0,
+            deadline_rounds: 40,
+            breakdown_probability: 0.0,
+            standing: None,
+            beliefs: Vec::new(),
+        };
+        let protocol = AlternatingOffers { noise: 0.03 };
+        let mut out = Outbox::default();
+        for _ in 0..=talks.deadline_rounds {
+            protocol.step(&mut talks, &parties, 0.5, &mut out);
+            for m in out.flush() {
+                match m {
+                    Move::Agreement { utilities, .. } => return Some((talks.round, utilities[1])),
+                    Move::Breakdown { .. } => return None,
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// Screening (Fudenberg, Levine and Tirole 1985): a tougher responder
+    /// (a higher private reservation) agrees no sooner and gets terms at
+    /// least as good (to the search's resolution): types below the first
+    /// offer pool on it, tougher ones reject and get more. Every responder
+    /// gets at least its reservation.
+    #[test]
+    fn a_tougher_responder_gets_more_and_no_sooner() {
+        let mut seen: Vec<(u32, f64)> = Vec::new();
+        for r in [0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7] {
+            let (round, u) = talks_with(r).unwrap_or_else(|| panic!("no agreement at r = {r}"));
+            assert!(u >= r, "r = {r}: agreed at {u}");
+            if let Some(&(last_round, last_u)) = seen.last() {
+                // within the frontier search's resolution (0.01 per step)
+                assert!(u >= last_u - 0.03, "r = {r}: {u} after {last_u}");
+                assert!(
+                    round >= last_round,
+                    "r = {r}: round {round} after {last_round}"
+                );
+            }
+            seen.push((round, u));
+        }
+        let (first, last) = (seen[0], seen[seen.len() - 1]);
+        assert!(last.1 > first.1 + 0.1 && last.0 > first.0, "{seen:?}");
+    }
+
+    /// The terms are continuous in the responder's reservation: a small
+    /// change in it moves the agreed utility by little.
+    #[test]
+    fn terms_move_little_with_a_small_change_in_resolve() {
+        let (_, a) = talks_with(0.40).expect("agreement");
+        let (_, b) = talks_with(0.41).expect("agreement");
+        assert!((a - b).abs() < 0.1, "{a} vs {b}");
     }
 }

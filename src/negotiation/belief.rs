@@ -1,8 +1,14 @@
 //! Beliefs over an opponent's private type, and the screening proposer.
 //!
-//! A type is the responder's reservation value r (the utility below which
-//! it rejects), a number in [0, 1] on the responder's utility scale. The
-//! proposer holds a discrete distribution over a grid of K types. Responses
+//! A type is the responder's private resolve theta in [0, 1]: the share
+//! of the most it could gain over no deal that it insists on, so that its
+//! reservation (the utility below which it rejects) is
+//! r_pub + theta (1 - r_pub), r_pub its public no-deal utility. Here r
+//! stands for theta and U for the offer's utility on the same scale,
+//! (U - r_pub) / (1 - r_pub) (`Screening::shift` and `span`), with the
+//! noise tau / (1 - r_pub): the likelihood is the same logistic in
+//! utility. The proposer holds a discrete distribution over a grid of K
+//! types. Responses
 //! are quantal (McKelvey and Palfrey 1995): type r accepts an offer worth
 //! U to it with probability
 //!
@@ -34,9 +40,11 @@
 //! a forward-looking responder, as in Fudenberg, Levine and Tirole, could
 //! reject to look tough, which this proposer does not foresee.
 //!
-//! `ScreeningOffers` uses them (experimental: no scenario selects it; the
-//! baseline's `AlternatingOffers` keeps time-dependent targets, whose
-//! acceptance threshold is max(r, discount x target(t)), not r).
+//! `AlternatingOffers` uses them for a party whose concession is
+//! `Screening`; a party with a time-dependent tactic offers at its target
+//! and accepts at max(r, discount x target(t)), so its responses are not
+//! those the likelihood assumes (its opponent's belief then learns a
+//! misspecified model, which is stated, not hidden: models/ODD.md).
 
 use super::{IssueSpace, Offer, Utility, propose};
 
@@ -174,6 +182,10 @@ pub struct Screening<'a> {
     pub reservation: f64,
     pub tau: f64,
     pub discount: f64,
+    /// The responder's public reservation r_pub and 1 - r_pub: an offer
+    /// worth U to it is worth (U - shift) / span on its type's scale.
+    pub shift: f64,
+    pub span: f64,
     /// Points of the frontier searched, from the proposer's ideal to its
     /// reservation.
     pub steps: usize,
@@ -190,6 +202,11 @@ pub struct Screened {
 }
 
 impl Screening<'_> {
+    /// An offer worth `u` to the responder, on its type's scale.
+    pub fn seen(&self, u: f64) -> f64 {
+        (u - self.shift) / self.span
+    }
+
     /// The offers searched: the concession frontier (`propose` at each of
     /// `steps` targets evenly spaced from 1 down to 0, the same grid
     /// whatever the reservation), those worth the proposer's reservation.
@@ -219,7 +236,7 @@ impl Screening<'_> {
             .iter()
             .zip(belief.probabilities())
             .map(|(&r, p)| {
-                let a = p_accept(theirs, r, self.tau);
+                let a = p_accept(self.seen(theirs), r, self.tau / self.span);
                 p * (a * mine + (1.0 - a) * self.discount * after_reject)
             })
             .sum()
@@ -239,7 +256,8 @@ impl Screening<'_> {
         };
         let mut best: Option<Screened> = None;
         for (offer, mine, theirs) in &frontier {
-            let after_reject = next_round(&belief.after(*theirs, false, self.tau));
+            let after_reject =
+                next_round(&belief.after(self.seen(*theirs), false, self.tau / self.span));
             let expected = self.expected(*mine, *theirs, belief, after_reject);
             if best.as_ref().is_none_or(|b| expected > b.expected) {
                 best = Some(Screened {
@@ -337,6 +355,8 @@ mod tests {
                 reservation: 0.0,
                 tau: 1e-6,
                 discount: 0.95,
+                shift: 0.0,
+                span: 1.0,
                 steps: 1001,
             };
             let best = screening.best(&Belief::point(r));
@@ -363,6 +383,8 @@ mod tests {
             reservation: 0.2,
             tau: 0.02,
             discount: 0.95,
+            shift: 0.0,
+            span: 1.0,
             steps: 201,
         };
         let prior = Belief::grid(0.1, 0.9, 17);

@@ -11,10 +11,8 @@
 
 mod alternating;
 pub mod belief;
-mod screening;
 
 pub use alternating::AlternatingOffers;
-pub use screening::ScreeningOffers;
 
 /// The two sides of a track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,13 +155,29 @@ impl Utility {
 /// the consumer and 1 the supplier (`Side::ix`).
 pub type PartyIx = usize;
 
-/// Everything a protocol needs to know about one party this round.
+/// Everything a protocol needs to know about one party this round. What
+/// is private to the party is marked: a protocol shows another party only
+/// the public fields (its utility weights, its public reservation and the
+/// support of its resolve).
 #[derive(Debug, Clone)]
 pub struct SideView {
     pub utility: Utility,
-    /// Utility of no deal (the status quo with the side's outside options).
+    /// Utility of no deal as the others can work it out: the status quo
+    /// with the party's outside options, valued with its public weights.
+    pub public_reservation: f64,
+    /// Private: the party's reservation, r_pub + theta (1 - r_pub), its
+    /// public reservation r_pub raised by its resolve theta (its type, in
+    /// [0, 1]: the share of the most it could gain over no deal that it
+    /// insists on).
     pub reservation: f64,
-    /// Concession exponent e (Boulware < 1 < Conceder).
+    /// The types the party's resolve may take, with equal prior mass (the
+    /// scenario's distribution of it, at evenly spaced quantiles): public,
+    /// the support of the others' belief about it.
+    pub types: Vec<f64>,
+    /// Whether the party offers by screening (`Concession::Screening`)
+    /// rather than at its time-dependent target.
+    pub screens: bool,
+    /// Concession exponent e (Boulware < 1 < Conceder) of a time-dependent tactic.
     pub exponent: f64,
     /// Weekly discount factor: the side accepts an offer worth at least
     /// `discount` times what it would ask next.
@@ -181,6 +195,43 @@ impl SideView {
         let t = t.clamp(0.0, 1.0);
         1.0 - (1.0 - self.reservation) * t.powf(1.0 / self.exponent)
     }
+
+    /// 1 - its public reservation: the most it could gain over no deal, the
+    /// scale of its resolve (at least 1e-9).
+    pub fn span(&self) -> f64 {
+        (1.0 - self.public_reservation).max(1e-9)
+    }
+
+    /// An offer worth `u` to the party on its resolve's scale:
+    /// (u - r_pub) / (1 - r_pub), which it accepts (if it screens) when at
+    /// least its resolve.
+    pub fn on_resolve_scale(&self, u: f64) -> f64 {
+        (u - self.public_reservation) / self.span()
+    }
+
+    /// The least utility the party accepts at time t: its reservation when
+    /// it screens (it accepts what beats no deal), else also `discount`
+    /// times its own next target.
+    pub fn threshold(&self, t: f64) -> f64 {
+        if self.screens {
+            self.reservation
+        } else {
+            self.reservation.max(self.discount * self.target(t))
+        }
+    }
+}
+
+/// Why a party moved as it did, for the transcript: its reservation, its
+/// belief about the type of the party its offers go to (mean and standard
+/// deviation; none when the protocol keeps none) and the utility it
+/// computed: for an offer, its expected utility of it (under its belief
+/// when it screens, else its utility of the offer); for an answer, the
+/// utility it compared the offer with (`SideView::threshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Why {
+    pub reservation: f64,
+    pub belief: Option<(f64, f64)>,
+    pub expected: f64,
 }
 
 /// Open talks on a track.
@@ -230,15 +281,18 @@ pub enum Move {
         by: PartyIx,
         offer: Offer,
         utilities: Vec<f64>,
+        why: Why,
     },
     Reject {
         by: PartyIx,
         utilities: Vec<f64>,
+        why: Why,
     },
     Accept {
         by: PartyIx,
         offer: Offer,
         utilities: Vec<f64>,
+        why: Why,
     },
     /// Every party has accepted `offer`: it comes into force.
     Agreement {
@@ -358,12 +412,14 @@ pub(crate) fn put_offer(
     parties: &[SideView],
     by: PartyIx,
     offer: Offer,
+    why: Why,
     out: &mut Outbox,
 ) {
     out.send(Move::Offer {
         by,
         offer: offer.clone(),
         utilities: utilities(parties, &talks.space, &offer),
+        why,
     });
     talks.standing = Some((by, offer));
     talks.round += 1;
@@ -378,8 +434,8 @@ pub(crate) fn put_offer(
 /// the parties: each other party in turn after `by` rejects it when
 /// `rejects(party)`. If none does, every one accepts and it is agreed;
 /// else the first to reject does so, and talks break down with the track's
-/// walkout probability (`draw` below it). Returns the party that proposes
-/// next, or `None` when the round is over.
+/// walkout probability (`draw` below it). `why(party)` is why it answered
+/// so. Returns the party that proposes next, or `None` when the round is over.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn answer(
     talks: &mut Talks,
@@ -388,6 +444,7 @@ pub(crate) fn answer(
     offer: &Offer,
     u: Vec<f64>,
     rejects: impl Fn(PartyIx) -> bool,
+    why: impl Fn(PartyIx) -> Why,
     draw: f64,
     out: &mut Outbox,
 ) -> Option<PartyIx> {
@@ -398,6 +455,7 @@ pub(crate) fn answer(
                 by,
                 offer: offer.clone(),
                 utilities: u.clone(),
+                why: why(by),
             });
         }
         out.send(Move::Agreement {
@@ -410,6 +468,7 @@ pub(crate) fn answer(
     out.send(Move::Reject {
         by: responder,
         utilities: u,
+        why: why(responder),
     });
     if draw < talks.breakdown_probability {
         out.send(Move::Breakdown {
@@ -562,12 +621,14 @@ mod tests {
                 by: 0,
                 offer: offer.clone(),
                 utilities: u.clone(),
+                why: Why::default(),
             });
             for (by, p) in parties.iter().enumerate().skip(1) {
                 if u[by] < p.reservation {
                     out.send(Move::Reject {
                         by,
                         utilities: u.clone(),
+                        why: Why::default(),
                     });
                     out.send(Move::Breakdown {
                         reason: BreakdownReason::Walkout,
@@ -578,6 +639,7 @@ mod tests {
                     by,
                     offer: offer.clone(),
                     utilities: u.clone(),
+                    why: Why::default(),
                 });
             }
             out.send(Move::Agreement {
@@ -591,7 +653,10 @@ mod tests {
     pub(crate) fn party(side: Side, weights: Vec<f64>, reservation: f64) -> SideView {
         SideView {
             utility: Utility { side, weights },
+            public_reservation: reservation,
             reservation,
+            types: vec![0.0],
+            screens: false,
             exponent: 1.0,
             discount: 1.0,
             reputation_cost: 0.05,
@@ -686,7 +751,7 @@ mod tests {
         let mut out = Outbox::default();
         let mut agreed = None;
         for _ in 0..=talks.deadline_rounds {
-            AlternatingOffers.step(&mut talks, &parties, 0.5, &mut out);
+            AlternatingOffers::default().step(&mut talks, &parties, 0.5, &mut out);
             let moves = out.flush();
             if let Some(Move::Agreement { utilities, .. }) = moves.last() {
                 let accepts = moves
@@ -706,7 +771,7 @@ mod tests {
         parties[2].reservation = 1.0;
         let mut talks = three_party_talks();
         for _ in 0..=talks.deadline_rounds {
-            AlternatingOffers.step(&mut talks, &parties, 0.5, &mut out);
+            AlternatingOffers::default().step(&mut talks, &parties, 0.5, &mut out);
             assert!(
                 !out.flush()
                     .iter()
@@ -720,27 +785,15 @@ mod tests {
     fn target_moves_from_one_to_reservation() {
         for e in [0.2, 1.0, 2.0] {
             let v = SideView {
-                utility: Utility {
-                    side: Side::Consumer,
-                    weights: vec![],
-                },
-                reservation: 0.4,
                 exponent: e,
-                discount: 1.0,
-                reputation_cost: 0.0,
+                ..party(Side::Consumer, vec![], 0.4)
             };
             assert_eq!(v.target(0.0), 1.0);
             assert!((v.target(1.0) - 0.4).abs() < 1e-12);
         }
         let boulware = SideView {
-            utility: Utility {
-                side: Side::Consumer,
-                weights: vec![],
-            },
-            reservation: 0.0,
             exponent: 0.2,
-            discount: 1.0,
-            reputation_cost: 0.0,
+            ..party(Side::Consumer, vec![], 0.0)
         };
         let conceder = SideView {
             exponent: 2.0,

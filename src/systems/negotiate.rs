@@ -147,6 +147,30 @@ pub static SUPPLIER_UTILITY: Measure = Measure {
     about: "The supplier's utility of the terms on the table.",
     old: "u_supplier",
 };
+pub static ACTOR_RESERVATION: Measure = Measure {
+    pattern: "actor_reservation",
+    unit: Unit::Index,
+    about: "The acting state's reservation (its no-deal utility plus its private resolve), for offers, acceptances and rejections.",
+    old: "",
+};
+pub static ACTOR_BELIEF_MEAN: Measure = Measure {
+    pattern: "actor_belief_mean",
+    unit: Unit::Index,
+    about: "The mean of the acting state's belief about the other's private resolve (utility, 0..1 scale).",
+    old: "",
+};
+pub static ACTOR_BELIEF_SD: Measure = Measure {
+    pattern: "actor_belief_sd",
+    unit: Unit::Index,
+    about: "The standard deviation of the acting state's belief about the other's resolve.",
+    old: "",
+};
+pub static ACTOR_EXPECTED_UTILITY: Measure = Measure {
+    pattern: "actor_expected_utility",
+    unit: Unit::Index,
+    about: "For an offer, the proposer's expected utility of it (under its belief when it screens; its utility of the offer for a time-dependent tactic); for an answer, the utility the responder compared the offer with.",
+    old: "",
+};
 pub static NOTE: Measure = Measure {
     pattern: "note",
     unit: Unit::None,
@@ -186,6 +210,10 @@ pub fn transcript_columns() -> Vec<Column> {
         (&PACKED_TERMS, Text),
         (&CONSUMER_UTILITY, Float),
         (&SUPPLIER_UTILITY, Float),
+        (&ACTOR_RESERVATION, Float),
+        (&ACTOR_BELIEF_MEAN, Float),
+        (&ACTOR_BELIEF_SD, Float),
+        (&ACTOR_EXPECTED_UTILITY, Float),
         (&NOTE, Text),
     ]
     .into_iter()
@@ -283,9 +311,9 @@ fn columns(layout: &Layout, schema: &mut Schema) {
 /// importing state); one round of every track a week.
 fn plugin(b: &mut Builder) {
     let scenario = b.scenario;
+    let noise = scenario.negotiation.response_noise;
     b.insert_resource(ActiveProtocol(match scenario.protocol {
-        ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers),
-        ProtocolKind::Screening { noise, types } => Box::new(ScreeningOffers { noise, types }),
+        ProtocolKind::AlternatingOffers => Box::new(AlternatingOffers { noise }),
     }));
     for restriction in scenario.states.iter().flat_map(|s| &s.tech_restrictions) {
         b.spawn(restriction.clone());
@@ -315,6 +343,7 @@ fn spawn_tracks(world: &mut World, _: &ValidScenario) {
 pub struct StateView {
     pub prefs: Preferences,
     pub pressure: f64,
+    pub resolve: Resolve,
 }
 
 /// The issues on the table between `consumer` and `supplier` over `material`,
@@ -346,13 +375,19 @@ pub fn build_space<'a>(
 /// Both sides' utilities, reservations and tactics for this week: each
 /// issue's weights are its lever's (`Lever::weights`). Weights move with
 /// pressure: each side's weight on what it receives is its salience x
-/// (1 + pressure_gain x pressure). The consumer's no-deal outlook counts
-/// its substitution share as civilian approval it gets anyway.
+/// (1 + pressure_gain x pressure), times 1 - w + w x trust, trust its
+/// trust that the giver keeps its word and w `negotiation.trust_weight`
+/// (a promise is worth what one expects of it). The consumer's
+/// no-deal outlook counts the share of its supply it keeps with no deal
+/// (`WeekStats::outside_share`) as civilian approval it gets anyway. Each
+/// side's reservation is its no-deal utility plus its private resolve.
 pub fn side_views<'a>(
     space: &IssueSpace,
     consumer: &StateView,
     supplier: &StateView,
-    substitution_share: f64,
+    // what a promise of the other side is worth, per side (consumer, supplier)
+    trust: [f64; 2],
+    outside_share: f64,
     control: Option<&ExportControl>,
     restriction: impl Fn(u32) -> Option<&'a TechRestriction>,
 ) -> [SideView; 2] {
@@ -363,14 +398,27 @@ pub fn side_views<'a>(
             1.0 + consumer.prefs.pressure_gain * consumer.pressure,
             1.0 + supplier.prefs.pressure_gain * supplier.pressure,
         ],
-        substitution_share,
+        outside_share,
         control,
         restriction: &restriction,
     };
+    // what a side receives is worth its trust that the giver keeps its word
     let weights: Vec<levers::Weights> = space
         .issues
         .iter()
-        .map(|issue| levers::of(issue).weights(issue, &stakes))
+        .map(|issue| {
+            let w = levers::of(issue).weights(issue, &stakes);
+            match issue.giver {
+                Side::Supplier => levers::Weights {
+                    consumer: w.consumer * trust[0],
+                    ..w
+                },
+                Side::Consumer => levers::Weights {
+                    supplier: w.supplier * trust[1],
+                    ..w
+                },
+            }
+        })
         .collect();
     let uc = Utility {
         side: Side::Consumer,
@@ -382,14 +430,17 @@ pub fn side_views<'a>(
     };
     let rc = uc.value(space, &Offer(weights.iter().map(|w| w.no_deal).collect()));
     let rs = us.value(space, &Offer(vec![0.0; space.issues.len()]));
-    let view = |utility, reservation, p: &Preferences| SideView {
+    let view = |utility, public: f64, v: &StateView| SideView {
         utility,
-        reservation,
-        exponent: p.concession.exponent(),
-        discount: p.discount,
-        reputation_cost: p.reputation_cost,
+        public_reservation: public,
+        reservation: public + v.resolve.value.clamp(0.0, 1.0) * (1.0 - public),
+        types: v.resolve.types.clone(),
+        screens: v.prefs.concession == Concession::Screening,
+        exponent: v.prefs.concession.exponent(),
+        discount: v.prefs.discount,
+        reputation_cost: v.prefs.reputation_cost,
     };
-    [view(uc, rc, &consumer.prefs), view(us, rs, &supplier.prefs)]
+    [view(uc, rc, consumer), view(us, rs, supplier)]
 }
 
 /// The restriction with id `id`.
@@ -487,6 +538,7 @@ impl TrackCtx<'_> {
         actor: String,
         terms: Vec<Term>,
         u: Option<&[f64]>,
+        why: Option<Why>,
         note: String,
     ) {
         self.totals.transcript.push(TranscriptRow {
@@ -498,6 +550,7 @@ impl TrackCtx<'_> {
             terms,
             u_consumer: u.map(|u| u[0]),
             u_supplier: u.map(|u| u[1]),
+            why,
             note,
         });
     }
@@ -597,7 +650,15 @@ fn flush(
                     "pressure {}={:.3}, {}={:.3}",
                     ctx.codes[0], ctx.pressures[0], ctx.codes[1], ctx.pressures[1]
                 );
-                ctx.row(0, "open", ctx.codes[by].clone(), Vec::new(), None, note);
+                ctx.row(
+                    0,
+                    "open",
+                    ctx.codes[by].clone(),
+                    Vec::new(),
+                    None,
+                    None,
+                    note,
+                );
                 ctx.totals.talks_opened += 1;
                 status = TrackStatus::Open(Talks {
                     space,
@@ -614,11 +675,13 @@ fn flush(
                 by,
                 ref offer,
                 ref utilities,
+                why,
             }
             | Move::Accept {
                 by,
                 ref offer,
                 ref utilities,
+                why,
             } => {
                 let TrackStatus::Open(talks) = &status else {
                     unreachable!("checked above")
@@ -630,9 +693,17 @@ fn flush(
                 };
                 let terms = offer.terms(&talks.space);
                 let who = ctx.codes[by].clone();
-                ctx.row(round, event, who, terms, Some(utilities), String::new());
+                ctx.row(
+                    round,
+                    event,
+                    who,
+                    terms,
+                    Some(utilities),
+                    Some(why),
+                    String::new(),
+                );
             }
-            Move::Reject { by, utilities } => {
+            Move::Reject { by, utilities, why } => {
                 let who = ctx.codes[by].clone();
                 ctx.row(
                     round,
@@ -640,6 +711,7 @@ fn flush(
                     who,
                     Vec::new(),
                     Some(&utilities),
+                    Some(why),
                     String::new(),
                 );
             }
@@ -665,6 +737,7 @@ fn flush(
                     String::new(),
                     terms,
                     Some(&utilities),
+                    None,
                     note,
                 );
                 ctx.totals.agreements += 1;
@@ -691,6 +764,7 @@ fn flush(
                     String::new(),
                     Vec::new(),
                     None,
+                    None,
                     note.into(),
                 );
                 ctx.totals.breakdowns += 1;
@@ -707,7 +781,7 @@ fn flush(
                     ag.offer.terms(&ag.space),
                     format!("agreed in week {}", ag.since),
                 );
-                ctx.row(0, "expiry", String::new(), terms, None, note);
+                ctx.row(0, "expiry", String::new(), terms, None, None, note);
                 ctx.totals.expiries += 1;
                 status = TrackStatus::Idle;
             }
@@ -729,6 +803,7 @@ fn flush(
                     ctx.codes[by].clone(),
                     terms,
                     Some(&utilities),
+                    None,
                     note,
                 );
                 let (defector, victim) = (ctx.parties[by], ctx.parties[1 - by]);
@@ -754,19 +829,23 @@ pub fn negotiate(
     stats: Res<WeekStats>,
     mut totals: ResMut<RunTotals>,
     mut tracks: Query<&mut Track>,
-    mut states: Query<(&StateAgent, &Prefs, &Pressure, &mut Trust)>,
+    mut states: Query<(&StateAgent, &Prefs, &Resolve, &Pressure, &mut Trust)>,
     mut controls: Query<&mut ExportControl>,
     mut restrictions: Query<(Entity, &mut TechRestriction)>,
 ) {
     let week = clock.week;
     let n = &settings.negotiation;
     let protocol = &*protocol.0;
-    let mut views: Vec<Option<StateView>> = vec![None; registry.states.len()];
-    for (agent, prefs, pressure, _) in &states {
+    let ns = registry.states.len();
+    let mut views: Vec<Option<StateView>> = vec![None; ns];
+    let mut trust = vec![vec![1.0; ns]; ns];
+    for (agent, prefs, resolve, pressure, t) in &states {
         views[agent.ix as usize] = Some(StateView {
             prefs: prefs.0.clone(),
             pressure: pressure.smoothed,
+            resolve: resolve.clone(),
         });
+        trust[agent.ix as usize] = t.0.clone();
     }
     let mut trust_changes: Vec<(StateIx, StateIx, f64)> = Vec::new();
     let mut list: Vec<Mut<Track>> = tracks.iter_mut().collect();
@@ -776,7 +855,12 @@ pub fn negotiate(
         let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else {
             continue;
         };
-        let sub_share = stats.substitution_share[c as usize][m as usize];
+        let outside = stats.outside_share[c as usize][m as usize];
+        let promise = |t: f64| 1.0 - n.trust_weight + n.trust_weight * t;
+        let trusts = [
+            promise(trust[c as usize][s as usize]),
+            promise(trust[s as usize][c as usize]),
+        ];
         let mut status = std::mem::replace(&mut track.status, TrackStatus::Idle);
         let mut ctx = TrackCtx {
             week,
@@ -795,7 +879,7 @@ pub fn negotiate(
                      controls: &Query<&mut ExportControl>,
                      restrictions: &Query<(Entity, &mut TechRestriction)>| {
             let control = controls.iter().find(|x| x.owner == s && x.material == m);
-            side_views(space, &cv, &sv, sub_share, control, |id| {
+            side_views(space, &cv, &sv, trusts, outside, control, |id| {
                 find_restriction(restrictions, id)
             })
         };
@@ -863,7 +947,7 @@ pub fn negotiate(
         }
         track.status = status;
     }
-    for (agent, _, _, mut trust) in &mut states {
+    for (agent, _, _, _, mut trust) in &mut states {
         for &(from, to, delta) in &trust_changes {
             if from == agent.ix {
                 let t = &mut trust.0[to as usize];

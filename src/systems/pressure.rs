@@ -22,7 +22,7 @@ pub const PLUGIN: Plugin = Plugin {
 pub static PRESSURE: Measure = Measure {
     pattern: "{state}_pressure",
     unit: Unit::Index,
-    about: "Political pressure on the state this week: the weighted sum, at most 1, of its lost output, readiness gap, price, lost export revenue, restrictions it faces and leverage erosion (models/ODD.md).",
+    about: "Political pressure on the state this week: 1 - exp(-S), S the weighted sum of its lost output, readiness gap, price, lost export revenue, restrictions it faces and leverage erosion (models/ODD.md).",
     old: "{state}_pressure",
 };
 pub static PRESSURE_SMOOTHED: Measure = Measure {
@@ -62,15 +62,20 @@ pub struct PressureTerms {
 }
 
 impl PressureTerms {
-    /// min(1, weighted sum).
+    /// 1 - exp(-S), S the weighted sum of the terms: 0 with no harm, rising
+    /// towards 1 with no clamp, so that every term keeps a marginal effect
+    /// (dP/dS = exp(-S) > 0), and close to S while S is small (S = 0.3
+    /// gives 0.26; S = 1 gives 0.63; S = 3 gives 0.95). Read it as the
+    /// probability that the harm moves the government to act.
     pub fn combine(&self, w: &PressureParams) -> f64 {
-        (w.lost_output * self.lost_output
+        let s = (w.lost_output * self.lost_output
             + w.readiness * self.readiness
             + w.price * self.price
             + w.lost_revenue * self.lost_revenue
             + w.restrictions * self.restrictions
             + w.leverage_erosion * self.leverage_erosion)
-            .clamp(0.0, 1.0)
+            .max(0.0);
+        -(-s).exp_m1()
     }
 }
 

@@ -246,9 +246,9 @@ fn every_sweep_chart_plots_the_numbers_of_its_files() {
     names.dedup();
     assert_eq!(names.len(), 2);
     assert!((4..=6).contains(&cells.len()), "{cells:?}");
-    // Cells are cut around every axis value (4, 8, 16 weeks; the two
+    // Cells are cut around every axis value (8, 12, 16 weeks; the two
     // choices), whether or not their runs reached an agreement.
-    let x_cells = [(2.0, 6.0), (6.0, 12.0), (12.0, 20.0)];
+    let x_cells = [(6.0, 10.0), (10.0, 14.0), (14.0, 18.0)];
     let y_cells = [(-0.5, 0.5), (0.5, 1.5)];
     for cell in cells {
         assert!(

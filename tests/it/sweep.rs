@@ -230,7 +230,7 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     let text = std::fs::read_to_string(data("sweep_small.ron"))
         .unwrap()
         .replace(
-            r#"Axis(path: "negotiation.deadline_weeks", values: List([4.0, 8.0, 16.0])),
+            r#"Axis(path: "negotiation.deadline_weeks", values: List([8.0, 12.0, 16.0])),
         Axis(path: "states.CN.preferences.concession", values: Choices(["Linear", "Conceder(e: 2.0)"])),"#,
             r#"Axis(path: "states.CN.export_controls.magnets.validity_weeks", values: List([20.0, 40.0, 50.0])),
         Axis(path: "states.CN.export_controls.magnets.validity_range", values: Choices(["(4.0, 52.0)", "(4.0, 30.0)"])),"#,
