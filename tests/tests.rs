@@ -5,6 +5,8 @@ mod common;
 
 #[path = "it/bad_input.rs"]
 mod bad_input;
+#[path = "it/bargaining.rs"]
+mod bargaining;
 #[path = "it/browser.rs"]
 mod browser;
 #[path = "it/cli.rs"]

@@ -11,7 +11,7 @@
 //!
 //! They guard changes that must not change outputs. When an issue changes
 //! outputs on purpose, store the new outputs with
-//! `CHOKEPOINT_BLESS=1 cargo test --release snapshot`, review the diff
+//! `CHOKEPOINT_UPDATE_SNAPSHOTS=1 cargo test --release snapshot`, review the diff
 //! (`git diff tests/data/snapshots`), and say in the closing note what
 //! changed and why. They replace the byte-identical checks of the
 //! baseline against copies from before issue 12 (`tests/data/migration`),
@@ -66,7 +66,7 @@ fn assert_same_tree(stored: &Path, written: &Path, skip: fn(&str) -> bool) {
 
 /// Whether this run stores the outputs instead of comparing them.
 fn blessing() -> bool {
-    std::env::var_os("CHOKEPOINT_BLESS").is_some_and(|v| v == "1")
+    std::env::var_os("CHOKEPOINT_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1")
 }
 
 /// Compares `written` with the stored copy `stored`, or stores it there.
