@@ -174,8 +174,11 @@ pub struct Preferences {
     pub discount: f64,
     /// Smoothed pressure at which this state opens talks, in [0, 1]. Default 0.3.
     pub open_threshold: f64,
-    /// How strongly pressure raises the weight of what the state asks for:
-    /// weight = salience x (1 + pressure_gain x pressure), in [0, 1000]. Default 2.0.
+    /// How strongly pressure makes holding out costly: the state's weekly
+    /// discount rate rises by 1 + pressure_gain x pressure (its discount
+    /// factor becomes discount^(1 + pressure_gain x pressure)), so at full
+    /// pressure a week of delay costs it 1 + pressure_gain times as much.
+    /// In [0, 1000]. Default 2.0.
     pub pressure_gain: f64,
     /// Utility a defection must gain (0..1 scale) before the state defects, in [0, 1]. Default 0.25.
     pub reputation_cost: f64,

@@ -27,13 +27,13 @@ impl Lever for CivilianApproval {
     }
 
     /// Weighed by each side's salience of approval over its span, the
-    /// consumer's scaled by its pressure gain; with no deal the consumer
+    /// the consumer's a promise (valued at its trust); with no deal the consumer
     /// still has the share of its supply it keeps without one (allied
     /// supply, substitution, stockpiles), counted as approval.
     fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
         let span = (issue.high - issue.low).abs();
         Weights {
-            consumer: s.consumer.salience.civilian_approval * span * s.gain[0],
+            consumer: s.consumer.salience.civilian_approval * span,
             supplier: s.supplier.salience.civilian_approval * span,
             no_deal: s.outside_share,
         }

@@ -25,7 +25,7 @@ impl Lever for GeneralLicence {
 
     fn weights(&self, _: &Issue, s: &Stakes<'_, '_>) -> Weights {
         Weights {
-            consumer: s.consumer.salience.general_licence * s.gain[0],
+            consumer: s.consumer.salience.general_licence,
             supplier: s.supplier.salience.general_licence,
             no_deal: 0.0,
         }

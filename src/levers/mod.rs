@@ -44,8 +44,6 @@ pub struct Table<'a> {
 pub struct Stakes<'a, 'r> {
     pub consumer: &'a Preferences,
     pub supplier: &'a Preferences,
-    /// 1 + pressure_gain x pressure, per side (consumer, supplier).
-    pub gain: [f64; 2],
     /// The share of the consumer's pre-control supply it keeps with no
     /// deal (`WeekStats::outside_share`).
     pub outside_share: f64,

@@ -25,7 +25,7 @@ impl Lever for SuspendReach {
 
     fn weights(&self, _: &Issue, s: &Stakes<'_, '_>) -> Weights {
         Weights {
-            consumer: s.consumer.salience.suspend_expanded * s.gain[0],
+            consumer: s.consumer.salience.suspend_expanded,
             supplier: s.supplier.salience.suspend_expanded,
             no_deal: 0.0,
         }

@@ -33,14 +33,14 @@ impl Lever for Relief {
     }
 
     /// The consumer weighs the security cost of the level lifted, the
-    /// supplier its value to it, scaled by its pressure gain.
+    /// supplier its value to it.
     fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
         let span = (issue.high - issue.low).abs();
         let (value, cost) = (s.restriction)(issue.target)
             .map_or((0.0, 0.0), |r| (r.value_to_target, r.security_cost));
         Weights {
             consumer: cost * span,
-            supplier: value * span * s.gain[1],
+            supplier: value * span,
             no_deal: 0.0,
         }
     }

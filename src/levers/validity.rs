@@ -35,7 +35,7 @@ impl Lever for LicenceValidity {
             .map_or(0.0, |c| c.validity_range.1 - c.validity_range.0);
         let share = if range > 0.0 { span / range } else { 0.0 };
         Weights {
-            consumer: s.consumer.salience.licence_validity * share * s.gain[0],
+            consumer: s.consumer.salience.licence_validity * share,
             supplier: s.supplier.salience.licence_validity * share,
             no_deal: 0.0,
         }

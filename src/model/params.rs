@@ -26,7 +26,7 @@ pub struct Preferences {
     pub discount: f64,
     /// Smoothed pressure above which the state seeks talks, 0..1.
     pub open_threshold: f64,
-    /// How much pressure raises the weight of what the state gets.
+    /// How much pressure raises the state's weekly discount rate.
     pub pressure_gain: f64,
     /// Utility below its reservation at which the state defects.
     pub reputation_cost: f64,

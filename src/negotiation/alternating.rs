@@ -8,7 +8,11 @@ use super::belief::{Belief, Screening};
 use super::*;
 
 /// Points of the concession frontier a screening proposer searches.
-const FRONTIER_STEPS: usize = 101;
+const FRONTIER_STEPS: usize = 401;
+
+/// Levels of a value of holding out that count the other's (1: against
+/// an opponent whose own holding out ignores one's own).
+const HOLD_OUT_DEPTH: u32 = 8;
 
 /// One round per tick. Each other party, in turn after the proposer of the
 /// standing offer, accepts it if it is worth at least its threshold
@@ -36,12 +40,73 @@ impl Default for AlternatingOffers {
 }
 
 impl AlternatingOffers {
-    /// Why party `i` answers as it does at time t.
-    fn why_answer(talks: &Talks, parties: &[SideView], i: PartyIx, t: f64) -> Why {
-        Why {
-            reservation: parties[i].reservation,
-            belief: talks.beliefs.get(i).map(|b| (b.mean(), b.sd())),
-            expected: parties[i].threshold(t),
+    /// Party `j`'s value of holding out at time t, as the others can work
+    /// it out: for a party that screens, its discount times its expected
+    /// utility of the best offer it would make next round under its belief
+    /// (which comes from public answers), with its public reservation as
+    /// its floor and its own rejection ending the talks, against a
+    /// responder who holds out as this rule says one level down (`depth`);
+    /// for a time-dependent tactic, its discount times its target at its
+    /// public reservation. When `last` (its rejection would end the talks
+    /// at the deadline), holding out is worth no more than no deal (Ståhl
+    /// 1972's last round): none.
+    fn hold_out(&self, talks: &Talks, parties: &[SideView], j: PartyIx, t: f64, last: bool) -> f64 {
+        self.hold_out_at(talks, parties, j, t, last, HOLD_OUT_DEPTH)
+    }
+
+    fn hold_out_at(
+        &self,
+        talks: &Talks,
+        parties: &[SideView],
+        j: PartyIx,
+        t: f64,
+        last: bool,
+        depth: u32,
+    ) -> f64 {
+        if last {
+            return f64::NEG_INFINITY;
+        }
+        let n = parties.len();
+        let me = &parties[j];
+        if !me.screens {
+            let public = SideView {
+                reservation: me.public_reservation,
+                ..me.clone()
+            };
+            return me.discount * public.target(t);
+        }
+        let other = &parties[(j + 1) % n];
+        let floor = if depth == 0 {
+            f64::NEG_INFINITY
+        } else {
+            self.hold_out_at(talks, parties, (j + 1) % n, t, last, depth - 1)
+        };
+        let value = Screening {
+            space: &talks.space,
+            me: &me.utility,
+            other: &other.utility,
+            reservation: me.public_reservation,
+            tau: self.noise,
+            discount: me.discount,
+            shift: other.public_reservation,
+            span: other.span(),
+            floor,
+            last: true,
+            steps: FRONTIER_STEPS,
+        }
+        .myopic_value(&talks.beliefs[j]);
+        me.discount * value
+    }
+
+    /// The least utility party `j` accepts: its reservation, or its value
+    /// of holding out if more (for a time-dependent tactic, at its own
+    /// reservation: `SideView::threshold`).
+    fn threshold(parties: &[SideView], j: PartyIx, t: f64, hold_out: f64) -> f64 {
+        let p = &parties[j];
+        if p.screens {
+            p.reservation.max(hold_out)
+        } else {
+            p.threshold(t)
         }
     }
 }
@@ -64,14 +129,28 @@ impl Protocol for AlternatingOffers {
             Some((by, offer)) => {
                 let (by, offer) = (*by, offer.clone());
                 let u = utilities(parties, &talks.space, &offer);
-                let rejects = |r: PartyIx| u[r] < parties[r].threshold(t);
+                // a rejection now is followed by a counter-offer past the deadline
+                let last = talks.round >= talks.deadline_rounds;
+                let hold: Vec<f64> = (0..n)
+                    .map(|j| self.hold_out(talks, parties, j, t, last))
+                    .collect();
+                let thresholds: Vec<f64> = (0..n)
+                    .map(|j| Self::threshold(parties, j, t, hold[j]))
+                    .collect();
+                let rejects = |r: PartyIx| u[r] < thresholds[r];
                 // the proposer learns from the answer of the party it offered to
                 let next = (by + 1) % n;
                 let (other, accepted) = (&parties[next], !rejects(next));
                 let seen = other.on_resolve_scale(u[next]);
-                talks.beliefs[by].observe(seen, accepted, self.noise / other.span());
-                let why = |r| Self::why_answer(talks, parties, r, t);
-                let why: Vec<Why> = (0..n).map(why).collect();
+                let floor = other.on_resolve_scale(hold[next]);
+                talks.beliefs[by].observe_above(seen, accepted, self.noise / other.span(), floor);
+                let why: Vec<Why> = (0..n)
+                    .map(|r| Why {
+                        reservation: parties[r].reservation,
+                        belief: talks.beliefs.get(r).map(|b| (b.mean(), b.sd())),
+                        expected: thresholds[r],
+                    })
+                    .collect();
                 match answer(
                     talks,
                     n,
@@ -91,7 +170,8 @@ impl Protocol for AlternatingOffers {
         // The offer is made to the next party in turn.
         let next = (proposer + 1) % n;
         let me = &parties[proposer];
-        let belief = &talks.beliefs[proposer];
+        // this offer is answered next round, the last before the deadline
+        let last = talks.round + 1 >= talks.deadline_rounds;
         let (offer, expected) = if me.screens {
             let best = Screening {
                 space: &talks.space,
@@ -102,9 +182,11 @@ impl Protocol for AlternatingOffers {
                 discount: me.discount,
                 shift: parties[next].public_reservation,
                 span: parties[next].span(),
+                floor: self.hold_out(talks, parties, next, t, last),
+                last,
                 steps: FRONTIER_STEPS,
             }
-            .best(belief);
+            .best(&talks.beliefs[proposer]);
             (best.offer, best.expected)
         } else {
             let offer = propose(
@@ -116,6 +198,7 @@ impl Protocol for AlternatingOffers {
             let mine = me.utility.value(&talks.space, &offer);
             (offer, mine)
         };
+        let belief = &talks.beliefs[proposer];
         let why = Why {
             reservation: me.reservation,
             belief: Some((belief.mean(), belief.sd())),

@@ -66,7 +66,15 @@ pub fn log_response(u: f64, r: f64, tau: f64) -> (f64, f64) {
 
 /// P(accept | r).
 pub fn p_accept(u: f64, r: f64, tau: f64) -> f64 {
-    log_response(u, r, tau).0.exp()
+    let z = (u - r) / tau.max(f64::MIN_POSITIVE);
+    if z.is_nan() {
+        0.5
+    } else if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// A belief over a grid of types: log-probabilities, normalised.
@@ -135,8 +143,16 @@ impl Belief {
     /// The posterior after the responder accepted (or rejected) an offer
     /// worth `u` to it.
     pub fn observe(&mut self, u: f64, accepted: bool, tau: f64) {
+        self.observe_above(u, accepted, tau, f64::NEG_INFINITY);
+    }
+
+    /// The same, for a responder that also rejects what is worth less than
+    /// `floor` to it whatever its type (its value of holding out, on the
+    /// types' scale): type r answers as type max(r, floor) would, so an
+    /// answer says nothing of the types below the floor.
+    pub fn observe_above(&mut self, u: f64, accepted: bool, tau: f64, floor: f64) {
         for (l, &r) in self.log.iter_mut().zip(&self.types) {
-            let (a, rej) = log_response(u, r, tau);
+            let (a, rej) = log_response(u, r.max(floor), tau);
             *l += if accepted { a } else { rej };
         }
         self.normalise();
@@ -144,8 +160,13 @@ impl Belief {
 
     /// The posterior it would be, leaving this one as it is.
     pub fn after(&self, u: f64, accepted: bool, tau: f64) -> Belief {
+        self.after_above(u, accepted, tau, f64::NEG_INFINITY)
+    }
+
+    /// `observe_above`'s posterior, leaving this one as it is.
+    pub fn after_above(&self, u: f64, accepted: bool, tau: f64, floor: f64) -> Belief {
         let mut b = self.clone();
-        b.observe(u, accepted, tau);
+        b.observe_above(u, accepted, tau, floor);
         b
     }
 
@@ -186,6 +207,12 @@ pub struct Screening<'a> {
     /// worth U to it is worth (U - shift) / span on its type's scale.
     pub shift: f64,
     pub span: f64,
+    /// The responder's value of holding out (it rejects what is worth less
+    /// whatever its type), in utility; `f64::NEG_INFINITY` for none.
+    pub floor: f64,
+    /// Whether a rejection ends the talks (the deadline): it is then worth
+    /// the proposer's reservation, with no look-ahead.
+    pub last: bool,
     /// Points of the frontier searched, from the proposer's ideal to its
     /// reservation.
     pub steps: usize,
@@ -228,37 +255,75 @@ impl Screening<'_> {
             .collect()
     }
 
-    /// Expected utility of offering (mine, theirs) under `belief`, when a
-    /// rejection is worth `after_reject` next round (discounted here).
-    fn expected(&self, mine: f64, theirs: f64, belief: &Belief, after_reject: f64) -> f64 {
+    /// Each type of `belief` as the responder answers (at least the floor),
+    /// with its probability.
+    fn mass(&self, belief: &Belief) -> Vec<(f64, f64)> {
+        let floor = self.seen(self.floor);
         belief
             .types
             .iter()
             .zip(belief.probabilities())
-            .map(|(&r, p)| {
-                let a = p_accept(self.seen(theirs), r, self.tau / self.span);
+            .map(|(&r, p)| (r.max(floor), p))
+            .collect()
+    }
+
+    /// Expected utility of offering (mine, theirs) to the types `mass`
+    /// (`Screening::mass`), when a rejection is worth `after_reject` next
+    /// round (discounted here).
+    fn expected(&self, mine: f64, theirs: f64, mass: &[(f64, f64)], after_reject: f64) -> f64 {
+        let (u, tau) = (self.seen(theirs), self.tau / self.span);
+        mass.iter()
+            .map(|&(r, p)| {
+                let a = p_accept(u, r, tau);
                 p * (a * mine + (1.0 - a) * self.discount * after_reject)
             })
             .sum()
     }
 
+    /// The proposer's expected utility of its best offer under `belief`
+    /// were a rejection to end the talks (no look-ahead): at least its
+    /// reservation. Costs steps x types evaluations.
+    pub fn myopic_value(&self, belief: &Belief) -> f64 {
+        let mass = self.mass(belief);
+        self.frontier()
+            .iter()
+            .map(|(_, mine, theirs)| {
+                let after_reject = self.reservation / self.discount.max(f64::MIN_POSITIVE);
+                self.expected(*mine, *theirs, &mass, after_reject)
+            })
+            .fold(self.reservation, f64::max)
+    }
+
     /// The best offer under `belief`, one step of look-ahead: a rejection
     /// is worth, next round, the best of no deal and the best offer under
     /// the posterior it leaves (whose own rejection leaves no deal a round
-    /// later). Costs steps^2 x types evaluations.
+    /// later), searching about 100 points of the frontier. Costs about
+    /// steps x 100 x types evaluations.
     pub fn best(&self, belief: &Belief) -> Screened {
         let frontier = self.frontier();
+        // the look-ahead searches about 100 points of the frontier
+        let stride = (frontier.len() / 100).max(1);
         let next_round = |b: &Belief| -> f64 {
+            if self.last {
+                return self.reservation;
+            }
+            let mass = self.mass(b);
             frontier
                 .iter()
-                .map(|(_, mine, theirs)| self.expected(*mine, *theirs, b, self.reservation))
+                .step_by(stride)
+                .map(|(_, mine, theirs)| self.expected(*mine, *theirs, &mass, self.reservation))
                 .fold(self.reservation, f64::max)
         };
+        let now = self.mass(belief);
         let mut best: Option<Screened> = None;
         for (offer, mine, theirs) in &frontier {
-            let after_reject =
-                next_round(&belief.after(self.seen(*theirs), false, self.tau / self.span));
-            let expected = self.expected(*mine, *theirs, belief, after_reject);
+            let after_reject = next_round(&belief.after_above(
+                self.seen(*theirs),
+                false,
+                self.tau / self.span,
+                self.seen(self.floor),
+            ));
+            let expected = self.expected(*mine, *theirs, &now, after_reject);
             if best.as_ref().is_none_or(|b| expected > b.expected) {
                 best = Some(Screened {
                     offer: offer.clone(),
@@ -357,6 +422,8 @@ mod tests {
                 discount: 0.95,
                 shift: 0.0,
                 span: 1.0,
+                floor: f64::NEG_INFINITY,
+                last: false,
                 steps: 1001,
             };
             let best = screening.best(&Belief::point(r));
@@ -385,6 +452,8 @@ mod tests {
             discount: 0.95,
             shift: 0.0,
             span: 1.0,
+            floor: f64::NEG_INFINITY,
+            last: false,
             steps: 201,
         };
         let prior = Belief::grid(0.1, 0.9, 17);

@@ -373,14 +373,16 @@ pub fn build_space<'a>(
 }
 
 /// Both sides' utilities, reservations and tactics for this week: each
-/// issue's weights are its lever's (`Lever::weights`). Weights move with
-/// pressure: each side's weight on what it receives is its salience x
-/// (1 + pressure_gain x pressure), times 1 - w + w x trust, trust its
-/// trust that the giver keeps its word and w `negotiation.trust_weight`
-/// (a promise is worth what one expects of it). The consumer's
-/// no-deal outlook counts the share of its supply it keeps with no deal
-/// (`WeekStats::outside_share`) as civilian approval it gets anyway. Each
-/// side's reservation is its no-deal utility plus its private resolve.
+/// issue's weights are its lever's (`Lever::weights`), and each side's
+/// weight on what it receives is multiplied by 1 - w + w x trust, trust
+/// its trust that the giver keeps its word and w `negotiation.trust_weight`
+/// (a promise is worth what one expects of it). Pressure does not move the
+/// weights: it makes holding out costly, raising the weekly discount rate
+/// by 1 + pressure_gain x pressure (discount^(1 + pressure_gain x
+/// pressure)). The consumer's no-deal outlook counts the share of its
+/// supply it keeps with no deal (`WeekStats::outside_share`) as civilian
+/// approval it gets anyway. Each side's reservation is its no-deal utility
+/// raised by its private resolve.
 pub fn side_views<'a>(
     space: &IssueSpace,
     consumer: &StateView,
@@ -394,10 +396,6 @@ pub fn side_views<'a>(
     let stakes = levers::Stakes {
         consumer: &consumer.prefs,
         supplier: &supplier.prefs,
-        gain: [
-            1.0 + consumer.prefs.pressure_gain * consumer.pressure,
-            1.0 + supplier.prefs.pressure_gain * supplier.pressure,
-        ],
         outside_share,
         control,
         restriction: &restriction,
@@ -437,7 +435,12 @@ pub fn side_views<'a>(
         types: v.resolve.types.clone(),
         screens: v.prefs.concession == Concession::Screening,
         exponent: v.prefs.concession.exponent(),
-        discount: v.prefs.discount,
+        // holding out costs more under pressure: the weekly discount rate
+        // grows by 1 + pressure_gain x pressure
+        discount: v
+            .prefs
+            .discount
+            .powf(1.0 + v.prefs.pressure_gain * v.pressure),
         reputation_cost: v.prefs.reputation_cost,
     };
     [view(uc, rc, consumer), view(us, rs, supplier)]

@@ -6,31 +6,27 @@ use crate::common::*;
 use chokepoint::config::*;
 use chokepoint::metrics::Cell;
 
-/// The small scenario with a zone of agreement: both states screen, with
-/// private resolve Uniform(0, 0.1); China's cost of granting approval is
-/// half its default (salience 0.5) and the ethane restriction is worth 0.8
-/// to it, so that a trade of relief for approval gains both.
+/// The small scenario with both states screening, each with private
+/// resolve Uniform(0, 0.1). (The small scenario has a zone of agreement:
+/// China's cost of granting approval is half the US's value of it, and the
+/// ethane restriction is worth 0.8 to China for a security cost of 0.05.)
 fn bargaining() -> Scenario {
     let mut s = small_scenario();
     for st in &mut s.states {
         st.preferences.concession = Concession::Screening;
         st.preferences.resolve = Dist::Uniform { min: 0.0, max: 0.1 };
     }
-    s.states[1].preferences.salience.civilian_approval = 0.5;
-    let ethane = s.states[0]
-        .tech_restrictions
-        .iter_mut()
-        .find(|r| r.sector == "ethane")
-        .expect("the small scenario restricts ethane");
-    ethane.value_to_target = 0.8;
     s
 }
 
-/// The first agreement of a run: its week and the consumer's and the
-/// supplier's utility of its terms.
+/// The first agreement of a run: its week, the rounds from the opening of
+/// its talks, and the consumer's and the supplier's utility of its terms
+/// (each side's weights do not move with pressure, so utilities compare
+/// across runs; trust stays at its initial value until a first agreement).
 #[derive(Debug, Clone, Copy)]
 struct First {
     week: f64,
+    rounds: f64,
     consumer: f64,
     supplier: f64,
 }
@@ -39,10 +35,17 @@ const WEEKS: u32 = 104;
 
 fn first_agreement(s: &Scenario, seed: u64) -> Option<First> {
     let mut sim = simulation(s, seed, 1);
-    sim.run(WEEKS);
+    // up to the first agreement: what comes after is not compared
+    for _ in 0..WEEKS {
+        sim.step();
+        let totals = sim.world.resource::<chokepoint::metrics::RunTotals>();
+        if totals.first_agreement_week.is_some() {
+            break;
+        }
+    }
     let t = sim.tables().transcript;
     let at = |name: &str| t.columns.iter().position(|c| c == name).unwrap();
-    let (event, week) = (at("event"), at("week"));
+    let (event, week, round) = (at("event"), at("week"), at("round"));
     let (uc, us) = (at("consumer_utility_index"), at("supplier_utility_index"));
     let row = t
         .rows
@@ -55,6 +58,7 @@ fn first_agreement(s: &Scenario, seed: u64) -> Option<First> {
     };
     Some(First {
         week: num(&row[week]),
+        rounds: num(&row[round]),
         consumer: num(&row[uc]),
         supplier: num(&row[us]),
     })
@@ -80,6 +84,7 @@ fn outcome(s: &Scenario, seeds: u64) -> (f64, First) {
     let m = |f: fn(&First) -> f64| median(got.iter().map(f).collect());
     let first = First {
         week: m(|f| f.week),
+        rounds: m(|f| f.rounds),
         consumer: m(|f| f.consumer),
         supplier: m(|f| f.supplier),
     };
@@ -110,40 +115,72 @@ fn the_deadline_does_not_set_the_timing() {
     }
 }
 
-/// A supplier more dependent on export revenue settles no later and gains
-/// less (Rubinstein 1982: the side with the higher cost of delay gets the
-/// smaller share): China's weight on lost revenue from 0.3 to 1.
-#[test]
-fn a_supplier_dependent_on_revenue_settles_no_later_and_gains_less() {
-    let base = bargaining();
-    let mut dependent = bargaining();
-    dependent.states[1].pressure.lost_revenue = 1.0;
-    let ((_, a), (_, b)) = (outcome(&base, 8), outcome(&dependent, 8));
-    assert!(b.week <= a.week, "{b:?} after {a:?}");
-    assert!(b.supplier < a.supplier - 0.02, "{b:?} vs {a:?}");
+/// Runs `base` and `moved` over 8 seeds: their medians.
+fn compare(base: &Scenario, moved: &Scenario) -> (First, First) {
+    (outcome(base, 8).1, outcome(moved, 8).1)
 }
 
-/// A better outside option of the consumer (a larger stockpile, counted
-/// in its no-deal outlook) leaves it no worse off in the deal and does not
-/// delay it (Nash 1950: a higher disagreement point, a better share). The
-/// stockpile does not feed the consumer's pressure: the comparison holds
-/// the pressure channel fixed.
+/// A supplier more dependent on export revenue settles no later and gains
+/// less (Rubinstein 1982: the side with the higher cost of delay gets the
+/// smaller share): China's weight on lost revenue from 0.3 to 1, which
+/// raises its pressure and so its discount rate.
 #[test]
-fn a_larger_stockpile_makes_the_consumer_concede_no_more() {
-    let base = bargaining();
+fn a_supplier_dependent_on_revenue_settles_no_later_and_gains_less() {
+    let mut dependent = bargaining();
+    dependent.states[1].pressure.lost_revenue = 1.0;
+    let (a, b) = compare(&bargaining(), &dependent);
+    assert!(b.week <= a.week, "{b:?} after {a:?}");
+    assert!(b.supplier < a.supplier, "{b:?} vs {a:?}");
+    assert!(b.consumer > a.consumer, "{b:?} vs {a:?}");
+}
+
+/// A better outside option of the consumer concedes it less (Nash 1950,
+/// Binmore, Rubinstein and Wolinsky 1986: a better disagreement point, a
+/// better share): a larger stockpile, counted in its no-deal outlook, and
+/// more allied supply, which also lowers its pressure. Neither delays the
+/// bargaining: a stockpile leaves the first agreement's week as it was;
+/// allied supply lowers the consumer's pressure, so talks open later
+/// (they open on a pressure threshold), but they take no more rounds.
+#[test]
+fn a_better_outside_option_makes_the_consumer_concede_less_and_no_later() {
     let mut stocked = bargaining();
     stocked.states[0].stockpiles[0].quantity *= 10.0;
-    let ((_, a), (_, b)) = (outcome(&base, 8), outcome(&stocked, 8));
-    assert!(b.week <= a.week, "{b:?} after {a:?}");
-    assert!(b.consumer > a.consumer, "{b:?} vs {a:?}");
-    assert!(b.supplier <= a.supplier, "{b:?} vs {a:?}");
+    let (a, b) = compare(&bargaining(), &stocked);
+    assert!(b.week <= a.week, "stockpile: {b:?} after {a:?}");
+    assert!(b.consumer > a.consumer, "stockpile: {b:?} vs {a:?}");
+    assert!(b.supplier < a.supplier, "stockpile: {b:?} vs {a:?}");
+    let mut allied = bargaining();
+    allied.states[0].other_supply[0].capacity *= 3.0;
+    let (a, b) = compare(&bargaining(), &allied);
+    assert!(b.rounds <= a.rounds, "allied supply: {b:?} after {a:?}");
+    assert!(b.consumer > a.consumer, "allied supply: {b:?} vs {a:?}");
+    assert!(b.supplier < a.supplier, "allied supply: {b:?} vs {a:?}");
+}
+
+/// A higher political weight of the consumer's idle plants, and a larger
+/// readiness gap, make it concede more and no later (Rubinstein 1982: the
+/// more impatient side gets less; here pressure raises its discount rate):
+/// the US's weight on lost output from 1 to 10, and its military demand
+/// from 100 to 5,000 kg a week (the readiness gap then peaks near 0.9).
+#[test]
+fn pressure_on_the_consumer_makes_it_concede_more() {
+    let mut weighty = bargaining();
+    weighty.states[0].pressure.lost_output = 10.0;
+    let (a, b) = compare(&bargaining(), &weighty);
+    assert!(b.week <= a.week, "political weight: {b:?} after {a:?}");
+    assert!(b.supplier > a.supplier, "political weight: {b:?} vs {a:?}");
+    let mut short = bargaining();
+    let prime = short.firms.iter_mut().find(|f| f.name == "Prime").unwrap();
+    prime.capacity *= 50.0;
+    let (a, b) = compare(&bargaining(), &short);
+    assert!(b.week <= a.week, "readiness: {b:?} after {a:?}");
+    assert!(b.supplier > a.supplier, "readiness: {b:?} vs {a:?}");
 }
 
 /// The terms are continuous in the resolve's spread: moving its upper end
 /// from 0.1 to 0.11 moves the median terms by little.
 #[test]
 fn the_terms_are_continuous_in_the_resolve() {
-    let base = bargaining();
     let mut near = bargaining();
     for st in &mut near.states {
         st.preferences.resolve = Dist::Uniform {
@@ -151,7 +188,7 @@ fn the_terms_are_continuous_in_the_resolve() {
             max: 0.11,
         };
     }
-    let ((_, a), (_, b)) = (outcome(&base, 8), outcome(&near, 8));
-    assert!((a.consumer - b.consumer).abs() < 0.05, "{a:?} vs {b:?}");
-    assert!((a.supplier - b.supplier).abs() < 0.05, "{a:?} vs {b:?}");
+    let (a, b) = compare(&bargaining(), &near);
+    assert!((a.consumer - b.consumer).abs() < 0.02, "{a:?} vs {b:?}");
+    assert!((a.supplier - b.supplier).abs() < 0.02, "{a:?} vs {b:?}");
 }
