@@ -632,7 +632,9 @@ pub struct NegotiationParams {
     /// being the state's trust in the other. In [0, 1]. Default 0.3.
     pub trust_weight: f64,
     /// Noise tau of the quantal (logit) answers that beliefs assume, on the
-    /// 0..1 utility scale, in (0, 1]: P(accept) = 1 / (1 + exp(-(U - r) / tau)). Default 0.03.
+    /// responder's resolve scale (a share of the most it could gain over no
+    /// deal, like the resolve), in (0, 1]:
+    /// P(accept) = 1 / (1 + exp(-(U - r) / (tau (1 - r_pub)))). Default 0.03.
     pub response_noise: f64,
     /// Types on the grid of each belief (quantiles of the other's resolve), in [1, 101]. Default 21.
     #[serde(deserialize_with = "super::whole::whole")]

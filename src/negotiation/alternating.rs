@@ -143,7 +143,7 @@ impl Protocol for AlternatingOffers {
                 let (other, accepted) = (&parties[next], !rejects(next));
                 let seen = other.on_resolve_scale(u[next]);
                 let floor = other.on_resolve_scale(hold[next]);
-                talks.beliefs[by].observe_above(seen, accepted, self.noise / other.span(), floor);
+                talks.beliefs[by].observe_above(seen, accepted, self.noise, floor);
                 let why: Vec<Why> = (0..n)
                     .map(|r| Why {
                         reservation: parties[r].reservation,

@@ -5,9 +5,9 @@
 //! reservation (the utility below which it rejects) is
 //! r_pub + theta (1 - r_pub), r_pub its public no-deal utility. Here r
 //! stands for theta and U for the offer's utility on the same scale,
-//! (U - r_pub) / (1 - r_pub) (`Screening::shift` and `span`), with the
-//! noise tau / (1 - r_pub): the likelihood is the same logistic in
-//! utility. The proposer holds a discrete distribution over a grid of K
+//! (U - r_pub) / (1 - r_pub) (`Screening::shift` and `span`), and the
+//! noise tau is on that scale too (a share of the most the responder could
+//! gain), so that it means the same whatever the weights. The proposer holds a discrete distribution over a grid of K
 //! types. Responses
 //! are quantal (McKelvey and Palfrey 1995): type r accepts an offer worth
 //! U to it with probability
@@ -201,6 +201,7 @@ pub struct Screening<'a> {
     pub other: &'a Utility,
     /// The proposer's no-deal utility.
     pub reservation: f64,
+    /// The answers' noise, on the responder's resolve scale.
     pub tau: f64,
     pub discount: f64,
     /// The responder's public reservation r_pub and 1 - r_pub: an offer
@@ -271,7 +272,7 @@ impl Screening<'_> {
     /// (`Screening::mass`), when a rejection is worth `after_reject` next
     /// round (discounted here).
     fn expected(&self, mine: f64, theirs: f64, mass: &[(f64, f64)], after_reject: f64) -> f64 {
-        let (u, tau) = (self.seen(theirs), self.tau / self.span);
+        let (u, tau) = (self.seen(theirs), self.tau);
         mass.iter()
             .map(|&(r, p)| {
                 let a = p_accept(u, r, tau);
@@ -320,7 +321,7 @@ impl Screening<'_> {
             let after_reject = next_round(&belief.after_above(
                 self.seen(*theirs),
                 false,
-                self.tau / self.span,
+                self.tau,
                 self.seen(self.floor),
             ));
             let expected = self.expected(*mine, *theirs, &now, after_reject);
