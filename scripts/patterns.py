@@ -33,7 +33,7 @@ with tempfile.TemporaryDirectory() as tmp:
         base = float(summary["CN_ndfeb_magnets_to_US_baseline_exports_kg_per_week"])
         exports = [float(r["CN_ndfeb_magnets_to_US_exports_kg"]) / base for r in ts]
         civ = [g for g in ("US_autos", "US_auto_parts", "US_other_civilian")]
-        lost = [sum(float(r[f"{g}_lost_output_units"]) for g in civ) / sum(float(r[f"{g}_capacity_units"]) for g in civ) for r in ts]
+        lost = [sum(float(r[f"{g}_lost_output_units"]) for g in civ) / sum(float(r[f"{g}_capacity_units_per_week"]) for g in civ) for r in ts]
         first_short = next((w for w, l in enumerate(lost) if l > 0.10), None)
         fa = summary["first_agreement_week"]
         fa = int(fa) if fa else None
