@@ -88,10 +88,12 @@ pub struct WeekStats {
     pub substitution: Vec<Vec<f64>>,
     /// [state][material] substitution capacity over pre-control imports, 0..1.
     pub substitution_share: Vec<Vec<f64>>,
-    /// [state][material] share of the state's pre-control supply it keeps
-    /// with no deal: allied supply (less the supplier's reach), substitution
-    /// and its stockpiles spread over an agreement's term, 0..1.
-    pub outside_share: Vec<Vec<f64>>,
+    /// [state][material] kg/week the state's civilian firms get with no deal
+    /// beyond their supply before the controls: substitution plus the
+    /// civilian-drawable stockpiles spread over an agreement's term (at most
+    /// their release rate), less the allied supply the supplier's reach
+    /// cuts. May be negative.
+    pub outside_supply: Vec<Vec<f64>>,
     pub ledger: Ledger,
     pub detections: u32,
     pub diverting_firms: u32,
@@ -109,7 +111,7 @@ impl WeekStats {
             pool_capacity: vec![vec![0.0; nm]; ns],
             substitution: vec![vec![0.0; nm]; ns],
             substitution_share: vec![vec![0.0; nm]; ns],
-            outside_share: vec![vec![0.0; nm]; ns],
+            outside_supply: vec![vec![0.0; nm]; ns],
             ..Default::default()
         }
     }

@@ -561,7 +561,14 @@ fn check_state(
         ),
         _ => {}
     }
-    c.dist(&format!("{f}.preferences.resolve"), &p.resolve, 1.0);
+    let resolve = format!("{f}.preferences.resolve");
+    match p.resolve {
+        Dist::LogNormal { .. } | Dist::Gamma { .. } => c.fail(
+            &resolve,
+            "must lie in [0, 1]: use Fixed, Uniform, Triangular or Beta (LogNormal and Gamma are unbounded)",
+        ),
+        _ => c.dist(&resolve, &p.resolve, 1.0),
+    }
     c.probability(&format!("{f}.preferences.open_threshold"), p.open_threshold);
     c.probability(&format!("{f}.preferences.discount"), p.discount);
     c.at_most(

@@ -167,7 +167,8 @@ pub struct Preferences {
     /// The state's private resolve: the utility (0..1 scale) it asks
     /// beyond its no-deal outlook before it accepts, drawn once per run
     /// from this distribution, which the other state knows (its prior).
-    /// Values in [0, 1]. Default `Fixed(value: 0.0)` (no private resolve).
+    /// Values in [0, 1]: `Fixed`, `Uniform`, `Triangular` or `Beta`. Default
+    /// `Fixed(value: 0.0)` (no private resolve).
     pub resolve: Dist,
     /// Weekly discount factor, in [0, 1]: an offer is accepted when it is worth at
     /// least this times the side's own next target. Default 0.98.
@@ -237,7 +238,9 @@ pub enum Concession {
     Linear,
     /// e in (1, 100]: concedes early.
     Conceder { e: f64 },
-    /// Screens: offers by expected utility under its belief, with no deadline-driven target.
+    /// Screens: offers by expected utility under its belief, with no
+    /// deadline-driven target, and accepts what beats both its reservation
+    /// and its value of holding out (models/ODD.md, 7.7).
     Screening,
 }
 

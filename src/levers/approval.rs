@@ -27,15 +27,15 @@ impl Lever for CivilianApproval {
     }
 
     /// Weighed by each side's salience of approval over its span, the
-    /// the consumer's a promise (valued at its trust); with no deal the consumer
-    /// still has the share of its supply it keeps without one (allied
-    /// supply, substitution, stockpiles), counted as approval.
+    /// the consumer's a promise (valued at its trust); with no deal the
+    /// consumer still has its outside supply, counted as the approval that
+    /// would bring as much (`no_deal_level`).
     fn weights(&self, issue: &Issue, s: &Stakes<'_, '_>) -> Weights {
         let span = (issue.high - issue.low).abs();
         Weights {
             consumer: s.consumer.salience.civilian_approval * span,
             supplier: s.supplier.salience.civilian_approval * span,
-            no_deal: s.outside_share,
+            no_deal: no_deal_level(issue, s),
         }
     }
 
@@ -51,5 +51,18 @@ impl Lever for CivilianApproval {
 
     fn restore(&self, saved: &SavedPolicy, p: &mut Moved<'_, '_, '_, '_>) {
         restore_deal(saved, p, |d| &mut d.civilian_approval);
+    }
+}
+
+/// The concession level on approval that brings the consumer as much as
+/// its outside supply O (kg/week): raising approval from a to a + x (1 - a)
+/// brings x (1 - a) B more of the imports B, so x = O / ((1 - a) B), in
+/// [0, 1] (0 when O is negative or there were no imports).
+pub fn no_deal_level(issue: &Issue, s: &Stakes<'_, '_>) -> f64 {
+    let room = (issue.high - issue.low).abs() * s.imports;
+    if room > 0.0 {
+        (s.outside_supply / room).clamp(0.0, 1.0)
+    } else {
+        0.0
     }
 }

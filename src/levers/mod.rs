@@ -44,9 +44,11 @@ pub struct Table<'a> {
 pub struct Stakes<'a, 'r> {
     pub consumer: &'a Preferences,
     pub supplier: &'a Preferences,
-    /// The share of the consumer's pre-control supply it keeps with no
-    /// deal (`WeekStats::outside_share`).
-    pub outside_share: f64,
+    /// What the consumer's civilian firms get with no deal beyond their
+    /// supply before the controls, kg/week (`WeekStats::outside_supply`),
+    /// and the consumer's imports from the supplier before the controls.
+    pub outside_supply: f64,
+    pub imports: f64,
     /// The supplier's export control on the track's material.
     pub control: Option<&'a ExportControl>,
     pub restriction: &'a dyn Fn(u32) -> Option<&'r TechRestriction>,

@@ -52,7 +52,8 @@ pub enum Concession {
     Conceder {
         e: f64,
     },
-    /// Offers by expected utility under a belief (`negotiation::belief`).
+    /// Offers by expected utility under a belief (`negotiation::belief`) and
+    /// accepts at max(reservation, value of holding out).
     Screening,
 }
 
@@ -124,7 +125,7 @@ pub struct NegotiationParams {
     pub breakdown_trust_loss: f64,
     /// How much trust counts in the value of what the other side gives, 0..1.
     pub trust_weight: f64,
-    /// Noise of the quantal answers beliefs assume, 0..1 utility scale.
+    /// Noise of the quantal answers beliefs assume, on the resolve's scale.
     pub response_noise: f64,
     /// Types on each belief's grid.
     pub belief_types: u32,

@@ -29,7 +29,8 @@ const HOLD_OUT_DEPTH: u32 = 8;
 /// its target and keeps its belief for the transcript.
 #[derive(Debug, Clone, Copy)]
 pub struct AlternatingOffers {
-    /// The noise tau of the quantal answers the beliefs assume, on the 0..1 utility scale.
+    /// The noise tau of the quantal answers the beliefs assume, on the
+    /// responder's resolve scale (a share of the most it could gain).
     pub noise: f64,
 }
 
@@ -40,16 +41,19 @@ impl Default for AlternatingOffers {
 }
 
 impl AlternatingOffers {
-    /// Party `j`'s value of holding out at time t, as the others can work
-    /// it out: for a party that screens, its discount times its expected
-    /// utility of the best offer it would make next round under its belief
-    /// (which comes from public answers), with its public reservation as
-    /// its floor and its own rejection ending the talks, against a
-    /// responder who holds out as this rule says one level down (`depth`);
-    /// for a time-dependent tactic, its discount times its target at its
-    /// public reservation. When `last` (its rejection would end the talks
-    /// at the deadline), holding out is worth no more than no deal (Ståhl
-    /// 1972's last round): none.
+    /// Party `j`'s value of holding out (rejecting) at time t, as the
+    /// others can work it out. For a party that screens: with the walkout
+    /// probability p the talks end (its public reservation r), else it
+    /// counter-offers, h = p r + (1 - p) delta M, M its expected utility of
+    /// the best offer it would make under its belief (which comes from
+    /// public answers), with r as its floor, against a responder who holds
+    /// out by this rule one level down (`depth`; none at the bottom), were
+    /// that offer's rejection to end the talks: a truncation of
+    /// Rubinstein's recursion, whose levels keep this round's t and
+    /// deadline. For a time-dependent tactic: its discount times its target
+    /// at its public reservation. When `last` (its rejection would end the
+    /// talks at the deadline), holding out is worth no more than no deal
+    /// (Ståhl 1972's last round): none.
     fn hold_out(&self, talks: &Talks, parties: &[SideView], j: PartyIx, t: f64, last: bool) -> f64 {
         self.hold_out_at(talks, parties, j, t, last, HOLD_OUT_DEPTH)
     }
@@ -92,10 +96,12 @@ impl AlternatingOffers {
             span: other.span(),
             floor,
             last: true,
+            walkout: talks.breakdown_probability,
             steps: FRONTIER_STEPS,
         }
         .myopic_value(&talks.beliefs[j]);
-        me.discount * value
+        let p = talks.breakdown_probability;
+        p * me.public_reservation + (1.0 - p) * me.discount * value
     }
 
     /// The least utility party `j` accepts: its reservation, or its value
@@ -184,6 +190,7 @@ impl Protocol for AlternatingOffers {
                 span: parties[next].span(),
                 floor: self.hold_out(talks, parties, next, t, last),
                 last,
+                walkout: talks.breakdown_probability,
                 steps: FRONTIER_STEPS,
             }
             .best(&talks.beliefs[proposer]);

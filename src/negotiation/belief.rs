@@ -27,24 +27,28 @@
 //! maximises its expected utility under its belief:
 //!
 //! ```text
-//! sum_k pi(r_k) [ P(accept x | r_k) U_i(x) + (1 - P(accept x | r_k)) delta V_i(x) ]
+//! sum_k pi(r_k) [ P(accept x | r_k) U_i(x) + (1 - P(accept x | r_k)) V_i(x) ]
+//! V_i(x) = p r_i + (1 - p) delta max(r_i, M_i(pi | reject x))
 //! ```
 //!
-//! where V_i(x), the value of a rejection, is the expected utility of the
-//! best offer it would make next round under the posterior after that
-//! rejection (one step of look-ahead, whose own rejection leaves no deal),
-//! or of no deal if that is worth more. V_i depends on the offer (through
-//! the posterior a rejection of it leaves) and on the types.
+//! where V_i(x) is the value of a rejection: with the walkout probability
+//! p no deal, else, a round later, the better of no deal and M_i, the
+//! expected utility of the best offer it could make under the posterior
+//! that rejection leaves were that offer's rejection to end the talks (one
+//! step of look-ahead; `Screening::best`). V_i depends on the offer
+//! (through the posterior a rejection of it leaves) and on the types. At
+//! the deadline's offer V_i = r_i.
 //!
-//! The responder here is myopic (it accepts what beats its reservation);
-//! a forward-looking responder, as in Fudenberg, Levine and Tirole, could
-//! reject to look tough, which this proposer does not foresee.
+//! The responder may also hold out (`Screening::floor`): it rejects what is
+//! worth less than its value of holding out whatever its type, and the
+//! likelihood counts that (`Belief::observe_above`). It does not reject to
+//! look tough, which a forward-looking responder in Fudenberg, Levine and
+//! Tirole could.
 //!
 //! `AlternatingOffers` uses them for a party whose concession is
 //! `Screening`; a party with a time-dependent tactic offers at its target
-//! and accepts at max(r, discount x target(t)), so its responses are not
-//! those the likelihood assumes (its opponent's belief then learns a
-//! misspecified model, which is stated, not hidden: models/ODD.md).
+//! and accepts at max(r, discount x target(t)), which the others take as
+//! its floor at its public reservation.
 
 use super::{IssueSpace, Offer, Utility, propose};
 
@@ -214,6 +218,8 @@ pub struct Screening<'a> {
     /// Whether a rejection ends the talks (the deadline): it is then worth
     /// the proposer's reservation, with no look-ahead.
     pub last: bool,
+    /// The probability that talks break down after a rejection.
+    pub walkout: f64,
     /// Points of the frontier searched, from the proposer's ideal to its
     /// reservation.
     pub steps: usize,
@@ -269,62 +275,69 @@ impl Screening<'_> {
     }
 
     /// Expected utility of offering (mine, theirs) to the types `mass`
-    /// (`Screening::mass`), when a rejection is worth `after_reject` next
-    /// round (discounted here).
-    fn expected(&self, mine: f64, theirs: f64, mass: &[(f64, f64)], after_reject: f64) -> f64 {
+    /// (`Screening::mass`), when a rejection is worth `on_reject` (a value
+    /// as of now: any discount is in it).
+    fn expected(&self, mine: f64, theirs: f64, mass: &[(f64, f64)], on_reject: f64) -> f64 {
         let (u, tau) = (self.seen(theirs), self.tau);
         mass.iter()
             .map(|&(r, p)| {
                 let a = p_accept(u, r, tau);
-                p * (a * mine + (1.0 - a) * self.discount * after_reject)
+                p * (a * mine + (1.0 - a) * on_reject)
             })
             .sum()
     }
 
     /// The proposer's expected utility of its best offer under `belief`
-    /// were a rejection to end the talks (no look-ahead): at least its
-    /// reservation. Costs steps x types evaluations.
-    pub fn myopic_value(&self, belief: &Belief) -> f64 {
+    /// were a rejection to end the talks (no deal), at least its
+    /// reservation, searching every `stride`-th point of the frontier.
+    fn value_once(&self, frontier: &[(Offer, f64, f64)], belief: &Belief, stride: usize) -> f64 {
         let mass = self.mass(belief);
-        self.frontier()
+        frontier
             .iter()
-            .map(|(_, mine, theirs)| {
-                let after_reject = self.reservation / self.discount.max(f64::MIN_POSITIVE);
-                self.expected(*mine, *theirs, &mass, after_reject)
-            })
+            .step_by(stride.max(1))
+            .map(|(_, mine, theirs)| self.expected(*mine, *theirs, &mass, self.reservation))
             .fold(self.reservation, f64::max)
     }
 
-    /// The best offer under `belief`, one step of look-ahead: a rejection
-    /// is worth, next round, the best of no deal and the best offer under
-    /// the posterior it leaves (whose own rejection leaves no deal a round
-    /// later), searching about 100 points of the frontier. Costs about
-    /// steps x 100 x types evaluations.
+    /// `value_once` over the whole frontier. Costs steps x types evaluations.
+    pub fn myopic_value(&self, belief: &Belief) -> f64 {
+        self.value_once(&self.frontier(), belief, 1)
+    }
+
+    /// The best offer under `belief`. A rejection of offer x is worth
+    ///
+    /// ```text
+    /// V(x) = p r + (1 - p) delta max(r, M(posterior after a rejection of x))
+    /// ```
+    ///
+    /// with p the walkout probability, r the proposer's reservation and M
+    /// the expected utility of the best offer it could make under that
+    /// posterior were its rejection to end the talks (`myopic_value`, over
+    /// about 100 points of the frontier): after a rejection the talks go on
+    /// with probability 1 - p, and a round later the proposer can hold out
+    /// for that much. V depends on the offer through the posterior its
+    /// rejection leaves. When `last`, V = r. Costs about steps x 100 x types
+    /// evaluations.
     pub fn best(&self, belief: &Belief) -> Screened {
         let frontier = self.frontier();
-        // the look-ahead searches about 100 points of the frontier
         let stride = (frontier.len() / 100).max(1);
-        let next_round = |b: &Belief| -> f64 {
+        let on_reject = |b: &Belief| -> f64 {
             if self.last {
                 return self.reservation;
             }
-            let mass = self.mass(b);
-            frontier
-                .iter()
-                .step_by(stride)
-                .map(|(_, mine, theirs)| self.expected(*mine, *theirs, &mass, self.reservation))
-                .fold(self.reservation, f64::max)
+            let later = self.value_once(&frontier, b, stride).max(self.reservation);
+            self.walkout * self.reservation + (1.0 - self.walkout) * self.discount * later
         };
         let now = self.mass(belief);
         let mut best: Option<Screened> = None;
         for (offer, mine, theirs) in &frontier {
-            let after_reject = next_round(&belief.after_above(
+            let v = on_reject(&belief.after_above(
                 self.seen(*theirs),
                 false,
                 self.tau,
                 self.seen(self.floor),
             ));
-            let expected = self.expected(*mine, *theirs, &now, after_reject);
+            let expected = self.expected(*mine, *theirs, &now, v);
             if best.as_ref().is_none_or(|b| expected > b.expected) {
                 best = Some(Screened {
                     offer: offer.clone(),
@@ -425,6 +438,7 @@ mod tests {
                 span: 1.0,
                 floor: f64::NEG_INFINITY,
                 last: false,
+                walkout: 0.0,
                 steps: 1001,
             };
             let best = screening.best(&Belief::point(r));
@@ -455,6 +469,7 @@ mod tests {
             span: 1.0,
             floor: f64::NEG_INFINITY,
             last: false,
+            walkout: 0.0,
             steps: 201,
         };
         let prior = Belief::grid(0.1, 0.9, 17);
@@ -474,5 +489,46 @@ mod tests {
             first.theirs,
             second.theirs
         );
+    }
+
+    /// A responder whose value of holding out is above every type's
+    /// threshold rejects whatever its type: its answer leaves the belief as
+    /// it was. Below the floor, the answer is evidence as without one.
+    #[test]
+    fn an_answer_below_the_floor_says_nothing_of_the_type() {
+        let prior = Belief::grid(0.0, 0.5, 11);
+        let after = prior.after_above(0.3, false, 0.02, 0.9);
+        for (a, b) in prior.probabilities().iter().zip(after.probabilities()) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let informed = prior.after_above(0.3, false, 0.02, f64::NEG_INFINITY);
+        assert!(informed.mean() > prior.mean() + 0.05);
+    }
+
+    /// At the deadline's offer a rejection is worth the proposer's
+    /// reservation, undiscounted: a proposer facing a responder that
+    /// rejects anything it could offer expects exactly its reservation,
+    /// whatever its discount.
+    #[test]
+    fn at_the_deadline_a_rejection_is_worth_the_reservation() {
+        let (s, me, other) = (space(), consumer(), supplier());
+        for discount in [0.5, 0.9, 1.0] {
+            let screening = Screening {
+                space: &s,
+                me: &me,
+                other: &other,
+                reservation: 0.5,
+                tau: 1e-6,
+                discount,
+                shift: 0.0,
+                span: 1.0,
+                floor: f64::NEG_INFINITY,
+                last: true,
+                walkout: 0.0,
+                steps: 201,
+            };
+            let best = screening.best(&Belief::point(1.5));
+            assert!((best.expected - 0.5).abs() < 1e-9, "{discount}: {best:?}");
+        }
     }
 }

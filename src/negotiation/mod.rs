@@ -209,9 +209,10 @@ impl SideView {
         (u - self.public_reservation) / self.span()
     }
 
-    /// The least utility the party accepts at time t: its reservation when
-    /// it screens (it accepts what beats no deal), else also `discount`
-    /// times its own next target.
+    /// The least utility a time-dependent party accepts at time t: its
+    /// reservation, or `discount` times its own next target if more. (A
+    /// party that screens accepts at max(reservation, its value of holding
+    /// out), which needs the beliefs: `AlternatingOffers`.)
     pub fn threshold(&self, t: f64) -> f64 {
         if self.screens {
             self.reservation
@@ -371,8 +372,9 @@ pub trait Protocol: Send + Sync + 'static {
 
     /// Reviews an agreement in force, with every party's view this week.
     /// By default it expires at the end of its term; before that, the first
-    /// party whose no-deal utility exceeds the agreement's by more than its
-    /// reputation cost defects.
+    /// party whose no-deal utility (its public reservation: its resolve is a
+    /// stance in the talks, not a value of no deal) exceeds the agreement's
+    /// by more than its reputation cost defects.
     fn review(&self, agreement: InForce, parties: &[SideView], out: &mut Outbox) {
         if agreement.expired {
             out.send(Move::Expiry);
@@ -385,9 +387,9 @@ pub trait Protocol: Send + Sync + 'static {
         let defector = parties
             .iter()
             .zip(&utilities)
-            .position(|(p, u)| p.reservation - u > p.reputation_cost);
+            .position(|(p, u)| p.public_reservation - u > p.reputation_cost);
         if let Some(by) = defector {
-            let gain = parties[by].reservation - utilities[by];
+            let gain = parties[by].public_reservation - utilities[by];
             out.send(Move::Defection {
                 by,
                 utilities,
@@ -714,7 +716,7 @@ mod tests {
 
         // the third party's outside option rises: it, and only it, defects
         let mut later = parties.clone();
-        later[2].reservation = utilities[2] + 0.1;
+        later[2].public_reservation = utilities[2] + 0.1;
         let in_force = InForce {
             space: &talks.space,
             offer,

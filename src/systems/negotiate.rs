@@ -156,13 +156,13 @@ pub static ACTOR_RESERVATION: Measure = Measure {
 pub static ACTOR_BELIEF_MEAN: Measure = Measure {
     pattern: "actor_belief_mean",
     unit: Unit::Index,
-    about: "The mean of the acting state's belief about the other's private resolve (utility, 0..1 scale).",
+    about: "The mean of the acting state's belief about the other's private resolve, a share (0..1) of the most the other could gain over no deal: not a utility, unlike actor_reservation.",
     old: "",
 };
 pub static ACTOR_BELIEF_SD: Measure = Measure {
     pattern: "actor_belief_sd",
     unit: Unit::Index,
-    about: "The standard deviation of the acting state's belief about the other's resolve.",
+    about: "The standard deviation of the acting state's belief about the other's resolve (a share, as the mean).",
     old: "",
 };
 pub static ACTOR_EXPECTED_UTILITY: Measure = Measure {
@@ -380,8 +380,8 @@ pub fn build_space<'a>(
 /// weights: it makes holding out costly, raising the weekly discount rate
 /// by 1 + pressure_gain x pressure (discount^(1 + pressure_gain x
 /// pressure)). The consumer's no-deal outlook counts the share of its
-/// supply it keeps with no deal (`WeekStats::outside_share`) as civilian
-/// approval it gets anyway. Each side's reservation is its no-deal utility
+/// supply it gets with no deal (`WeekStats::outside_supply`) as the civilian
+/// approval that would bring as much (`levers::approval::no_deal_level`). Each side's reservation is its no-deal utility
 /// raised by its private resolve.
 pub fn side_views<'a>(
     space: &IssueSpace,
@@ -389,14 +389,16 @@ pub fn side_views<'a>(
     supplier: &StateView,
     // what a promise of the other side is worth, per side (consumer, supplier)
     trust: [f64; 2],
-    outside_share: f64,
+    // kg/week with no deal, and the imports before the controls
+    outside: [f64; 2],
     control: Option<&ExportControl>,
     restriction: impl Fn(u32) -> Option<&'a TechRestriction>,
 ) -> [SideView; 2] {
     let stakes = levers::Stakes {
         consumer: &consumer.prefs,
         supplier: &supplier.prefs,
-        outside_share,
+        outside_supply: outside[0],
+        imports: outside[1],
         control,
         restriction: &restriction,
     };
@@ -858,7 +860,10 @@ pub fn negotiate(
         let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else {
             continue;
         };
-        let outside = stats.outside_share[c as usize][m as usize];
+        let outside = [
+            stats.outside_supply[c as usize][m as usize],
+            registry.baseline_imports[m as usize][c as usize],
+        ];
         let promise = |t: f64| 1.0 - n.trust_weight + n.trust_weight * t;
         let trusts = [
             promise(trust[c as usize][s as usize]),

@@ -238,21 +238,20 @@ pub fn pools(
                 .map(|p| p.capacity_now)
                 .sum();
             pool.capacity = registry.other_supply[st][m] * (1.0 - cut) + substitution;
-            // What the state keeps with no deal, as a share of its supply
-            // before the controls (imports from the supplier and allied
-            // supply): the pool, and its stockpiles spread over a deal's term.
-            let stocked: f64 = stockpiles
+            // What the state's civilian firms get with no deal beyond their
+            // supply before the controls: substitution, and the stockpiles
+            // they may draw on (not military-only ones) spread over a deal's
+            // term, at most their release rate; less the allied supply the
+            // supplier's reach cuts.
+            let term = settings.negotiation.term_weeks.max(1.0);
+            let released: f64 = stockpiles
                 .iter()
                 .filter(|s| s.owner as usize == st && s.material as usize == m)
-                .map(|s| s.quantity)
+                .filter(|s| s.rule != ReleaseRule::MilitaryOnly)
+                .map(|s| (s.quantity / term).min(s.max_release))
                 .sum();
-            let before = registry.baseline_imports[m][st] + registry.other_supply[st][m];
-            let keeps = pool.capacity + stocked / settings.negotiation.term_weeks.max(1.0);
-            stats.outside_share[st][m] = if before > 0.0 {
-                (keeps / before).min(1.0)
-            } else {
-                0.0
-            };
+            stats.outside_supply[st][m] =
+                substitution + released - registry.other_supply[st][m] * cut;
             let req = requests[st * nm + m];
             let own = stockpiles
                 .iter_mut()
