@@ -630,9 +630,10 @@ pub struct NegotiationParams {
     /// Trust lost by both sides on a breakdown, in [0, 1]. Default 0.05.
     pub breakdown_trust_loss: f64,
     /// How much trust counts in the value of what the other side gives in a
-    /// deal (a promise, kept only if the other keeps its word): it is worth
-    /// (1 - trust_weight + trust_weight x trust) of its face value, trust
-    /// being the state's trust in the other. In [0, 1]. Default 0.3.
+    /// deal (a promise, kept only if the other keeps its word): its weight in
+    /// the state's utility is multiplied by (1 - trust_weight + trust_weight
+    /// x trust), trust being the state's trust in the other (a reweighting:
+    /// utilities are normalised, models/ODD.md 7.7). In [0, 1]. Default 0.3.
     pub trust_weight: f64,
     /// Noise tau of the quantal (logit) answers that beliefs assume, on the
     /// responder's resolve scale (a share of the most it could gain over no
