@@ -54,54 +54,63 @@ impl AlternatingOffers {
     /// at its public reservation. When `last` (its rejection would end the
     /// talks at the deadline), holding out is worth no more than no deal
     /// (Ståhl 1972's last round): none.
-    fn hold_out(&self, talks: &Talks, parties: &[SideView], j: PartyIx, t: f64, last: bool) -> f64 {
-        self.hold_out_at(talks, parties, j, t, last, HOLD_OUT_DEPTH)
-    }
-
-    fn hold_out_at(
-        &self,
-        talks: &Talks,
-        parties: &[SideView],
-        j: PartyIx,
-        t: f64,
-        last: bool,
-        depth: u32,
-    ) -> f64 {
-        if last {
-            return f64::NEG_INFINITY;
-        }
+    ///
+    /// Every party's value at once, computed bottom-up: level 0 with no
+    /// floor, then each level against the other's value one level down,
+    /// `HOLD_OUT_DEPTH` times, each party's frontier built once.
+    fn hold_outs(&self, talks: &Talks, parties: &[SideView], t: f64, last: bool) -> Vec<f64> {
         let n = parties.len();
-        let me = &parties[j];
-        if !me.screens {
-            let public = SideView {
-                reservation: me.public_reservation,
-                ..me.clone()
-            };
-            return me.discount * public.target(t);
+        if last {
+            return vec![f64::NEG_INFINITY; n];
         }
-        let other = &parties[(j + 1) % n];
-        let floor = if depth == 0 {
-            f64::NEG_INFINITY
-        } else {
-            self.hold_out_at(talks, parties, (j + 1) % n, t, last, depth - 1)
-        };
-        let value = Screening {
-            space: &talks.space,
-            me: &me.utility,
-            other: &other.utility,
-            reservation: me.public_reservation,
-            tau: self.noise,
-            discount: me.discount,
-            shift: other.public_reservation,
-            span: other.span(),
-            floor,
-            last: true,
-            walkout: talks.breakdown_probability,
-            steps: FRONTIER_STEPS,
-        }
-        .myopic_value(&talks.beliefs[j]);
         let p = talks.breakdown_probability;
-        p * me.public_reservation + (1.0 - p) * me.discount * value
+        let screening = |j: PartyIx, floor: f64| {
+            let (me, other) = (&parties[j], &parties[(j + 1) % n]);
+            Screening {
+                space: &talks.space,
+                me: &me.utility,
+                other: &other.utility,
+                reservation: me.public_reservation,
+                tau: self.noise,
+                discount: me.discount,
+                shift: other.public_reservation,
+                span: other.span(),
+                floor,
+                last: true,
+                walkout: p,
+                steps: FRONTIER_STEPS,
+            }
+        };
+        let frontiers: Vec<Option<Vec<(Offer, f64, f64)>>> = (0..n)
+            .map(|j| {
+                parties[j]
+                    .screens
+                    .then(|| screening(j, f64::NEG_INFINITY).frontier())
+            })
+            .collect();
+        let mut h = vec![f64::NEG_INFINITY; n];
+        for _ in 0..=HOLD_OUT_DEPTH {
+            h = (0..n)
+                .map(|j| {
+                    let me = &parties[j];
+                    match &frontiers[j] {
+                        None => {
+                            let public = SideView {
+                                reservation: me.public_reservation,
+                                ..me.clone()
+                            };
+                            me.discount * public.target(t)
+                        }
+                        Some(frontier) => {
+                            let floor = h[(j + 1) % n];
+                            let m = screening(j, floor).value_once(frontier, &talks.beliefs[j], 1);
+                            p * me.public_reservation + (1.0 - p) * me.discount * m
+                        }
+                    }
+                })
+                .collect();
+        }
+        h
     }
 
     /// The least utility party `j` accepts: its reservation, or its value
@@ -137,9 +146,7 @@ impl Protocol for AlternatingOffers {
                 let u = utilities(parties, &talks.space, &offer);
                 // a rejection now is followed by a counter-offer past the deadline
                 let last = talks.round >= talks.deadline_rounds;
-                let hold: Vec<f64> = (0..n)
-                    .map(|j| self.hold_out(talks, parties, j, t, last))
-                    .collect();
+                let hold = self.hold_outs(talks, parties, t, last);
                 let thresholds: Vec<f64> = (0..n)
                     .map(|j| Self::threshold(parties, j, t, hold[j]))
                     .collect();
@@ -188,7 +195,7 @@ impl Protocol for AlternatingOffers {
                 discount: me.discount,
                 shift: parties[next].public_reservation,
                 span: parties[next].span(),
-                floor: self.hold_out(talks, parties, next, t, last),
+                floor: self.hold_outs(talks, parties, t, last)[next],
                 last,
                 walkout: talks.breakdown_probability,
                 steps: FRONTIER_STEPS,

@@ -244,7 +244,7 @@ impl Screening<'_> {
     /// The offers searched: the concession frontier (`propose` at each of
     /// `steps` targets evenly spaced from 1 down to 0, the same grid
     /// whatever the reservation), those worth the proposer's reservation.
-    fn frontier(&self) -> Vec<(Offer, f64, f64)> {
+    pub(crate) fn frontier(&self) -> Vec<(Offer, f64, f64)> {
         let n = self.steps.max(2);
         (0..n)
             .map(|i| {
@@ -290,7 +290,12 @@ impl Screening<'_> {
     /// The proposer's expected utility of its best offer under `belief`
     /// were a rejection to end the talks (no deal), at least its
     /// reservation, searching every `stride`-th point of the frontier.
-    fn value_once(&self, frontier: &[(Offer, f64, f64)], belief: &Belief, stride: usize) -> f64 {
+    pub(crate) fn value_once(
+        &self,
+        frontier: &[(Offer, f64, f64)],
+        belief: &Belief,
+        stride: usize,
+    ) -> f64 {
         let mass = self.mass(belief);
         frontier
             .iter()
@@ -316,8 +321,9 @@ impl Screening<'_> {
     /// about 100 points of the frontier): after a rejection the talks go on
     /// with probability 1 - p, and a round later the proposer can hold out
     /// for that much. V depends on the offer through the posterior its
-    /// rejection leaves. When `last`, V = r. Costs about steps x 100 x types
-    /// evaluations.
+    /// rejection leaves. When `last`, V = r. The search is coarse to fine:
+    /// about 100 points of the frontier, then every point within one stride
+    /// of the best of them. Costs about 100 x 100 x types evaluations.
     pub fn best(&self, belief: &Belief) -> Screened {
         let frontier = self.frontier();
         let stride = (frontier.len() / 100).max(1);
@@ -329,24 +335,41 @@ impl Screening<'_> {
             self.walkout * self.reservation + (1.0 - self.walkout) * self.discount * later
         };
         let now = self.mass(belief);
-        let mut best: Option<Screened> = None;
-        for (offer, mine, theirs) in &frontier {
+        let value = |i: usize| -> f64 {
+            let (_, mine, theirs) = &frontier[i];
             let v = on_reject(&belief.after_above(
                 self.seen(*theirs),
                 false,
                 self.tau,
                 self.seen(self.floor),
             ));
-            let expected = self.expected(*mine, *theirs, &now, v);
-            if best.as_ref().is_none_or(|b| expected > b.expected) {
-                best = Some(Screened {
-                    offer: offer.clone(),
-                    mine: *mine,
-                    theirs: *theirs,
-                    expected,
-                });
+            self.expected(*mine, *theirs, &now, v)
+        };
+        // coarse to fine: every `stride`-th point, then every point within
+        // a stride of the best of those (the first best on a tie)
+        let mut top: Option<(usize, f64)> = None;
+        let consider = |i: usize, top: &mut Option<(usize, f64)>| {
+            let e = value(i);
+            if top.is_none_or(|(j, b)| e > b || (e == b && i < j)) {
+                *top = Some((i, e));
             }
+        };
+        for i in (0..frontier.len()).step_by(stride) {
+            consider(i, &mut top);
         }
+        let (coarse, _) = top.expect("the frontier has at least two offers");
+        let around = coarse.saturating_sub(stride)..(coarse + stride + 1).min(frontier.len());
+        for i in around.filter(|i| i % stride != 0) {
+            consider(i, &mut top);
+        }
+        let (i, expected) = top.expect("the frontier has at least two offers");
+        let (offer, mine, theirs) = &frontier[i];
+        let best = Some(Screened {
+            offer: offer.clone(),
+            mine: *mine,
+            theirs: *theirs,
+            expected,
+        });
         best.expect("the frontier has at least two offers")
     }
 }
