@@ -364,13 +364,12 @@ impl Screening<'_> {
         }
         let (i, expected) = top.expect("the frontier has at least two offers");
         let (offer, mine, theirs) = &frontier[i];
-        let best = Some(Screened {
+        Screened {
             offer: offer.clone(),
             mine: *mine,
             theirs: *theirs,
             expected,
-        });
-        best.expect("the frontier has at least two offers")
+        }
     }
 }
 
