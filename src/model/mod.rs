@@ -365,6 +365,10 @@ pub struct Track {
     pub consumer: StateIx,
     pub material: MaterialIx,
     pub status: TrackStatus,
+    /// The parties' beliefs as the track's last talks left them: talks that
+    /// open again on the track (a renewal, or after a breakdown) start from
+    /// them, not from the prior (each state's resolve is drawn once a run).
+    pub beliefs: Vec<crate::negotiation::belief::Belief>,
 }
 
 // ----------------------------------------------------------------- resources

@@ -334,6 +334,7 @@ fn spawn_tracks(world: &mut World, _: &ValidScenario) {
             consumer,
             material,
             status: TrackStatus::Idle,
+            beliefs: Vec::new(),
         });
     }
 }
@@ -532,6 +533,8 @@ struct TrackCtx<'a> {
     totals: &'a mut RunTotals,
     /// (from, to, change) of trust, applied after every track has moved.
     trust: &'a mut Vec<(StateIx, StateIx, f64)>,
+    /// The beliefs of talks that ended this week, for the track to keep.
+    ended: Option<Vec<crate::negotiation::belief::Belief>>,
 }
 
 impl TrackCtx<'_> {
@@ -673,7 +676,7 @@ fn flush(
                     deadline_rounds: ctx.n.deadline_weeks.round().max(1.0) as u32,
                     breakdown_probability: ctx.n.breakdown_probability,
                     standing: None,
-                    beliefs: Vec::new(),
+                    beliefs: ctx.track.beliefs.clone(),
                 });
             }
             Move::Offer {
@@ -724,6 +727,7 @@ fn flush(
                 let TrackStatus::Open(talks) = &status else {
                     unreachable!("checked above")
                 };
+                ctx.ended = Some(talks.beliefs.clone());
                 let space = talks.space.clone();
                 let terms = offer.terms(&space);
                 let mut control = control_of(controls, s, ctx.material);
@@ -759,6 +763,9 @@ fn flush(
                 });
             }
             Move::Breakdown { reason } => {
+                if let TrackStatus::Open(talks) = &status {
+                    ctx.ended = Some(talks.beliefs.clone());
+                }
                 let note = match reason {
                     BreakdownReason::Walkout => "walkout after a rejection",
                     BreakdownReason::Deadline => "deadline passed",
@@ -881,6 +888,7 @@ pub fn negotiate(
             n,
             totals: &mut totals,
             trust: &mut trust_changes,
+            ended: None,
         };
         let mut out = Outbox::default();
         let sides = |space: &IssueSpace,
@@ -953,6 +961,12 @@ pub fn negotiate(
                 &mut restrictions,
             );
         }
+        let ended = ctx.ended.take();
+        if let TrackStatus::Open(talks) = &status {
+            track.beliefs = talks.beliefs.clone();
+        } else if let Some(beliefs) = ended {
+            track.beliefs = beliefs;
+        }
         track.status = status;
     }
     for (agent, _, _, _, mut trust) in &mut states {
@@ -1017,6 +1031,7 @@ mod tests {
             consumer: 0,
             material: 0,
             status: TrackStatus::Idle,
+            beliefs: Vec::new(),
         }
     }
 

@@ -216,3 +216,44 @@ fn the_terms_are_continuous_in_the_resolve() {
     assert!((a.consumer - b.consumer).abs() < 0.02, "{a:?} vs {b:?}");
     assert!((a.supplier - b.supplier).abs() < 0.02, "{a:?} vs {b:?}");
 }
+
+/// Beliefs carry over between talks on the same track (each state's resolve
+/// is drawn once a run): the US's first offer in the second talks shows the
+/// belief the answer to its offer in the first talks left, not the prior.
+/// (A one-week deadline makes the first talks end at once.)
+#[test]
+fn beliefs_carry_over_to_the_next_talks_on_a_track() {
+    let mut s = bargaining();
+    s.negotiation.deadline_weeks = 1.0;
+    let mut sim = simulation(&s, 1, 1);
+    sim.run(WEEKS);
+    let t = sim.tables().transcript;
+    let at = |name: &str| t.columns.iter().position(|c| c == name).unwrap();
+    let (event, actor, sd) = (at("event"), at("actor"), at("actor_belief_sd_index"));
+    let text = |c: &Cell| match c {
+        Cell::Text(s) => s.clone(),
+        _ => String::new(),
+    };
+    // the US's first offer in each talks, with its belief's spread
+    let mut firsts: Vec<f64> = Vec::new();
+    let mut offered = false;
+    for r in &t.rows {
+        match text(&r[event]).as_str() {
+            "open" => offered = false,
+            "offer" if text(&r[actor]) == "US" && !offered => {
+                offered = true;
+                let Cell::Num(v) = r[sd] else { panic!("{r:?}") };
+                firsts.push(v);
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        firsts.len() >= 2,
+        "the US makes offers in two talks: {firsts:?}"
+    );
+    assert!(
+        (firsts[1] - firsts[0]).abs() > 1e-6,
+        "the second talks start from the prior: {firsts:?}"
+    );
+}
