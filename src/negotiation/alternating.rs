@@ -41,6 +41,33 @@ impl Default for AlternatingOffers {
 }
 
 impl AlternatingOffers {
+    /// Party `j`'s screening of the party its offers go to: its utility,
+    /// reservation and discount, the other's public reservation as the
+    /// scale of its type, the track's walkout risk; no floor, not the last
+    /// round.
+    fn screening<'a>(
+        &self,
+        talks: &'a Talks,
+        parties: &'a [SideView],
+        j: PartyIx,
+    ) -> Screening<'a> {
+        let (me, other) = (&parties[j], &parties[(j + 1) % parties.len()]);
+        Screening {
+            space: &talks.space,
+            me: &me.utility,
+            other: &other.utility,
+            reservation: me.reservation,
+            tau: self.noise,
+            discount: me.discount,
+            shift: other.public_reservation,
+            span: other.span(),
+            floor: f64::NEG_INFINITY,
+            last: false,
+            walkout: talks.breakdown_probability,
+            steps: FRONTIER_STEPS,
+        }
+    }
+
     /// Party `j`'s value of holding out (rejecting) at time t, as the
     /// others can work it out. For a party that screens: with the walkout
     /// probability p the talks end (its public reservation r), else it
@@ -64,22 +91,10 @@ impl AlternatingOffers {
             return vec![f64::NEG_INFINITY; n];
         }
         let p = talks.breakdown_probability;
-        let screening = |j: PartyIx, floor: f64| {
-            let (me, other) = (&parties[j], &parties[(j + 1) % n]);
-            Screening {
-                space: &talks.space,
-                me: &me.utility,
-                other: &other.utility,
-                reservation: me.public_reservation,
-                tau: self.noise,
-                discount: me.discount,
-                shift: other.public_reservation,
-                span: other.span(),
-                floor,
-                last: true,
-                walkout: p,
-                steps: FRONTIER_STEPS,
-            }
+        let screening = |j: PartyIx, floor: f64| Screening {
+            reservation: parties[j].public_reservation,
+            floor,
+            ..self.screening(talks, parties, j)
         };
         let frontiers: Vec<Option<Vec<(Offer, f64, f64)>>> = (0..n)
             .map(|j| {
@@ -88,19 +103,25 @@ impl AlternatingOffers {
                     .then(|| screening(j, f64::NEG_INFINITY).frontier())
             })
             .collect();
+        // a time-dependent party holds out for its discounted target at its
+        // public reservation, whatever the level
+        let targets: Vec<f64> = parties
+            .iter()
+            .map(|me| {
+                let public = SideView {
+                    reservation: me.public_reservation,
+                    ..me.clone()
+                };
+                me.discount * public.target(t)
+            })
+            .collect();
         let mut h = vec![f64::NEG_INFINITY; n];
         for _ in 0..=HOLD_OUT_DEPTH {
             h = (0..n)
                 .map(|j| {
                     let me = &parties[j];
                     match &frontiers[j] {
-                        None => {
-                            let public = SideView {
-                                reservation: me.public_reservation,
-                                ..me.clone()
-                            };
-                            me.discount * public.target(t)
-                        }
+                        None => targets[j],
                         Some(frontier) => {
                             let floor = h[(j + 1) % n];
                             let m = screening(j, floor).value_once(frontier, &talks.beliefs[j], 1);
@@ -111,18 +132,6 @@ impl AlternatingOffers {
                 .collect();
         }
         h
-    }
-
-    /// The least utility party `j` accepts: its reservation, or its value
-    /// of holding out if more (for a time-dependent tactic, at its own
-    /// reservation: `SideView::threshold`).
-    fn threshold(parties: &[SideView], j: PartyIx, t: f64, hold_out: f64) -> f64 {
-        let p = &parties[j];
-        if p.screens {
-            p.reservation.max(hold_out)
-        } else {
-            p.threshold(t)
-        }
     }
 }
 
@@ -147,9 +156,8 @@ impl Protocol for AlternatingOffers {
                 // a rejection now is followed by a counter-offer past the deadline
                 let last = talks.round >= talks.deadline_rounds;
                 let hold = self.hold_outs(talks, parties, t, last);
-                let thresholds: Vec<f64> = (0..n)
-                    .map(|j| Self::threshold(parties, j, t, hold[j]))
-                    .collect();
+                let thresholds: Vec<f64> =
+                    (0..n).map(|j| parties[j].threshold(t, hold[j])).collect();
                 let rejects = |r: PartyIx| u[r] < thresholds[r];
                 // the proposer learns from the answer of the party it offered to
                 let next = (by + 1) % n;
@@ -187,18 +195,9 @@ impl Protocol for AlternatingOffers {
         let last = talks.round + 1 >= talks.deadline_rounds;
         let (offer, expected) = if me.screens {
             let best = Screening {
-                space: &talks.space,
-                me: &me.utility,
-                other: &parties[next].utility,
-                reservation: me.reservation,
-                tau: self.noise,
-                discount: me.discount,
-                shift: parties[next].public_reservation,
-                span: parties[next].span(),
                 floor: self.hold_outs(talks, parties, t, last)[next],
                 last,
-                walkout: talks.breakdown_probability,
-                steps: FRONTIER_STEPS,
+                ..self.screening(talks, parties, proposer)
             }
             .best(&talks.beliefs[proposer]);
             (best.offer, best.expected)

@@ -304,11 +304,6 @@ impl Screening<'_> {
             .fold(self.reservation, f64::max)
     }
 
-    /// `value_once` over the whole frontier. Costs steps x types evaluations.
-    pub fn myopic_value(&self, belief: &Belief) -> f64 {
-        self.value_once(&self.frontier(), belief, 1)
-    }
-
     /// The best offer under `belief`. A rejection of offer x is worth
     ///
     /// ```text
@@ -317,7 +312,7 @@ impl Screening<'_> {
     ///
     /// with p the walkout probability, r the proposer's reservation and M
     /// the expected utility of the best offer it could make under that
-    /// posterior were its rejection to end the talks (`myopic_value`, over
+    /// posterior were its rejection to end the talks (`value_once`, over
     /// about 100 points of the frontier): after a rejection the talks go on
     /// with probability 1 - p, and a round later the proposer can hold out
     /// for that much. V depends on the offer through the posterior its
@@ -393,6 +388,26 @@ mod tests {
         }
     }
 
+    /// A proposer with reservation 0, discount 0.95 and vanishing noise,
+    /// facing a responder whose type is its whole reservation (no public
+    /// part, no floor), searching 201 points, with no walkout.
+    fn screening<'a>(s: &'a IssueSpace, me: &'a Utility, other: &'a Utility) -> Screening<'a> {
+        Screening {
+            space: s,
+            me,
+            other,
+            reservation: 0.0,
+            tau: 1e-6,
+            discount: 0.95,
+            shift: 0.0,
+            span: 1.0,
+            floor: f64::NEG_INFINITY,
+            last: false,
+            walkout: 0.0,
+            steps: 201,
+        }
+    }
+
     /// Bayes with quantal responses: responses drawn from a true type to
     /// offers spread over the type range concentrate the belief on it.
     #[test]
@@ -450,18 +465,8 @@ mod tests {
         let (s, me, other) = (space(), consumer(), supplier());
         for r in [0.2, 0.45, 0.7] {
             let screening = Screening {
-                space: &s,
-                me: &me,
-                other: &other,
-                reservation: 0.0,
-                tau: 1e-6,
-                discount: 0.95,
-                shift: 0.0,
-                span: 1.0,
-                floor: f64::NEG_INFINITY,
-                last: false,
-                walkout: 0.0,
                 steps: 1001,
+                ..screening(&s, &me, &other)
             };
             let best = screening.best(&Belief::point(r));
             assert!(best.theirs >= r, "{} below {r}: rejected", best.theirs);
@@ -481,18 +486,9 @@ mod tests {
     fn a_rejection_moves_the_belief_and_improves_the_next_offer() {
         let (s, me, other) = (space(), consumer(), supplier());
         let screening = Screening {
-            space: &s,
-            me: &me,
-            other: &other,
             reservation: 0.2,
             tau: 0.02,
-            discount: 0.95,
-            shift: 0.0,
-            span: 1.0,
-            floor: f64::NEG_INFINITY,
-            last: false,
-            walkout: 0.0,
-            steps: 201,
+            ..screening(&s, &me, &other)
         };
         let prior = Belief::grid(0.1, 0.9, 17);
         let first = screening.best(&prior);
@@ -536,18 +532,10 @@ mod tests {
         let (s, me, other) = (space(), consumer(), supplier());
         for discount in [0.5, 0.9, 1.0] {
             let screening = Screening {
-                space: &s,
-                me: &me,
-                other: &other,
                 reservation: 0.5,
-                tau: 1e-6,
                 discount,
-                shift: 0.0,
-                span: 1.0,
-                floor: f64::NEG_INFINITY,
                 last: true,
-                walkout: 0.0,
-                steps: 201,
+                ..screening(&s, &me, &other)
             };
             let best = screening.best(&Belief::point(1.5));
             assert!((best.expected - 0.5).abs() < 1e-9, "{discount}: {best:?}");

@@ -209,13 +209,13 @@ impl SideView {
         (u - self.public_reservation) / self.span()
     }
 
-    /// The least utility a time-dependent party accepts at time t: its
-    /// reservation, or `discount` times its own next target if more. (A
-    /// party that screens accepts at max(reservation, its value of holding
-    /// out), which needs the beliefs: `AlternatingOffers`.)
-    pub fn threshold(&self, t: f64) -> f64 {
+    /// The least utility the party accepts at time t: its reservation, or
+    /// if more, for a party that screens its value of holding out
+    /// `hold_out` (computed from the beliefs by the protocol), for a
+    /// time-dependent one `discount` times its own next target.
+    pub fn threshold(&self, t: f64, hold_out: f64) -> f64 {
         if self.screens {
-            self.reservation
+            self.reservation.max(hold_out)
         } else {
             self.reservation.max(self.discount * self.target(t))
         }

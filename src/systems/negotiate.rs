@@ -961,10 +961,9 @@ pub fn negotiate(
                 &mut restrictions,
             );
         }
-        let ended = ctx.ended.take();
-        if let TrackStatus::Open(talks) = &status {
-            track.beliefs = talks.beliefs.clone();
-        } else if let Some(beliefs) = ended {
+        // talks leave the track only by an agreement or a breakdown, which
+        // hand their beliefs over
+        if let Some(beliefs) = ctx.ended.take() {
             track.beliefs = beliefs;
         }
         track.status = status;
