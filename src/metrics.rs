@@ -151,6 +151,10 @@ pub struct RunTotals {
     pub peak_readiness_gap: f64,
     /// Net revenue lost by suppliers against pre-control exports, USD.
     pub supplier_revenue_lost: f64,
+    /// Per state: escalations, withdrawals, and the week of its first escalation.
+    pub escalations: Vec<u32>,
+    pub withdrawals: Vec<u32>,
+    pub first_escalation: Vec<Option<u32>>,
     /// (week, label) of scheduled events applied.
     pub events: Vec<(u32, String)>,
     pub transcript: Vec<TranscriptRow>,
@@ -160,6 +164,9 @@ impl RunTotals {
     pub fn new(r: &Registry) -> Self {
         RunTotals {
             lost_output: vec![0.0; r.groups.len()],
+            escalations: vec![0; r.states.len()],
+            withdrawals: vec![0; r.states.len()],
+            first_escalation: vec![None; r.states.len()],
             ..Default::default()
         }
     }

@@ -27,6 +27,8 @@ pub enum Stream {
     Bootstrap = 10,
     /// Each state's private resolve, keyed by the state's index.
     Resolve = 11,
+    /// Each side's escalation choice, keyed by (track, side) and week.
+    Escalation = 12,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.

@@ -19,6 +19,8 @@ mod determinism;
 mod docs;
 #[path = "it/errors.rs"]
 mod errors;
+#[path = "it/escalation.rs"]
+mod escalation;
 #[path = "it/generality.rs"]
 mod generality;
 #[path = "it/mutated.rs"]

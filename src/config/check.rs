@@ -581,6 +581,12 @@ fn check_state(
         &format!("{f}.preferences.reputation_cost"),
         p.reputation_cost,
     );
+    c.at_most(
+        &format!("{f}.preferences.audience_cost"),
+        p.audience_cost,
+        100.0,
+        " pressure-weeks per week",
+    );
     let sal = &p.salience;
     for (name, v) in [
         ("civilian_approval", sal.civilian_approval),
@@ -654,6 +660,9 @@ fn check_state(
             &format!("{g}.extraterritorial_share"),
             ec.extraterritorial_share,
         );
+        if let Some(cost) = ec.reach_cost {
+            c.probability(&format!("{g}.reach_cost"), cost);
+        }
         c.weeks(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
         c.positive_at_most(
             &format!("{g}.licence_headroom"),
@@ -701,6 +710,18 @@ fn check_state(
             MAX_WEIGHT,
             "",
         );
+        if let Some(l) = &r.ladder {
+            let h = format!("{g}.ladder");
+            c.probability(&format!("{h}.cost"), l.cost);
+            for (i, &rung) in l.rungs.iter().enumerate() {
+                c.probability(&format!("{h}.rungs[{i}]"), rung);
+            }
+            if l.rungs.len() < 2 {
+                c.fail(format!("{h}.rungs"), "a ladder needs at least two rungs");
+            } else if l.rungs.windows(2).any(|w| w[0] >= w[1]) {
+                c.fail(format!("{h}.rungs"), "rungs must be strictly ascending");
+            }
+        }
     }
     for p in &st.substitution {
         let g = format!("{f}.substitution[{}]", p.name);
@@ -768,6 +789,18 @@ fn check_negotiation(c: &mut Checker, n: &NegotiationParams) {
     c.probability("negotiation.breakdown_trust_loss", n.breakdown_trust_loss);
     c.probability("negotiation.trust_weight", n.trust_weight);
     c.positive_at_most("negotiation.response_noise", n.response_noise, 1.0, "");
+    c.positive_at_most(
+        "negotiation.escalation_horizon_weeks",
+        n.escalation_horizon_weeks,
+        MAX_WEEKS,
+        " weeks",
+    );
+    c.positive_at_most(
+        "negotiation.escalation_noise",
+        n.escalation_noise,
+        100.0,
+        " pressure-weeks",
+    );
     if !(1..=101).contains(&n.belief_types) {
         c.fail(
             "negotiation.belief_types",

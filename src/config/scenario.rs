@@ -183,6 +183,10 @@ pub struct Preferences {
     pub pressure_gain: f64,
     /// Utility a defection must gain (0..1 scale) before the state defects, in [0, 1]. Default 0.25.
     pub reputation_cost: f64,
+    /// Audience cost (Fearon 1994): what withdrawing an escalation costs the
+    /// state per week the escalation has stood, in pressure-weeks (one week
+    /// at full pressure; models/ODD.md 7.9), in [0, 100]. Default 0.0.
+    pub audience_cost: f64,
     /// Salience of the supply issues (to a consumer: what it gains; to a
     /// supplier: what it gives up). Each in [0, 1000].
     pub salience: SupplySalience,
@@ -197,6 +201,7 @@ impl Default for Preferences {
             open_threshold: 0.3,
             pressure_gain: 2.0,
             reputation_cost: 0.25,
+            audience_cost: 0.0,
             salience: SupplySalience::default(),
         }
     }
@@ -323,6 +328,12 @@ pub struct ExportControlDef {
     /// Share of third-country (ally) supply cut while extraterritorial reach is on, in [0, 1]. Default 0.3.
     #[serde(default = "default_reach_share")]
     pub extraterritorial_share: f64,
+    /// The supplier may switch the extraterritorial reach on and off by its
+    /// escalation rule (models/ODD.md 7.9), at this weekly cost while it is
+    /// on, in its own pressure (0..1 scale), in [0, 1]. None: only the
+    /// timeline and agreements move it. Default None.
+    #[serde(default)]
+    pub reach_cost: Option<f64>,
     /// Weeks a denied firm waits before it may apply again, in [0, 10000]. Default 4.
     #[serde(default = "default_reapply")]
     pub reapply_weeks: f64,
@@ -383,6 +394,25 @@ pub struct TechRestrictionDef {
     pub value_to_target: f64,
     /// Security cost to the restricting state of lifting it fully, in [0, 1000].
     pub security_cost: f64,
+    /// The levels the restricting state may raise or lower it to by its own
+    /// decision (models/ODD.md 7.9). None: only agreements and the timeline
+    /// move it. Default None.
+    #[serde(default)]
+    pub ladder: Option<LadderDef>,
+}
+
+/// An escalation ladder on a policy: the levels its state may move it to,
+/// one rung a week, by its escalation rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Ladder")]
+pub struct LadderDef {
+    /// The rungs' levels, strictly ascending, each in [0, 1]; at least two.
+    /// The level at week 0 need not be a rung.
+    pub rungs: Vec<f64>,
+    /// The weekly cost to the state of the policy at level 1 (its firms'
+    /// lost sales, say), in its own pressure (0..1 scale; models/ODD.md
+    /// 7.9); a level x costs x times this. In [0, 1].
+    pub cost: f64,
 }
 
 /// A program building non-supplier capacity.
@@ -643,6 +673,13 @@ pub struct NegotiationParams {
     /// Types on the grid of each belief (quantiles of the other's resolve), in [1, 101]. Default 21.
     #[serde(deserialize_with = "super::whole::whole")]
     pub belief_types: u32,
+    /// Weeks H over which a state weighs an escalation's gain against its
+    /// cost (models/ODD.md 7.9), in (0, 10000]. Default 26.
+    pub escalation_horizon_weeks: f64,
+    /// Noise of the quantal (logit) choice among escalating, holding and
+    /// withdrawing, in pressure-weeks (the unit of the choice's values), in
+    /// (0, 100]. Default 0.05.
+    pub escalation_noise: f64,
 }
 
 impl Default for NegotiationParams {
@@ -660,6 +697,8 @@ impl Default for NegotiationParams {
             trust_weight: 0.3,
             response_noise: 0.03,
             belief_types: 21,
+            escalation_horizon_weeks: 26.0,
+            escalation_noise: 0.05,
         }
     }
 }

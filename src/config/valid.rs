@@ -563,6 +563,7 @@ impl Resolver {
                     level,
                     value_to_target,
                     security_cost,
+                    ladder,
                 } = r;
                 *restriction_id += 1;
                 TechRestriction {
@@ -574,6 +575,11 @@ impl Resolver {
                     value_to_target: *value_to_target,
                     security_cost: *security_cost,
                     conceded: 0.0,
+                    ladder: ladder.as_ref().map(|l| Ladder {
+                        rungs: l.rungs.clone(),
+                        cost: l.cost,
+                    }),
+                    since: 0,
                 }
             })
             .collect();
@@ -662,6 +668,7 @@ impl Resolver {
             general_licence,
             extraterritorial,
             extraterritorial_share,
+            reach_cost,
             reapply_weeks,
             licence_headroom,
             trust_weight,
@@ -684,6 +691,8 @@ impl Resolver {
             general_licence: *general_licence,
             extraterritorial: *extraterritorial,
             extraterritorial_share: *extraterritorial_share,
+            reach_cost: *reach_cost,
+            reach_since: 0,
             reapply_weeks: *reapply_weeks,
             headroom: *licence_headroom,
             trust_weight: *trust_weight,
@@ -798,6 +807,7 @@ impl From<&raw::Preferences> for Preferences {
             open_threshold,
             pressure_gain,
             reputation_cost,
+            audience_cost,
             salience,
         } = p;
         let raw::SupplySalience {
@@ -817,6 +827,7 @@ impl From<&raw::Preferences> for Preferences {
             open_threshold: *open_threshold,
             pressure_gain: *pressure_gain,
             reputation_cost: *reputation_cost,
+            audience_cost: *audience_cost,
             salience: SupplySalience {
                 civilian_approval: *civilian_approval,
                 licence_validity: *licence_validity,
@@ -884,8 +895,12 @@ impl From<&raw::NegotiationParams> for NegotiationParams {
             trust_weight,
             response_noise,
             belief_types,
+            escalation_horizon_weeks,
+            escalation_noise,
         } = n;
         NegotiationParams {
+            escalation_horizon_weeks,
+            escalation_noise,
             trust_weight,
             response_noise,
             belief_types,
@@ -910,12 +925,24 @@ mod tests {
         load_scenario("models/baseline_2025.ron".as_ref()).unwrap()
     }
 
-    /// Every event of the baseline's timeline changes the component its
-    /// names point at: the resolved indices name the same state, material
-    /// and restriction again.
+    /// Every event of the baseline's timeline, and a restriction event
+    /// added to it (the baseline's restrictions move only by decision),
+    /// changes the component its names point at: the resolved indices name
+    /// the same state, material and restriction again.
     #[test]
     fn events_resolve_to_the_components_their_names_point_at() {
-        let v = baseline();
+        let mut s = baseline().raw().clone();
+        s.timeline.push(raw::ScheduledEvent {
+            week: 25,
+            label: "a restriction raised".into(),
+            action: raw::EventAction::SetRestriction {
+                state: "US".into(),
+                target: "CN".into(),
+                sector: "entity_list".into(),
+                level: 0.8,
+            },
+        });
+        let v = ValidScenario::check(s).unwrap();
         let raw = v.raw();
         assert_eq!(v.timeline.len(), raw.timeline.len());
         let code = |ix: StateIx| v.states[ix as usize].code.as_str();

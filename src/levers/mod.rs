@@ -11,6 +11,7 @@ pub mod relief;
 pub mod validity;
 
 use crate::model::*;
+use crate::negotiation::escalation::Step;
 use crate::negotiation::{Issue, Side};
 use bevy_ecs::prelude::*;
 
@@ -93,6 +94,27 @@ pub trait Lever: Sync {
     /// Restores what an agreement changed, where the agreed value still
     /// holds (an event since the agreement is not undone).
     fn restore(&self, saved: &SavedPolicy, policies: &mut Moved<'_, '_, '_, '_>);
+
+    /// The one-rung moves of its escalation ladder this lever offers
+    /// `side` of the track this week (`ix` is its place in [`LEVERS`]),
+    /// with their effect on the other side's pressure. None by default.
+    fn steps(&self, _ix: LeverIx, _side: Side, _table: &Table, _other: &Opponent) -> Vec<Step> {
+        Vec::new()
+    }
+
+    /// Moves the policy as `step` says, in week `week`.
+    fn climb(&self, _step: &Step, _policies: &mut Moved<'_, '_, '_, '_>, _week: u32) {}
+}
+
+/// What a rung does to the state on the other side of the track, and when.
+pub struct Opponent<'a> {
+    pub week: u32,
+    /// The other side's pressure weights.
+    pub weights: &'a PressureParams,
+    /// The consumer's third-country supply of the track's material before
+    /// any cut, and its demand at full capacity this week, kg/week.
+    pub allied_supply: f64,
+    pub demand: f64,
 }
 
 /// An issue the supplier gives, from `low` (its status quo) to `high`.

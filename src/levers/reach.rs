@@ -44,4 +44,53 @@ impl Lever for SuspendReach {
     fn restore(&self, saved: &SavedPolicy, p: &mut Moved<'_, '_, '_, '_>) {
         restore_deal(saved, p, |d| &mut d.reach_suspended);
     }
+
+    /// The supplier's rung: a control with a `reach_cost` may switch its
+    /// reach on (or off). Switched on, it cuts the consumer's third-country
+    /// supply by the control's share; the consumer's firms that lose it
+    /// lose output in proportion (fixed intensities), so the consumer's
+    /// pressure sum gains (w_lost_output + w_price) x cut / demand. Its
+    /// cost is the supplier's, a week while on.
+    fn steps(&self, ix: LeverIx, side: Side, t: &Table, other: &Opponent) -> Vec<Step> {
+        let Some(c) = t.control else {
+            return Vec::new();
+        };
+        let Some(cost) = c.reach_cost else {
+            return Vec::new();
+        };
+        if side != Side::Supplier || !c.active {
+            return Vec::new();
+        }
+        let suspended = c.deals[t.consumer as usize]
+            .reach_suspended
+            .unwrap_or(false);
+        let cut = if suspended || other.demand <= 0.0 {
+            0.0
+        } else {
+            other.allied_supply * c.extraterritorial_share / other.demand
+        };
+        let bite = (other.weights.lost_output + other.weights.price) * cut.min(1.0);
+        let (from, to) = if c.extraterritorial {
+            (1.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
+        vec![Step {
+            lever: ix,
+            target: 0,
+            policy: "extraterritorial_reach".into(),
+            from,
+            to,
+            effect: bite * (to - from),
+            cost: cost * (to - from),
+            stood: other.week.saturating_sub(c.reach_since),
+        }]
+    }
+
+    fn climb(&self, step: &Step, p: &mut Moved<'_, '_, '_, '_>, week: u32) {
+        if let Some(c) = p.control.as_deref_mut() {
+            c.extraterritorial = step.to >= 0.5;
+            c.reach_since = week;
+        }
+    }
 }

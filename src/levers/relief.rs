@@ -63,4 +63,55 @@ impl Lever for Relief {
             }
         }
     }
+
+    /// The consumer's rungs: each restriction it holds on the supplier with
+    /// a ladder may go one rung up or down. A level change dx adds
+    /// w x dx x value / (the value of every restriction on the supplier) to
+    /// the supplier's pressure sum, w its weight on restrictions (the
+    /// restrictions term of `pressure::terms`), and costs the consumer
+    /// dx x the ladder's cost a week.
+    fn steps(&self, ix: LeverIx, side: Side, t: &Table, other: &Opponent) -> Vec<Step> {
+        if side != Side::Consumer {
+            return Vec::new();
+        }
+        let possible: f64 = t
+            .restrictions
+            .iter()
+            .filter(|r| r.target == t.supplier)
+            .map(|r| r.value_to_target)
+            .sum();
+        let mut steps = Vec::new();
+        for r in t.restrictions {
+            let Some(ladder) = &r.ladder else { continue };
+            if r.owner != t.consumer || r.target != t.supplier || possible <= 0.0 {
+                continue;
+            }
+            for to in [ladder.up(r.level), ladder.down(r.level)]
+                .into_iter()
+                .flatten()
+            {
+                let dx = to - r.level;
+                steps.push(Step {
+                    lever: ix,
+                    target: r.id,
+                    policy: format!("restriction[{}]", r.sector),
+                    from: r.level,
+                    to,
+                    effect: other.weights.restrictions * dx * r.value_to_target / possible,
+                    cost: ladder.cost * dx,
+                    stood: other.week.saturating_sub(r.since),
+                });
+            }
+        }
+        steps
+    }
+
+    fn climb(&self, step: &Step, p: &mut Moved<'_, '_, '_, '_>, week: u32) {
+        for (_, mut r) in p.restrictions.iter_mut() {
+            if r.id == step.target {
+                r.level = step.to;
+                r.since = week;
+            }
+        }
+    }
 }

@@ -161,6 +161,10 @@ pub struct Prefs(pub Preferences);
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct Resolve {
     pub value: f64,
+    /// The value's rank in its distribution (the uniform number it was
+    /// drawn by), in [0, 1]: the pressure it withstands before it gives in
+    /// (`negotiation::escalation`).
+    pub rank: f64,
     pub types: Vec<f64>,
 }
 
@@ -170,6 +174,7 @@ impl Resolve {
         let k = k.max(1);
         Resolve {
             value: dist.quantile(u),
+            rank: u,
             types: (0..k)
                 .map(|i| dist.quantile((i as f64 + 0.5) / k as f64))
                 .collect(),
@@ -209,6 +214,11 @@ pub struct ExportControl {
     pub general_licence: bool,
     pub extraterritorial: bool,
     pub extraterritorial_share: f64,
+    /// The weekly cost to the supplier of its reach while on, in its
+    /// pressure, when it may switch it by decision.
+    pub reach_cost: Option<f64>,
+    /// The week the supplier last switched its reach by decision.
+    pub reach_since: u32,
     pub reapply_weeks: f64,
     pub headroom: f64,
     pub trust_weight: f64,
@@ -285,6 +295,31 @@ pub struct TechRestriction {
     pub security_cost: f64,
     /// Total level lifted by agreements so far.
     pub conceded: f64,
+    /// The levels its owner may move it to by decision, if any.
+    pub ladder: Option<Ladder>,
+    /// The week its owner last moved it by decision (0 at the start).
+    pub since: u32,
+}
+
+/// An escalation ladder on a policy (`config::LadderDef`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ladder {
+    /// The rungs' levels, strictly ascending, in [0, 1].
+    pub rungs: Vec<f64>,
+    /// The owner's weekly cost of the policy at level 1, in its pressure.
+    pub cost: f64,
+}
+
+impl Ladder {
+    /// The next rung above `level`, if any.
+    pub fn up(&self, level: f64) -> Option<f64> {
+        self.rungs.iter().copied().find(|&r| r > level + 1e-9)
+    }
+
+    /// The next rung below `level`, if any.
+    pub fn down(&self, level: f64) -> Option<f64> {
+        self.rungs.iter().rev().copied().find(|&r| r < level - 1e-9)
+    }
 }
 
 /// A program building non-supplier capacity.

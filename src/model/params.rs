@@ -30,6 +30,8 @@ pub struct Preferences {
     pub pressure_gain: f64,
     /// Utility below its reservation at which the state defects.
     pub reputation_cost: f64,
+    /// What withdrawing an escalation costs per week it has stood, pressure-weeks.
+    pub audience_cost: f64,
     pub salience: SupplySalience,
 }
 
@@ -129,6 +131,10 @@ pub struct NegotiationParams {
     pub response_noise: f64,
     /// Types on each belief's grid.
     pub belief_types: u32,
+    /// Weeks over which an escalation's gain and cost are weighed.
+    pub escalation_horizon_weeks: f64,
+    /// Noise of the quantal escalation choice, pressure-weeks.
+    pub escalation_noise: f64,
 }
 
 /// A scheduled event of the timeline, resolved to the component it changes.

@@ -162,6 +162,15 @@ impl Belief {
         self.normalise();
     }
 
+    /// The posterior after an observation whose log-likelihood under each
+    /// type is `log_likelihoods[k]` (a choice's logit probability, say).
+    pub fn observe_log_likelihoods(&mut self, log_likelihoods: &[f64]) {
+        for (l, x) in self.log.iter_mut().zip(log_likelihoods) {
+            *l += x;
+        }
+        self.normalise();
+    }
+
     /// The posterior it would be, leaving this one as it is.
     pub fn after(&self, u: f64, accepted: bool, tau: f64) -> Belief {
         self.after_above(u, accepted, tau, f64::NEG_INFINITY)

@@ -11,6 +11,7 @@
 
 mod alternating;
 pub mod belief;
+pub mod escalation;
 
 pub use alternating::AlternatingOffers;
 
@@ -312,6 +313,15 @@ pub enum Move {
         utilities: Vec<f64>,
         gain: f64,
     },
+    /// `by` moves one policy one rung (`escalation`): up, an escalation;
+    /// down, a withdrawal. `value` is what the move was worth to it
+    /// (pressure-weeks over holding), `probability` its logit probability.
+    Climb {
+        by: PartyIx,
+        step: escalation::Step,
+        value: f64,
+        probability: f64,
+    },
 }
 
 /// The moves a protocol sends in one call. The negotiation system flushes
@@ -369,6 +379,19 @@ pub trait Protocol: Send + Sync + 'static {
     /// Plays one round of open talks. `draw` is a uniform number in [0, 1)
     /// from the track's seeded stream for this week.
     fn step(&self, talks: &mut Talks, parties: &[SideView], draw: f64, out: &mut Outbox);
+
+    /// Each party's escalation choice this week, made at once
+    /// (`escalation::choose_all`): by default the expected-value rule with
+    /// a logit choice, each choice updating the other party's belief.
+    fn escalate(
+        &self,
+        choices: &[escalation::Choice],
+        beliefs: &mut [belief::Belief],
+        rule: &escalation::Rule,
+        out: &mut Outbox,
+    ) {
+        escalation::choose_all(choices, beliefs, rule, out);
+    }
 
     /// Reviews an agreement in force, with every party's view this week.
     /// By default it expires at the end of its term; before that, the first

@@ -9,8 +9,8 @@ use crate::config::ValidScenario;
 use crate::levers;
 use crate::metrics::ColumnType;
 use crate::metrics::{RunTotals, TranscriptRow, WeekStats, track_name};
-use crate::model::Preferences;
 use crate::model::*;
+use crate::model::{Preferences, PressureParams};
 use crate::negotiation::*;
 use crate::rng::{self, Stream};
 use crate::schedule::{Builder, Phase, Plugin};
@@ -80,6 +80,24 @@ pub static EXPIRIES: Measure = Measure {
     about: "Agreements that ran their full term over the run.",
     old: "expiries",
 };
+pub static ESCALATIONS: Measure = Measure {
+    pattern: "{state}_escalations",
+    unit: Unit::Count,
+    about: "Rungs the state climbed by decision over the run (models/ODD.md 7.9).",
+    old: "",
+};
+pub static WITHDRAWALS: Measure = Measure {
+    pattern: "{state}_withdrawals",
+    unit: Unit::Count,
+    about: "Rungs the state stepped down by decision over the run (not what agreements lifted).",
+    old: "",
+};
+pub static FIRST_ESCALATION: Measure = Measure {
+    pattern: "{state}_first_escalation",
+    unit: Unit::Week,
+    about: "The first week the state climbed a rung (empty: never).",
+    old: "",
+};
 pub static CONCEDED: Measure = Measure {
     pattern: "{state}_{sector}_on_{target}_conceded",
     unit: Unit::LevelSum,
@@ -120,7 +138,7 @@ pub static ROUND: Measure = Measure {
 pub static EVENT: Measure = Measure {
     pattern: "event",
     unit: Unit::None,
-    about: "The move or event: open, offer, reject, accept, agreement, breakdown, expiry or defection.",
+    about: "The move or event: open, offer, reject, accept, agreement, breakdown, expiry, defection, escalate or withdraw (a rung climbed or stepped down by decision).",
     old: "event",
 };
 pub static ACTOR: Measure = Measure {
@@ -283,6 +301,18 @@ fn columns(layout: &Layout, schema: &mut Schema) {
     sum.add(&BREAKDOWNS, &[], |w| w.resource::<RunTotals>().breakdowns);
     sum.add(&DEFECTIONS, &[], |w| w.resource::<RunTotals>().defections);
     sum.add(&EXPIRIES, &[], |w| w.resource::<RunTotals>().expiries);
+    for st in 0..ns {
+        let args = [("state", layout.state(st as StateIx))];
+        sum.add(&ESCALATIONS, &args, move |w| {
+            w.resource::<RunTotals>().escalations[st]
+        });
+        sum.add(&WITHDRAWALS, &args, move |w| {
+            w.resource::<RunTotals>().withdrawals[st]
+        });
+        sum.add(&FIRST_ESCALATION, &args, move |w| {
+            w.resource::<RunTotals>().first_escalation[st]
+        });
+    }
     for i in 0..layout.restrictions.len() {
         let args = layout.restriction_args(i);
         sum.add(&CONCEDED, &args, move |w| {
@@ -345,6 +375,7 @@ pub struct StateView {
     pub prefs: Preferences,
     pub pressure: f64,
     pub resolve: Resolve,
+    pub weights: PressureParams,
 }
 
 /// The issues on the table between `consumer` and `supplier` over `material`,
@@ -535,6 +566,9 @@ struct TrackCtx<'a> {
     trust: &'a mut Vec<(StateIx, StateIx, f64)>,
     /// The beliefs of talks that ended this week, for the track to keep.
     ended: Option<Vec<crate::negotiation::belief::Belief>>,
+    /// The beliefs the track keeps between talks (taken out of it for the
+    /// week), which talks that open start from.
+    kept: Vec<crate::negotiation::belief::Belief>,
 }
 
 impl TrackCtx<'_> {
@@ -629,6 +663,9 @@ fn flush(
                 TrackStatus::Open(_),
             ) => true,
             (Move::Expiry | Move::Defection { .. }, TrackStatus::Agreed(_)) => true,
+            // an agreement in force binds both sides' ladders for its term
+            (Move::Climb { .. }, TrackStatus::Agreed(_)) => false,
+            (Move::Climb { .. }, _) => true,
             _ => false,
         };
         assert!(
@@ -640,7 +677,8 @@ fn flush(
         | Move::Offer { by, .. }
         | Move::Reject { by, .. }
         | Move::Accept { by, .. }
-        | Move::Defection { by, .. } = mv
+        | Move::Defection { by, .. }
+        | Move::Climb { by, .. } = mv
         {
             assert!(
                 by < ctx.parties.len(),
@@ -676,7 +714,7 @@ fn flush(
                     deadline_rounds: ctx.n.deadline_weeks.round().max(1.0) as u32,
                     breakdown_probability: ctx.n.breakdown_probability,
                     standing: None,
-                    beliefs: ctx.track.beliefs.clone(),
+                    beliefs: ctx.kept.clone(),
                 });
             }
             Move::Offer {
@@ -824,9 +862,63 @@ fn flush(
                 ctx.totals.defections += 1;
                 status = ctx.cooldown();
             }
+            Move::Climb {
+                by,
+                step,
+                value,
+                probability,
+            } => {
+                let mut control = control_of(controls, s, ctx.material);
+                let mut moved = levers::Moved {
+                    dest: c as usize,
+                    control: control.as_deref_mut(),
+                    restrictions,
+                };
+                let lever = levers::LEVERS[step.lever];
+                lever.climb(&step, &mut moved, ctx.week);
+                let state = ctx.parties[by] as usize;
+                let event = if step.escalates() {
+                    ctx.totals.escalations[state] += 1;
+                    ctx.totals.first_escalation[state].get_or_insert(ctx.week);
+                    "escalate"
+                } else {
+                    ctx.totals.withdrawals[state] += 1;
+                    "withdraw"
+                };
+                let note = format!(
+                    "{} {:.3} -> {:.3}: worth {value:.3} pressure-weeks over holding (probability {probability:.3})",
+                    step.policy, step.from, step.to
+                );
+                let terms = vec![Term {
+                    issue: step.policy.clone(),
+                    value: step.to,
+                    unit: lever.unit(),
+                }];
+                let who = ctx.codes[by].clone();
+                ctx.row(round, event, who, terms, None, None, note);
+            }
         }
     }
     status
+}
+
+/// The parties' beliefs this week: the open talks', else those the track
+/// keeps, each started from the common prior (the other's grid of types).
+fn beliefs_of<'a>(
+    status: &'a mut TrackStatus,
+    kept: &'a mut Vec<crate::negotiation::belief::Belief>,
+    types: [&[f64]; 2],
+) -> &'a mut Vec<crate::negotiation::belief::Belief> {
+    let beliefs = match status {
+        TrackStatus::Open(talks) => &mut talks.beliefs,
+        _ => kept,
+    };
+    if beliefs.len() != 2 {
+        *beliefs = (0..2)
+            .map(|i| crate::negotiation::belief::Belief::uniform(types[1 - i].to_vec()))
+            .collect();
+    }
+    beliefs
 }
 
 /// Each track in id order: the protocol reviews an agreement in force,
@@ -841,7 +933,14 @@ pub fn negotiate(
     stats: Res<WeekStats>,
     mut totals: ResMut<RunTotals>,
     mut tracks: Query<&mut Track>,
-    mut states: Query<(&StateAgent, &Prefs, &Resolve, &Pressure, &mut Trust)>,
+    mut states: Query<(
+        &StateAgent,
+        &Prefs,
+        &Resolve,
+        &Pressure,
+        &PressureWeights,
+        &mut Trust,
+    )>,
     mut controls: Query<&mut ExportControl>,
     mut restrictions: Query<(Entity, &mut TechRestriction)>,
 ) {
@@ -851,11 +950,12 @@ pub fn negotiate(
     let ns = registry.states.len();
     let mut views: Vec<Option<StateView>> = vec![None; ns];
     let mut trust = vec![vec![1.0; ns]; ns];
-    for (agent, prefs, resolve, pressure, t) in &states {
+    for (agent, prefs, resolve, pressure, weights, t) in &states {
         views[agent.ix as usize] = Some(StateView {
             prefs: prefs.0.clone(),
             pressure: pressure.smoothed,
             resolve: resolve.clone(),
+            weights: weights.0.clone(),
         });
         trust[agent.ix as usize] = t.0.clone();
     }
@@ -877,6 +977,7 @@ pub fn negotiate(
             promise(trust[s as usize][c as usize]),
         ];
         let mut status = std::mem::replace(&mut track.status, TrackStatus::Idle);
+        let kept = std::mem::take(&mut track.beliefs);
         let mut ctx = TrackCtx {
             week,
             parties: [c, s],
@@ -889,6 +990,7 @@ pub fn negotiate(
             totals: &mut totals,
             trust: &mut trust_changes,
             ended: None,
+            kept,
         };
         let mut out = Outbox::default();
         let sides = |space: &IssueSpace,
@@ -899,6 +1001,67 @@ pub fn negotiate(
                 find_restriction(restrictions, id)
             })
         };
+
+        // 0. Each side may move one policy one rung, unless an agreement
+        // in force binds them.
+        if !matches!(status, TrackStatus::Agreed(_)) {
+            let choices = {
+                let control = controls.iter().find(|x| x.owner == s && x.material == m);
+                let all: Vec<&TechRestriction> = restrictions.iter().map(|(_, r)| r).collect();
+                let table = levers::Table {
+                    consumer: c,
+                    supplier: s,
+                    control,
+                    restrictions: &all,
+                };
+                let demand = stats.states.get(c as usize).map_or(0.0, |x| x.demand);
+                let allied = registry.other_supply[c as usize][m as usize];
+                [(Side::Consumer, &cv, &sv), (Side::Supplier, &sv, &cv)].map(|(side, me, other)| {
+                    let opponent = levers::Opponent {
+                        week,
+                        weights: &other.weights,
+                        allied_supply: allied,
+                        demand,
+                    };
+                    let steps = levers::LEVERS
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(ix, lever)| lever.steps(ix, side, &table, &opponent))
+                        .collect();
+                    let key = track.id as u64 * 2 + side.ix() as u64;
+                    escalation::Choice {
+                        steps,
+                        own_pressure: me.pressure,
+                        other_pressure: other.pressure,
+                        audience_cost: me.prefs.audience_cost,
+                        own_rank: me.resolve.rank,
+                        draw: rng::uniform(seed.0, Stream::Escalation, key, week as u64),
+                    }
+                })
+            };
+            if choices.iter().any(|x| !x.steps.is_empty()) {
+                let rule = escalation::Rule {
+                    horizon: n.escalation_horizon_weeks,
+                    noise: n.escalation_noise,
+                    tau: n.response_noise,
+                };
+                let types = [cv.resolve.types.as_slice(), sv.resolve.types.as_slice()];
+                let beliefs = beliefs_of(&mut status, &mut ctx.kept, types);
+                protocol.escalate(&choices, beliefs, &rule, &mut out);
+                let round = match &status {
+                    TrackStatus::Open(talks) => talks.round,
+                    _ => 0,
+                };
+                status = flush(
+                    out.flush(),
+                    status,
+                    round,
+                    &mut ctx,
+                    &mut controls,
+                    &mut restrictions,
+                );
+            }
+        }
 
         // 1. An agreement in force expires or is defected from.
         let mut reopen = false;
@@ -963,12 +1126,11 @@ pub fn negotiate(
         }
         // talks leave the track only by an agreement or a breakdown, which
         // hand their beliefs over
-        if let Some(beliefs) = ctx.ended.take() {
-            track.beliefs = beliefs;
-        }
+        let beliefs = ctx.ended.take().unwrap_or(std::mem::take(&mut ctx.kept));
+        track.beliefs = beliefs;
         track.status = status;
     }
-    for (agent, _, _, _, mut trust) in &mut states {
+    for (agent, _, _, _, _, mut trust) in &mut states {
         for &(from, to, delta) in &trust_changes {
             if from == agent.ix {
                 let t = &mut trust.0[to as usize];
@@ -998,6 +1160,8 @@ mod tests {
             general_licence: false,
             extraterritorial: true,
             extraterritorial_share: 0.3,
+            reach_cost: None,
+            reach_since: 0,
             reapply_weeks: 4.0,
             headroom: 1.5,
             trust_weight: 0.5,
@@ -1019,6 +1183,8 @@ mod tests {
             value_to_target: 1.0,
             security_cost: 1.0,
             conceded: 0.0,
+            ladder: None,
+            since: 0,
         }
     }
 

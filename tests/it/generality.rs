@@ -23,6 +23,7 @@ pub fn three_states_two_materials() -> Scenario {
         level: 0.5,
         value_to_target: 0.8,
         security_cost: 0.3,
+        ladder: None,
     }];
     s.states.push(eu);
     let mut eu_firms = s.populations[0].clone();

@@ -36,7 +36,7 @@ fn terms_csv_is_the_transcripts_terms_long() {
                     (&t[0], &t[2], &t[3], &t[4], &t[5])
                 );
                 let unit = match &r[5] {
-                    i if i.starts_with("relief[") => "level",
+                    i if i.starts_with("relief[") || i.starts_with("restriction[") => "level",
                     "civilian_approval" => "probability",
                     "licence_validity" => "weeks",
                     _ => "flag",
