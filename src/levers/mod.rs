@@ -112,9 +112,12 @@ pub struct Opponent<'a> {
     /// The other side's pressure weights.
     pub weights: &'a PressureParams,
     /// The consumer's third-country supply of the track's material before
-    /// any cut, and its demand at full capacity this week, kg/week.
+    /// any cut, its demand at full capacity this week, and what it could
+    /// get this week (the supplier's exports to it plus its non-supplier
+    /// capacity after any cut), kg/week.
     pub allied_supply: f64,
     pub demand: f64,
+    pub available: f64,
 }
 
 /// An issue the supplier gives, from `low` (its status quo) to `high`.

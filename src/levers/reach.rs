@@ -47,10 +47,13 @@ impl Lever for SuspendReach {
 
     /// The supplier's rung: a control with a `reach_cost` may switch its
     /// reach on (or off). Switched on, it cuts the consumer's third-country
-    /// supply by the control's share; the consumer's firms that lose it
-    /// lose output in proportion (fixed intensities), so the consumer's
-    /// pressure sum gains (w_lost_output + w_price) x cut / demand. Its
-    /// cost is the supplier's, a week while on.
+    /// supply by the control's share, which becomes a shortage beyond the
+    /// consumer's slack this week (what it could get over its demand);
+    /// switched off, it relieves as much of the present shortage as it
+    /// cut. The consumer's firms that lose supply lose output in proportion
+    /// (fixed intensities), so its pressure sum changes by
+    /// (w_lost_output + w_price) x shortage / demand. Its cost is the
+    /// supplier's, a week while on.
     fn steps(&self, ix: LeverIx, side: Side, t: &Table, other: &Opponent) -> Vec<Step> {
         let Some(c) = t.control else {
             return Vec::new();
@@ -58,23 +61,27 @@ impl Lever for SuspendReach {
         let Some(cost) = c.reach_cost else {
             return Vec::new();
         };
-        if side != Side::Supplier || !c.active {
+        if side != Side::Supplier || !c.active || other.demand <= 0.0 {
             return Vec::new();
         }
-        let suspended = c.deals[t.consumer as usize]
+        // suspended for the consumer by an agreement, the reach neither
+        // bites nor costs, and is not the supplier's to move until it ends
+        if c.deals[t.consumer as usize]
             .reach_suspended
-            .unwrap_or(false);
-        let cut = if suspended || other.demand <= 0.0 {
-            0.0
+            .unwrap_or(false)
+        {
+            return Vec::new();
+        }
+        let cut = other.allied_supply * c.extraterritorial_share;
+        let (from, to, shortage) = if c.extraterritorial {
+            let short = (other.demand - other.available).max(0.0);
+            (1.0, 0.0, cut.min(short))
         } else {
-            other.allied_supply * c.extraterritorial_share / other.demand
+            let slack = (other.available - other.demand).max(0.0);
+            (0.0, 1.0, (cut - slack).max(0.0))
         };
-        let bite = (other.weights.lost_output + other.weights.price) * cut.min(1.0);
-        let (from, to) = if c.extraterritorial {
-            (1.0, 0.0)
-        } else {
-            (0.0, 1.0)
-        };
+        let bite =
+            (other.weights.lost_output + other.weights.price) * (shortage / other.demand).min(1.0);
         vec![Step {
             lever: ix,
             target: 0,

@@ -400,10 +400,46 @@ pub struct Track {
     pub consumer: StateIx,
     pub material: MaterialIx,
     pub status: TrackStatus,
-    /// The parties' beliefs as the track's last talks left them: talks that
-    /// open again on the track (a renewal, or after a breakdown) start from
-    /// them, not from the prior (each state's resolve is drawn once a run).
-    pub beliefs: Vec<crate::negotiation::belief::Belief>,
+}
+
+/// What each state believes of each other state's private resolve, as the
+/// last talks or moves between them left it: `about[i][j]` is i's belief
+/// about j (None: the prior). A state's resolve is drawn once a run and is
+/// the same on every track, so beliefs carry over to a renewal, to talks
+/// after a breakdown and to the tracks of other materials (Kreps and Wilson
+/// 1982: reputation is a belief about the player, not about the game).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Beliefs {
+    pub about: Vec<Vec<Option<crate::negotiation::belief::Belief>>>,
+}
+
+impl Beliefs {
+    pub fn new(states: usize) -> Beliefs {
+        Beliefs {
+            about: vec![vec![None; states]; states],
+        }
+    }
+
+    /// The beliefs of a track's parties, in party order (each about the
+    /// next party), or none if any is still the prior.
+    pub fn of(&self, parties: &[StateIx]) -> Vec<crate::negotiation::belief::Belief> {
+        let n = parties.len();
+        (0..n)
+            .map(|i| self.about[parties[i] as usize][parties[(i + 1) % n] as usize].clone())
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
+    }
+
+    /// Keeps a track's parties' beliefs (in party order, as `of` gives them).
+    pub fn keep(&mut self, parties: &[StateIx], beliefs: Vec<crate::negotiation::belief::Belief>) {
+        let n = parties.len();
+        if beliefs.len() != n {
+            return;
+        }
+        for (i, b) in beliefs.into_iter().enumerate() {
+            self.about[parties[i] as usize][parties[(i + 1) % n] as usize] = Some(b);
+        }
+    }
 }
 
 // ----------------------------------------------------------------- resources
@@ -531,3 +567,24 @@ pub struct PoolState {
 /// [state][material] pools.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Pools(pub Vec<Vec<PoolState>>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::negotiation::belief::Belief;
+
+    /// Beliefs are about a state, not a track: what the talks on one
+    /// track left (here, of states 0 and 2) is what every other track
+    /// between the same two states starts from, in either party order,
+    /// and a track of another pair starts from the prior.
+    #[test]
+    fn beliefs_carry_over_to_every_track_of_the_same_pair() {
+        let mut b = Beliefs::new(3);
+        assert!(b.of(&[0, 2]).is_empty());
+        let (about_2, about_0) = (Belief::point(0.7), Belief::point(0.1));
+        b.keep(&[0, 2], vec![about_2.clone(), about_0.clone()]);
+        assert_eq!(b.of(&[0, 2]), vec![about_2.clone(), about_0.clone()]);
+        assert_eq!(b.of(&[2, 0]), vec![about_0, about_2]);
+        assert!(b.of(&[0, 1]).is_empty());
+    }
+}

@@ -77,6 +77,9 @@ pub struct Situation<'a> {
     pub own_pressure: f64,
     pub other_pressure: f64,
     pub audience_cost: f64,
+    /// What escalating costs the mover on top, pressure-weeks: breaking its
+    /// word while an agreement is in force (0 with none).
+    pub breach: f64,
     pub belief: &'a Belief,
 }
 
@@ -121,7 +124,7 @@ pub fn values(steps: &[Step], s: &Situation, rule: &Rule, own_rank: f64) -> Vec<
         let gain = h * (q1 - q0) * s.own_pressure;
         let cost = h * step.cost;
         let audience = if step.escalates() {
-            s.audience_cost * h * yields * (1.0 - q1)
+            s.audience_cost * h * yields * (1.0 - q1) + s.breach
         } else {
             s.audience_cost * step.stood as f64
         };
@@ -178,6 +181,8 @@ pub struct Choice {
     pub own_pressure: f64,
     pub other_pressure: f64,
     pub audience_cost: f64,
+    /// `Situation::breach`.
+    pub breach: f64,
     pub own_rank: f64,
     pub draw: f64,
 }
@@ -202,6 +207,7 @@ pub fn choose_all(choices: &[Choice], beliefs: &mut [Belief], rule: &Rule, out: 
             own_pressure: c.own_pressure,
             other_pressure: c.other_pressure,
             audience_cost: c.audience_cost,
+            breach: c.breach,
             belief: &beliefs[i],
         };
         let v = values(&c.steps, &s, rule, c.own_rank);
@@ -269,6 +275,7 @@ mod tests {
             own_pressure: 0.5,
             other_pressure: 0.3,
             audience_cost: 0.0,
+            breach: 0.0,
             belief: &prior,
         };
         let v = values(&[step(0.2, 0.001), step(0.2, 0.1)], &s, &rule(), 0.5);
@@ -287,6 +294,7 @@ mod tests {
             own_pressure: 0.2,
             other_pressure: 0.3,
             audience_cost: 0.01,
+            breach: 0.0,
             belief: &prior,
         };
         let down = |stood| Step {
@@ -308,6 +316,7 @@ mod tests {
             own_pressure: 0.5,
             other_pressure: 0.3,
             audience_cost: 0.02,
+            breach: 0.0,
             belief: &prior,
         };
         let steps = [step(0.02, 0.001)];

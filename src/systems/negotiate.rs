@@ -348,6 +348,7 @@ fn plugin(b: &mut Builder) {
     for restriction in scenario.states.iter().flat_map(|s| &s.tech_restrictions) {
         b.spawn(restriction.clone());
     }
+    b.insert_resource(Beliefs::new(scenario.states.len()));
     b.after_firms(spawn_tracks);
     b.add_systems(negotiate);
 }
@@ -364,7 +365,6 @@ fn spawn_tracks(world: &mut World, _: &ValidScenario) {
             consumer,
             material,
             status: TrackStatus::Idle,
-            beliefs: Vec::new(),
         });
     }
 }
@@ -663,8 +663,7 @@ fn flush(
                 TrackStatus::Open(_),
             ) => true,
             (Move::Expiry | Move::Defection { .. }, TrackStatus::Agreed(_)) => true,
-            // an agreement in force binds both sides' ladders for its term
-            (Move::Climb { .. }, TrackStatus::Agreed(_)) => false,
+            // on an agreement in force, an escalation breaks it
             (Move::Climb { .. }, _) => true,
             _ => false,
         };
@@ -843,24 +842,8 @@ fn flush(
                 let TrackStatus::Agreed(ag) = &status else {
                     unreachable!("checked above")
                 };
-                let mut control = control_of(controls, s, ctx.material);
-                restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
-                let terms = ag.offer.terms(&ag.space);
                 let note = format!("gain {gain:.3} over no deal");
-                ctx.row(
-                    0,
-                    "defection",
-                    ctx.codes[by].clone(),
-                    terms,
-                    Some(&utilities),
-                    None,
-                    note,
-                );
-                let (defector, victim) = (ctx.parties[by], ctx.parties[1 - by]);
-                ctx.trust
-                    .push((victim, defector, -ctx.n.defection_trust_loss));
-                ctx.totals.defections += 1;
-                status = ctx.cooldown();
+                status = defect(ag, by, Some(&utilities), note, ctx, controls, restrictions);
             }
             Move::Climb {
                 by,
@@ -868,6 +851,14 @@ fn flush(
                 value,
                 probability,
             } => {
+                // an escalation while an agreement is in force breaks the
+                // agreement: a defection by the mover, then its move
+                if let TrackStatus::Agreed(ag) = &status
+                    && step.escalates()
+                {
+                    let note = format!("by escalating {}", step.policy);
+                    status = defect(ag, by, None, note, ctx, controls, restrictions);
+                }
                 let mut control = control_of(controls, s, ctx.material);
                 let mut moved = levers::Moved {
                     dest: c as usize,
@@ -902,8 +893,34 @@ fn flush(
     status
 }
 
-/// The parties' beliefs this week: the open talks', else those the track
-/// keeps, each started from the common prior (the other's grid of types).
+/// Party `by` defects from the agreement in force `ag`: what it changed is
+/// restored, the victim's trust in the defector falls, and the track
+/// cools down (its new status).
+fn defect(
+    ag: &Agreement,
+    by: PartyIx,
+    utilities: Option<&[f64]>,
+    note: String,
+    ctx: &mut TrackCtx,
+    controls: &mut Query<&mut ExportControl>,
+    restrictions: &mut Query<(Entity, &mut TechRestriction)>,
+) -> TrackStatus {
+    let [c, s] = ctx.parties;
+    let mut control = control_of(controls, s, ctx.material);
+    restore(&ag.saved, c as usize, control.as_deref_mut(), restrictions);
+    let terms = ag.offer.terms(&ag.space);
+    let who = ctx.codes[by].clone();
+    ctx.row(0, "defection", who, terms, utilities, None, note);
+    let (defector, victim) = (ctx.parties[by], ctx.parties[1 - by]);
+    ctx.trust
+        .push((victim, defector, -ctx.n.defection_trust_loss));
+    ctx.totals.defections += 1;
+    ctx.cooldown()
+}
+
+/// The parties' beliefs this week: the open talks', else those kept for
+/// the pair (`kept`), each started from the common prior (the other's grid
+/// of types).
 fn beliefs_of<'a>(
     status: &'a mut TrackStatus,
     kept: &'a mut Vec<crate::negotiation::belief::Belief>,
@@ -932,6 +949,7 @@ pub fn negotiate(
     protocol: Res<ActiveProtocol>,
     stats: Res<WeekStats>,
     mut totals: ResMut<RunTotals>,
+    mut beliefs: ResMut<Beliefs>,
     mut tracks: Query<&mut Track>,
     mut states: Query<(
         &StateAgent,
@@ -977,7 +995,7 @@ pub fn negotiate(
             promise(trust[s as usize][c as usize]),
         ];
         let mut status = std::mem::replace(&mut track.status, TrackStatus::Idle);
-        let kept = std::mem::take(&mut track.beliefs);
+        let kept = beliefs.of(&[c, s]);
         let mut ctx = TrackCtx {
             week,
             parties: [c, s],
@@ -1002,9 +1020,10 @@ pub fn negotiate(
             })
         };
 
-        // 0. Each side may move one policy one rung, unless an agreement
-        // in force binds them.
-        if !matches!(status, TrackStatus::Agreed(_)) {
+        // 0. Each side may move one policy one rung; escalating while an
+        // agreement is in force breaks it, at the cost of the mover's word.
+        {
+            let truce = matches!(status, TrackStatus::Agreed(_));
             let choices = {
                 let control = controls.iter().find(|x| x.owner == s && x.material == m);
                 let all: Vec<&TechRestriction> = restrictions.iter().map(|(_, r)| r).collect();
@@ -1016,12 +1035,15 @@ pub fn negotiate(
                 };
                 let demand = stats.states.get(c as usize).map_or(0.0, |x| x.demand);
                 let allied = registry.other_supply[c as usize][m as usize];
+                let available = stats.exports[m as usize][c as usize]
+                    + stats.pool_capacity[c as usize][m as usize];
                 [(Side::Consumer, &cv, &sv), (Side::Supplier, &sv, &cv)].map(|(side, me, other)| {
                     let opponent = levers::Opponent {
                         week,
                         weights: &other.weights,
                         allied_supply: allied,
                         demand,
+                        available,
                     };
                     let steps = levers::LEVERS
                         .iter()
@@ -1034,6 +1056,13 @@ pub fn negotiate(
                         own_pressure: me.pressure,
                         other_pressure: other.pressure,
                         audience_cost: me.prefs.audience_cost,
+                        // its reputation cost (the utility a defection must
+                        // gain) read as a weekly cost over the horizon
+                        breach: if truce {
+                            me.prefs.reputation_cost * n.escalation_horizon_weeks
+                        } else {
+                            0.0
+                        },
                         own_rank: me.resolve.rank,
                         draw: rng::uniform(seed.0, Stream::Escalation, key, week as u64),
                     }
@@ -1126,8 +1155,8 @@ pub fn negotiate(
         }
         // talks leave the track only by an agreement or a breakdown, which
         // hand their beliefs over
-        let beliefs = ctx.ended.take().unwrap_or(std::mem::take(&mut ctx.kept));
-        track.beliefs = beliefs;
+        let left = ctx.ended.take().unwrap_or(std::mem::take(&mut ctx.kept));
+        beliefs.keep(&[c, s], left);
         track.status = status;
     }
     for (agent, _, _, _, _, mut trust) in &mut states {
@@ -1196,7 +1225,6 @@ mod tests {
             consumer: 0,
             material: 0,
             status: TrackStatus::Idle,
-            beliefs: Vec::new(),
         }
     }
 

@@ -181,3 +181,167 @@ fn audience_costs_make_an_escalation_stand() {
         }
     }
 }
+
+/// The escalation scenario with a truce to make: both sides climb at once
+/// (cheap rungs), China's reach is cheap for it to suspend and dear to the
+/// US, the US keeps its word (no breach), agreements last `term` weeks and
+/// talks reopen at their end if `renew`.
+fn truce(term: f64, renew: bool) -> Scenario {
+    let mut s = ladders(0.006, 0.006);
+    s.states[0].preferences.reputation_cost = 0.3;
+    s.states[0].preferences.salience.suspend_expanded = 2.0;
+    s.states[1].preferences.salience.suspend_expanded = 0.05;
+    s.negotiation.term_weeks = term;
+    s.negotiation.reopen_on_expiry = renew;
+    s
+}
+
+/// The weeks of a run's transcript rows of `event`.
+fn weeks_of(transcript: &Table, event: &str) -> Vec<f64> {
+    let (e, w) = (
+        transcript.column("event").unwrap(),
+        transcript.column("week").unwrap(),
+    );
+    (0..e.len())
+        .filter(|&i| *e[i] == Cell::Text(event.into()))
+        .map(|i| num(w[i]))
+        .collect()
+}
+
+/// A truce (Busan, October 2025: measures suspended to a date): an
+/// agreement that lifts the US restriction and suspends China's reach
+/// holds both suspended for its term; at its end both come back (the
+/// agreed values are restored at expiry, `Lever::restore`) unless the
+/// agreement is renewed that week, and a renewal (talks reopened at the
+/// expiry) suspends them again. Counted over the seeds whose first
+/// agreement suspends both and in which no side moves a rung during it.
+#[test]
+fn a_truce_suspends_both_sides_measures_and_restores_them_unless_renewed() {
+    let term = 8.0;
+    let (mut lapsed, mut renewed) = (0, 0);
+    for (renew, seed) in [false, true]
+        .into_iter()
+        .flat_map(|r| (1..=SEEDS).map(move |k| (r, k)))
+    {
+        let mut sim = simulation(&truce(term, renew), seed, 1);
+        for _ in 0..WEEKS {
+            sim.step();
+        }
+        let t = sim.tables();
+        let level = t
+            .timeseries
+            .column("US_eda_on_CN_restriction_level")
+            .unwrap();
+        let reach = t
+            .timeseries
+            .column("CN_magnets_to_US_extraterritorial_flag")
+            .unwrap();
+        let agreed = weeks_of(&t.transcript, "agreement");
+        let expired = weeks_of(&t.transcript, "expiry");
+        let climbs = [
+            weeks_of(&t.transcript, "escalate"),
+            weeks_of(&t.transcript, "withdraw"),
+        ]
+        .concat();
+        let Some(&a) = agreed.first() else { continue };
+        let (a, e) = (a as usize, (a + term) as usize);
+        // both measures stood before the agreement and no side moved during its term
+        let stood = num(level[a - 1]) == 0.8 && num(reach[a - 1]) == 1.0;
+        if !stood
+            || !expired.contains(&(e as f64))
+            || climbs.iter().any(|&w| w >= a as f64 && w <= e as f64)
+        {
+            continue;
+        }
+        for w in a..e {
+            assert_eq!(
+                (num(level[w]), num(reach[w])),
+                (0.0, 0.0),
+                "seed {seed} week {w}: suspended"
+            );
+        }
+        // at its end both come back, unless renewed that very week
+        let at_once = agreed.contains(&(e as f64));
+        let expect = if at_once { (0.0, 0.0) } else { (0.8, 1.0) };
+        assert_eq!(
+            (num(level[e]), num(reach[e])),
+            expect,
+            "seed {seed} week {e}"
+        );
+        if !renew {
+            lapsed += 1;
+        } else if let Some(&r) = agreed.iter().find(|&&w| w >= e as f64) {
+            // a renewal suspends them again
+            let r = r as usize;
+            assert_eq!(
+                (num(level[r]), num(reach[r])),
+                (0.0, 0.0),
+                "seed {seed}: renewed in week {r}"
+            );
+            renewed += 1;
+        }
+    }
+    assert!(
+        lapsed >= 4 && renewed >= 2,
+        "{lapsed} lapsed, {renewed} renewed"
+    );
+}
+
+/// Reputation (Kreps and Wilson 1982; Sartori 2005): a state that breaks
+/// a truce by escalating loses the victim's trust (its estimate that the
+/// defector keeps its word), so the victim values the defector's promises
+/// less and the next agreement must give it better terms: China, whose
+/// trust in the US fell, grants less civilian approval in the agreement
+/// after the breach than it does when a defection costs no trust.
+#[test]
+fn a_defection_costs_trust_and_better_terms_for_the_victim() {
+    let mut s = ladders(0.006, 1.0);
+    // the US breaks a truce as soon as re-raising pays
+    s.states[0].preferences.reputation_cost = 0.0;
+    let mut forgiving = s.clone();
+    forgiving.negotiation.defection_trust_loss = 0.0;
+    let second = |s: &Scenario, seed: u64| -> Option<(f64, f64, f64)> {
+        let mut sim = simulation(s, seed, 1);
+        for _ in 0..WEEKS {
+            sim.step();
+        }
+        let t = sim.tables();
+        let defection = *weeks_of(&t.transcript, "defection").first()?;
+        let trust = t.timeseries.column("CN_trust_in_US_index").unwrap();
+        let before = num(trust[defection as usize - 1]);
+        let after = num(trust[defection as usize]);
+        let (event, week, issue, v) = (
+            t.terms.column("event").unwrap(),
+            t.terms.column("week").unwrap(),
+            t.terms.column("issue").unwrap(),
+            t.terms.column("value").unwrap(),
+        );
+        let next = (0..v.len()).find(|&i| {
+            *event[i] == Cell::Text("agreement".into())
+                && num(week[i]) > defection
+                && *issue[i] == Cell::Text("civilian_approval".into())
+        })?;
+        Some((before - after, num(v[next]), defection))
+    };
+    let (mut hard, mut soft) = (Vec::new(), Vec::new());
+    for seed in 1..=SEEDS {
+        let (Some(h), Some(f)) = (second(&s, seed), second(&forgiving, seed)) else {
+            continue;
+        };
+        // the defection's 0.3, and what detected diversion costs (0.01 each)
+        assert!(h.0 >= 0.3 - 1e-9, "seed {seed}: trust fell by {}", h.0);
+        assert!(f.0 < 0.1, "seed {seed}: trust fell by {}", f.0);
+        hard.push(h.1);
+        soft.push(f.1);
+    }
+    assert!(
+        hard.len() >= 4,
+        "{} seeds with a breach and a next agreement",
+        hard.len()
+    );
+    let (a, b) = (median(hard.clone()), median(soft.clone()));
+    assert!(
+        a < b,
+        "approval after a breach {a} with the trust loss, {b} without: {hard:?} {soft:?}"
+    );
+}
