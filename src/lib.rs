@@ -25,6 +25,7 @@ pub mod model;
 pub mod negotiation;
 pub mod output;
 pub mod par;
+pub mod patterns;
 pub mod report;
 pub mod rng;
 pub mod schedule;

@@ -54,6 +54,23 @@ enum Command {
         /// A scenario (models/*.ron) or run file (configs/*.ron).
         file: PathBuf,
     },
+    /// Run a run file's scenario over seeds 1 to N in memory and print, for
+    /// each pattern of the 2025 sequence (models/ODD.md, section 8), the
+    /// share of seeds that show it and the median and 5-95 % range of its
+    /// week, as a Markdown table. Progress goes to stderr.
+    Patterns {
+        /// Run file (configs/*.ron): its model, weeks and start date (its seed is not used).
+        config: PathBuf,
+        /// Seeds 1 to N.
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        seeds: u64,
+        /// Runs at once [default: one per core]; the table does not depend on it.
+        #[arg(long, allow_negative_numbers = true)]
+        jobs: Option<usize>,
+        /// Change a scenario value: dotted.path=RON value. Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Run a sweep (design points x replicates) in parallel, or one shard of it.
     Sweep {
         /// Sweep file (configs/sweep_*.ron).
@@ -272,6 +289,36 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                 "{}",
                 chokepoint::output::reference::outputs(&scenario, &file.display().to_string())
             );
+            Ok(0)
+        }
+        Command::Patterns {
+            config,
+            seeds,
+            jobs,
+            set,
+        } => {
+            if seeds == 0 {
+                return Err(chokepoint::Error::Usage(
+                    "--seeds must be at least 1".into(),
+                ));
+            }
+            let run = chokepoint::config::resolve_run(
+                &config,
+                &RunOverrides {
+                    set,
+                    ..RunOverrides::default()
+                },
+            )?;
+            let jobs = jobs
+                .filter(|&j| j > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let rows = chokepoint::patterns::measure(&run, seeds, jobs)?;
+            out!(
+                "{}, seeds 1-{seeds}, {} weeks\n",
+                config.display(),
+                run.horizon.weeks()
+            );
+            out!("{}", chokepoint::patterns::markdown(&rows));
             Ok(0)
         }
         Command::Validate { file } => {

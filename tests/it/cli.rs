@@ -88,3 +88,47 @@ fn the_transcript_records_offers_with_both_utilities() {
         "{events:?}"
     );
 }
+
+/// `chokepoint patterns` prints one row per pattern; the table does not
+/// depend on how many runs go at once; escalation patterns show when the
+/// scenario has ladders (the small scenario with a cheap US rung) and not
+/// without; a bad seed count is a usage error (exit 2).
+#[test]
+fn patterns_reports_every_pattern_the_same_at_any_job_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = data("small_run.ron");
+    let run = run.to_str().unwrap();
+    let table = |jobs: &str, set: &[&str]| {
+        let mut args = vec!["patterns", run, "--seeds", "4", "--jobs", jobs];
+        args.extend_from_slice(set);
+        let o = chokepoint(dir.path(), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("patterns: 4/4 runs"), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let one = table("1", &[]);
+    assert_eq!(one, table("2", &[]));
+    let rows: Vec<&str> = one
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| pattern"))
+        .collect();
+    assert_eq!(rows.len(), chokepoint::patterns::PATTERNS.len(), "{one}");
+    let row = |t: &str, name: &str| -> String {
+        t.lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no {name} in {t}"))
+            .to_string()
+    };
+    assert!(
+        row(&one, "consumer's counter-escalation").contains("| 0/4 |"),
+        "{one}"
+    );
+    let ladder = "states.US.tech_restrictions.ethane.ladder=Some(Ladder(rungs: [0.0, 0.6, 0.9], cost: 0.001))";
+    let climbed = table("2", &["--set", ladder]);
+    assert!(
+        row(&climbed, "consumer's counter-escalation").contains("| 4/4 |"),
+        "{climbed}"
+    );
+    let o = chokepoint(dir.path(), &["patterns", run, "--seeds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
