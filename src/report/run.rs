@@ -195,17 +195,191 @@ impl RunData {
         })
     }
 
-    /// Every figure of the run's page.
+    /// Every figure of the run's page (a figure with no panel, such as
+    /// the ladders of a run without any, is left out).
     pub fn figures(&self) -> Result<Vec<Figure>> {
-        Ok(vec![
+        let mut figures = vec![
             self.exports()?,
             self.output()?,
             self.inventory()?,
             self.licences()?,
             self.pressure()?,
             self.restrictions()?,
+            self.ladders()?,
+            self.bargaining()?,
             self.substitution()?,
-        ])
+        ];
+        figures.retain(|f| !f.panels.is_empty());
+        Ok(figures)
+    }
+
+    /// (week, y) of the transcript rows whose columns equal `filter`'s
+    /// values; y is the row's column `y`, or for `y = "term"` the value of
+    /// its one term (`issue=value`). Rows with no y are skipped. The
+    /// layer's source says the same: `transcript.csv:K=V;...;y=Y`.
+    pub fn transcript_points(&self, filter: &[(&str, &str)], y: &str) -> Result<Vec<(f64, f64)>> {
+        let weeks = self.transcript.numbers("week")?;
+        let cols: Vec<(Vec<&str>, &str)> = filter
+            .iter()
+            .map(|(k, v)| Ok((self.transcript.texts(k)?, *v)))
+            .collect::<Result<_>>()?;
+        let ys: Vec<Option<f64>> = if y == "term" {
+            self.transcript
+                .texts("terms")?
+                .iter()
+                .map(|t| t.split_once('=').and_then(|(_, v)| v.parse().ok()))
+                .collect()
+        } else {
+            self.transcript.numbers(y)?
+        };
+        Ok((0..weeks.len())
+            .filter(|&r| cols.iter().all(|(c, v)| c[r] == *v))
+            .filter_map(|r| Some((weeks[r]?, ys[r]?)))
+            .collect())
+    }
+
+    /// `transcript.csv:K=V;...;y=Y`, the source of `transcript_points`.
+    fn transcript_source(filter: &[(&str, &str)], y: &str) -> String {
+        let f: Vec<String> = filter.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("transcript.csv:{};y={y}", f.join(";"))
+    }
+
+    /// Each state's escalation ladders over time: the level of every
+    /// policy it may move by decision (steps), and its escalations and
+    /// withdrawals at the level they set. None when no state has a ladder.
+    fn ladders(&self) -> Result<Figure> {
+        let mut panels = Vec::new();
+        for st in &self.manifest.scenario.states {
+            let code = st.code.as_str();
+            let mut columns: Vec<(String, String)> = st
+                .tech_restrictions
+                .iter()
+                .filter(|r| r.ladder.is_some())
+                .map(|r| {
+                    let args = [
+                        ("state", code),
+                        ("sector", &r.sector),
+                        ("target", &r.target),
+                    ];
+                    (
+                        negotiate::RESTRICTION.name(&args),
+                        format!("{} on {}", r.sector, r.target),
+                    )
+                })
+                .collect();
+            for ec in st.export_controls.iter().filter(|c| c.reach_cost.is_some()) {
+                columns.extend(
+                    self.columns_of(&licensing::EXTRATERRITORIAL)
+                        .into_iter()
+                        .filter(|c| {
+                            c.arg("supplier") == Some(code)
+                                && c.arg("material") == Some(&ec.material)
+                        })
+                        .map(|c| (c.name.clone(), format!("reach over {}", arg(c, "state")))),
+                );
+            }
+            if columns.is_empty() {
+                continue;
+            }
+            let mut panel = self.panel(
+                &format!("ladders of {code}"),
+                "level",
+                &columns,
+                Kind::Steps,
+            )?;
+            for (event, shape, colour) in [
+                ("escalate", Shape::Triangle, 4),
+                ("withdraw", Shape::Cross, 5),
+            ] {
+                let filter = [("event", event), ("actor", code)];
+                let marks = self.transcript_points(&filter, "term")?;
+                if !marks.is_empty() {
+                    panel.layers.push(
+                        Layer::new(event, colour, Kind::Markers(marks, shape))
+                            .from(Self::transcript_source(&filter, "term")),
+                    );
+                }
+            }
+            panels.push(panel);
+        }
+        Ok(Figure {
+            id: "ladders".into(),
+            title: "Escalation ladders".into(),
+            caption: "timeseries.csv levels of the policies with a ladder (steps), and transcript.csv `escalate` and `withdraw` rows at the level they set (their term).".into(),
+            grid_columns: 1,
+            panels,
+        })
+    }
+
+    /// The negotiation, per track and side: the side's utility of every
+    /// offer (by either state) and of each agreement, week by week (one
+    /// round a week), with the side's reservation when it moved.
+    fn bargaining(&self) -> Result<Figure> {
+        let tracks: Vec<String> = {
+            let mut t: Vec<String> = Vec::new();
+            for x in self.transcript.texts("track")? {
+                if !t.iter().any(|y| y == x) {
+                    t.push(x.to_string());
+                }
+            }
+            t
+        };
+        let mut panels = Vec::new();
+        for track in &tracks {
+            let mut parts = track.split('-');
+            let (supplier, consumer) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            for (state, side) in [(consumer, "consumer"), (supplier, "supplier")] {
+                let y = format!("{side}_utility_index");
+                let mut layers = Vec::new();
+                for (i, by) in [consumer, supplier].into_iter().enumerate() {
+                    let f = [("track", track.as_str()), ("event", "offer"), ("actor", by)];
+                    layers.push(
+                        Layer::new(
+                            format!("offers by {by}"),
+                            i,
+                            Kind::Markers(self.transcript_points(&f, &y)?, Shape::Dot),
+                        )
+                        .from(Self::transcript_source(&f, &y)),
+                    );
+                }
+                let f = [("track", track.as_str()), ("event", "agreement")];
+                layers.push(
+                    Layer::new(
+                        "agreement",
+                        4,
+                        Kind::Markers(self.transcript_points(&f, &y)?, Shape::Triangle),
+                    )
+                    .from(Self::transcript_source(&f, &y)),
+                );
+                let f = [("track", track.as_str()), ("actor", state)];
+                let r = "actor_reservation_index";
+                layers.push(
+                    Layer::new(
+                        format!("{state}'s reservation"),
+                        7,
+                        Kind::Markers(self.transcript_points(&f, r)?, Shape::Ring),
+                    )
+                    .from(Self::transcript_source(&f, r)),
+                );
+                layers.retain(|l| !matches!(&l.kind, Kind::Markers(p, _) if p.is_empty()));
+                if layers.is_empty() {
+                    continue;
+                }
+                panels.push(Panel {
+                    title: format!("{track}: {state}'s utility"),
+                    x: self.weeks(),
+                    y_label: "utility (0 to 1)".into(),
+                    layers,
+                });
+            }
+        }
+        Ok(Figure {
+            id: "bargaining".into(),
+            title: "The negotiation: each side's utility of every offer".into(),
+            caption: "transcript.csv `consumer_utility` and `supplier_utility` of each offer and agreement, by week (one round a week), and the side's `actor_reservation` on the rows where it moved (rings).".into(),
+            grid_columns: 2,
+            panels,
+        })
     }
 
     fn exports(&self) -> Result<Figure> {

@@ -55,14 +55,14 @@ fn merged_sweep(tmp: &Path, file: &str, out: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn every_run_chart_plots_the_numbers_of_its_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = small_run(tmp.path());
+/// Checks every layer of the figures of the run in `dir` against the file
+/// and column (or transcript rows) its source names; returns the figures
+/// and the number of layers checked.
+fn checked_layers(dir: &Path) -> (Vec<Figure>, usize) {
     let ts = columns(&dir.join("timeseries.csv"));
     let summary = columns(&dir.join("summary.csv"));
     let transcript = columns(&dir.join("transcript.csv"));
-    let figures = RunData::load(&dir).unwrap().figures().unwrap();
+    let figures = RunData::load(dir).unwrap().figures().unwrap();
     let mut checked = 0;
     for layer in figures
         .iter()
@@ -90,6 +90,27 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
             "summary.csv" => {
                 let level = num(&summary[what][0]).unwrap();
                 got.iter().map(|&(w, _)| (w, level)).collect()
+            }
+            // Rows whose columns equal the filter's values, at (week, y):
+            // y a column, or `term` for the value of the row's one term.
+            "transcript.csv" if what.contains(";y=") => {
+                let (filter, y) = what.rsplit_once(";y=").unwrap();
+                let filter: Vec<(&str, &str)> = filter
+                    .split(';')
+                    .map(|kv| kv.split_once('=').unwrap())
+                    .collect();
+                (0..transcript["event"].len())
+                    .filter(|&r| filter.iter().all(|(k, v)| transcript[*k][r] == *v))
+                    .filter_map(|r| {
+                        let w: f64 = transcript["week"][r].parse().unwrap();
+                        let v = if y == "term" {
+                            num(transcript["terms"][r].split_once('=')?.1)
+                        } else {
+                            num(&transcript[y][r])
+                        };
+                        Some((w, v?))
+                    })
+                    .collect()
             }
             "transcript.csv" => {
                 // Each marker sits on the pressure that week of the state
@@ -119,6 +140,13 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
         assert!(!got.is_empty(), "{} has no points", layer.source);
         checked += 1;
     }
+    (figures, checked)
+}
+
+#[test]
+fn every_run_chart_plots_the_numbers_of_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (figures, checked) = checked_layers(&small_run(tmp.path()));
     // 1 export panel x 2, 2 groups x (3 output + 3 licence + 1 inventory),
     // 2 pressures, events, restrictions and controls, substitution.
     assert!(checked >= 25, "only {checked} layers checked");
@@ -132,6 +160,7 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
             "licences",
             "pressure",
             "restrictions",
+            "bargaining",
             "substitution"
         ]
     );
@@ -145,6 +174,45 @@ fn every_run_chart_plots_the_numbers_of_its_file() {
             pressure.layers.iter().any(|l| l.source == source),
             "the small run has `{source}`, which must be marked"
         );
+    }
+}
+
+/// With ladders (a US rung on ethane, China's reach by decision), the
+/// ladders figure draws each laddered policy's level and the escalations
+/// at the level they set, from the files.
+#[test]
+fn the_ladders_chart_plots_the_levels_and_moves_of_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = data("small_run.ron");
+    let dir = make(
+        tmp.path(),
+        &[
+            "run",
+            run.to_str().unwrap(),
+            "--set",
+            "states.US.tech_restrictions.ethane.ladder=Some(Ladder(rungs: [0.0, 0.6, 0.9], cost: 0.001))",
+            "--set",
+            "states.CN.export_controls.magnets.reach_cost=Some(0.001)",
+        ],
+        "l",
+    );
+    let (figures, _) = checked_layers(&dir);
+    let ladders = figures
+        .iter()
+        .find(|f| f.id == "ladders")
+        .expect("a ladders figure");
+    let sources: Vec<&str> = ladders
+        .panels
+        .iter()
+        .flat_map(|p| &p.layers)
+        .map(|l| l.source.as_str())
+        .collect();
+    for s in [
+        "timeseries.csv:US_ethane_on_CN_restriction_level",
+        "timeseries.csv:CN_magnets_to_US_extraterritorial_flag",
+        "transcript.csv:event=escalate;actor=US;y=term",
+    ] {
+        assert!(sources.contains(&s), "{s} not in {sources:?}");
     }
 }
 
@@ -577,7 +645,9 @@ fn reports_draw_every_chart_in_chromium_without_network() {
     assert!(o.status.success(), "{}", stderr(&o));
 
     let run_figures = RunData::load(&run).unwrap().figures().unwrap();
-    assert_eq!(run_figures.len(), 7);
+    // exports, output, inventory, licences, pressure, restrictions, ladders,
+    // bargaining and substitution (the baseline has ladders)
+    assert_eq!(run_figures.len(), 9);
     // distributions, 2 main effects, heat map, bands of 2 series
     let sweep_figures = SweepData::load(&sweep).unwrap().figures().unwrap();
     assert_eq!(sweep_figures.len(), 6);
