@@ -8,9 +8,9 @@ cost; China's civilian approval and general licence), each side's utility
 of them and each side's reservation when it was agreed. Then, over seeds
 1-P (default 20), the same medians with one lever moved by `--set`: the
 probes of issue 13 (deadline, pressure_gain, the autos' political weight,
-allied supply, the trust penalty) and the new parameters without a
-real-world counterpart (the resolve's spread, the response noise, the
-trust weight). Prints Markdown tables (models/ODD.md, section 8, holds them).
+allied supply, the trust penalty), the parameters without a real-world
+counterpart (the resolve's spread, the response noise, the trust weight)
+and those of the escalation rule (rung cost, audience cost, noise, horizon). Prints Markdown tables (models/ODD.md, section 8, holds them).
 
     cargo build --release --locked
     scripts/bargaining.py [--seeds 100] [--probe-seeds 20] [--jobs 2]
@@ -47,6 +47,17 @@ PROBES = [
     ],
     *[(f"response_noise {t}", [f"negotiation.response_noise={t}"]) for t in (0.01, 0.1)],
     *[(f"trust_weight {w}", [f"negotiation.trust_weight={w}"]) for w in (0.0, 0.6, 1.0)],
+    # the escalation rule's parameters (models/ODD.md 7.9), none with a public source
+    *[
+        (f"US rung cost {k}", [f"states.US.tech_restrictions.{s}.ladder.cost={k}" for s in ("eda_software", "jet_engines", "ethane")])
+        for k in (0.008, 0.018, 0.023)
+    ],
+    *[
+        (f"audience cost {a} (both)", [f"states.US.preferences.audience_cost={a}", f"states.CN.preferences.audience_cost={a}"])
+        for a in (0.0, 0.05)
+    ],
+    *[(f"escalation_noise {e}", [f"negotiation.escalation_noise={e}"]) for e in (0.003, 0.05)],
+    *[(f"escalation horizon {h} weeks", [f"negotiation.escalation_horizon_weeks={h}"]) for h in (13.0, 52.0)],
 ]
 
 

@@ -96,6 +96,8 @@ pub struct WeekStats {
     pub outside_supply: Vec<Vec<f64>>,
     pub ledger: Ledger,
     pub detections: u32,
+    /// [supplier][home] diverting firms detected this week.
+    pub detected: Vec<Vec<u32>>,
     pub diverting_firms: u32,
     pub civilian_grants: u32,
     pub military_grants: u32,
@@ -112,6 +114,7 @@ impl WeekStats {
             substitution: vec![vec![0.0; nm]; ns],
             substitution_share: vec![vec![0.0; nm]; ns],
             outside_supply: vec![vec![0.0; nm]; ns],
+            detected: vec![vec![0; ns]; ns],
             ..Default::default()
         }
     }
@@ -126,6 +129,7 @@ impl WeekStats {
         self.exports.iter_mut().for_each(|row| row.fill(0.0));
         self.ledger = Ledger::default();
         self.detections = 0;
+        self.detected.iter_mut().for_each(|row| row.fill(0));
         self.diverting_firms = 0;
         self.civilian_grants = 0;
         self.military_grants = 0;

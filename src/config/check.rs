@@ -663,6 +663,17 @@ fn check_state(
         if let Some(cost) = ec.reach_cost {
             c.probability(&format!("{g}.reach_cost"), cost);
         }
+        if let Some(p) = &ec.probe {
+            c.positive_weeks(&format!("{g}.probe.step_weeks"), p.step_weeks);
+            c.positive_weeks(&format!("{g}.probe.quiet_weeks"), p.quiet_weeks);
+            c.positive_weeks(&format!("{g}.probe.start_weeks"), p.start_weeks);
+            if !(lo..=hi).contains(&p.start_weeks) {
+                c.fail(
+                    format!("{g}.probe.start_weeks"),
+                    format!("{} lies outside validity_range ({lo}, {hi})", p.start_weeks),
+                );
+            }
+        }
         c.weeks(&format!("{g}.reapply_weeks"), ec.reapply_weeks);
         c.positive_at_most(
             &format!("{g}.licence_headroom"),

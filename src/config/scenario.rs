@@ -334,6 +334,14 @@ pub struct ExportControlDef {
     /// timeline and agreements move it. Default None.
     #[serde(default)]
     pub reach_cost: Option<f64>,
+    /// Temporary licences as the supplier's probe (the "strategic trial",
+    /// models/ODD.md 7.9): the validity of the licences it grants a state
+    /// starts short, grows after weeks without an escalation by that state
+    /// or a detected diversion by its firms, and is cut back after one. A
+    /// validity an agreement sets overrides it. None: `validity_weeks`
+    /// throughout. Default None.
+    #[serde(default)]
+    pub probe: Option<ProbeDef>,
     /// Weeks a denied firm waits before it may apply again, in [0, 10000]. Default 4.
     #[serde(default = "default_reapply")]
     pub reapply_weeks: f64,
@@ -399,6 +407,21 @@ pub struct TechRestrictionDef {
     /// move it. Default None.
     #[serde(default)]
     pub ladder: Option<LadderDef>,
+}
+
+/// Temporary licences as a probe: validity `start_weeks`, lengthened by
+/// `step_weeks` (up to the top of `validity_range`) after each
+/// `quiet_weeks` weeks without an escalation by the state or a detected
+/// diversion by its firms, and back to `start_weeks` after one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Probe")]
+pub struct ProbeDef {
+    /// Validity at the start and after a cut, weeks, within `validity_range`.
+    pub start_weeks: f64,
+    /// Weeks added after each quiet spell, in (0, 10000].
+    pub step_weeks: f64,
+    /// Weeks without an escalation or a detection before each step, in (0, 10000].
+    pub quiet_weeks: f64,
 }
 
 /// An escalation ladder on a policy: the levels its state may move it to,

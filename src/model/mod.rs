@@ -219,6 +219,8 @@ pub struct ExportControl {
     pub reach_cost: Option<f64>,
     /// The week the supplier last switched its reach by decision.
     pub reach_since: u32,
+    /// Temporary licences as a probe, if the supplier runs one.
+    pub probe: Option<Probe>,
     pub reapply_weeks: f64,
     pub headroom: f64,
     pub trust_weight: f64,
@@ -232,6 +234,34 @@ pub struct ExportControl {
     pub general_licence_agreements: u32,
     /// Agreements that suspended extraterritorial reach.
     pub reach_suspensions: u32,
+}
+
+/// Temporary licences as the supplier's probe (`config::ProbeDef`), with
+/// its state per destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub start: f64,
+    pub step: f64,
+    pub quiet: f64,
+    /// [destination] the validity it grants now, weeks.
+    pub validity: Vec<f64>,
+    /// [destination] the week of the last cut or step.
+    pub quiet_since: Vec<u32>,
+}
+
+impl Probe {
+    /// A week of the probe for `dest`: cut back to the start after an
+    /// escalation or a detection (`breach`), else a step up after a quiet
+    /// spell, at most `max` weeks.
+    pub fn week(&mut self, dest: usize, week: u32, breach: bool, max: f64) {
+        if breach {
+            self.validity[dest] = self.start;
+            self.quiet_since[dest] = week;
+        } else if week.saturating_sub(self.quiet_since[dest]) as f64 >= self.quiet {
+            self.validity[dest] = (self.validity[dest] + self.step).min(max);
+            self.quiet_since[dest] = week;
+        }
+    }
 }
 
 /// Terms a supplier agreed with one destination state. `None`: the base
@@ -256,9 +286,11 @@ impl ExportControl {
     }
     /// Licence validity for firms of `dest`, weeks.
     pub fn validity_for(&self, dest: usize) -> f64 {
-        self.deals[dest]
-            .validity_weeks
-            .unwrap_or(self.validity_weeks)
+        self.deals[dest].validity_weeks.unwrap_or_else(|| {
+            self.probe
+                .as_ref()
+                .map_or(self.validity_weeks, |p| p.validity[dest])
+        })
     }
     /// Whether civilian firms of `dest` hold a general licence.
     pub fn general_for(&self, dest: usize) -> bool {

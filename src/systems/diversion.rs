@@ -252,6 +252,7 @@ fn settle(
             }
         }
     }
+    stats.detected = detections;
     let found = sum.detected.len() as u32;
     stats.diverting_firms += sum.firms;
     stats.detections += found;

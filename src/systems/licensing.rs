@@ -46,6 +46,12 @@ pub static EXTRATERRITORIAL: Measure = Measure {
     about: "Whether the control's extraterritorial reach applies to the state: while the control is in force, it cuts the state's third-country supply of the material by the control's extraterritorial share.",
     old: "{supplier}_extraterritorial_{material}_to_{state}",
 };
+pub static LICENCE_VALIDITY: Measure = Measure {
+    pattern: "{supplier}_{material}_to_{state}_licence_validity",
+    unit: Unit::Weeks,
+    about: "The validity of the licences the control grants the state's firms this week: its base validity, the probe's (if the supplier runs one) or what a deal agreed.",
+    old: "",
+};
 pub static FIRST_CIVILIAN_LICENCE: Measure = Measure {
     pattern: "first_civilian_licence",
     unit: Unit::Week,
@@ -92,6 +98,9 @@ fn columns(layout: &Layout, schema: &mut Schema) {
             });
             schema.timeseries.add(&EXTRATERRITORIAL, &to, move |w| {
                 u32::from(schema::control(w, i).reach_for(dest))
+            });
+            schema.timeseries.add(&LICENCE_VALIDITY, &to, move |w| {
+                schema::control(w, i).validity_for(dest)
             });
         }
     }

@@ -569,6 +569,9 @@ struct TrackCtx<'a> {
     /// The beliefs the track keeps between talks (taken out of it for the
     /// week), which talks that open start from.
     kept: Vec<crate::negotiation::belief::Belief>,
+    /// Whether the consumer climbed a rung this week (the supplier's probe
+    /// cuts its licences' validity).
+    consumer_escalated: bool,
 }
 
 impl TrackCtx<'_> {
@@ -869,6 +872,7 @@ fn flush(
                 lever.climb(&step, &mut moved, ctx.week);
                 let state = ctx.parties[by] as usize;
                 let event = if step.escalates() {
+                    ctx.consumer_escalated |= by == 0;
                     ctx.totals.escalations[state] += 1;
                     ctx.totals.first_escalation[state].get_or_insert(ctx.week);
                     "escalate"
@@ -1009,6 +1013,7 @@ pub fn negotiate(
             trust: &mut trust_changes,
             ended: None,
             kept,
+            consumer_escalated: false,
         };
         let mut out = Outbox::default();
         let sides = |space: &IssueSpace,
@@ -1089,6 +1094,21 @@ pub fn negotiate(
                     &mut controls,
                     &mut restrictions,
                 );
+            }
+        }
+
+        // The supplier's probe: its licences to the consumer last longer
+        // after quiet weeks, and are cut back after an escalation or a
+        // detected diversion.
+        let detected = stats
+            .detected
+            .get(s as usize)
+            .and_then(|r| r.get(c as usize));
+        let breach = ctx.consumer_escalated || detected.is_some_and(|&d| d > 0);
+        if let Some(mut control) = control_of(&mut controls, s, m) {
+            let max = control.validity_range.1;
+            if let Some(p) = control.probe.as_mut() {
+                p.week(c as usize, week, breach, max);
             }
         }
 
@@ -1191,6 +1211,7 @@ mod tests {
             extraterritorial_share: 0.3,
             reach_cost: None,
             reach_since: 0,
+            probe: None,
             reapply_weeks: 4.0,
             headroom: 1.5,
             trust_weight: 0.5,

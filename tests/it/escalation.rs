@@ -345,3 +345,109 @@ fn a_defection_costs_trust_and_better_terms_for_the_victim() {
         "approval after a breach {a} with the trust loss, {b} without: {hard:?} {soft:?}"
     );
 }
+
+/// The supplier's temporary licences as a probe (the "strategic trial";
+/// Watson 1999, starting small: a relationship's stakes grow as each side
+/// shows it can be trusted): the validity the supplier grants starts
+/// short, grows after each quiet spell, and is cut back to the start in a
+/// week with an escalation by the consumer or a detected diversion. Without
+/// tracking (no detections) and with no ladder it only grows until a deal
+/// sets it; with both, every cut falls in such a week and each grows back.
+#[test]
+fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
+    let probe = ProbeDef {
+        start_weeks: 4.0,
+        step_weeks: 4.0,
+        quiet_weeks: 4.0,
+    };
+    let mut quiet = small_scenario();
+    quiet.states[1].export_controls[0].probe = Some(probe);
+    quiet.states[1].tracking = None;
+    let mut watched = ladders(0.006, 1.0);
+    watched.states[1].export_controls[0].probe = quiet.states[1].export_controls[0].probe.clone();
+    let (mut cuts, mut steps) = (0, 0);
+    for seed in 1..=4 {
+        let (sum, series, _) = run(&quiet, seed);
+        let v: Vec<f64> = series
+            .column("CN_magnets_to_US_licence_validity_weeks")
+            .unwrap()
+            .into_iter()
+            .map(num)
+            .collect();
+        let agreed = value(&sum, "first_agreement_week");
+        let until = if agreed.is_nan() {
+            v.len()
+        } else {
+            agreed as usize
+        };
+        assert_eq!(v[0], 4.0);
+        assert!(
+            v[..until].windows(2).all(|w| w[1] >= w[0]),
+            "seed {seed}: {v:?}"
+        );
+        assert!(until < 9 || v[8] >= 12.0, "seed {seed}: {v:?}");
+
+        let mut sim = simulation(&watched, seed, 1);
+        for _ in 0..WEEKS {
+            sim.step();
+        }
+        let t = sim.tables();
+        let v: Vec<f64> = t
+            .timeseries
+            .column("CN_magnets_to_US_licence_validity_weeks")
+            .unwrap()
+            .into_iter()
+            .map(num)
+            .collect();
+        let detections: Vec<f64> = t
+            .timeseries
+            .column("detections_count")
+            .unwrap()
+            .into_iter()
+            .map(num)
+            .collect();
+        let escalated: Vec<f64> = {
+            let (e, a, w) = (
+                t.transcript.column("event").unwrap(),
+                t.transcript.column("actor").unwrap(),
+                t.transcript.column("week").unwrap(),
+            );
+            (0..e.len())
+                .filter(|&i| {
+                    *e[i] == Cell::Text("escalate".into()) && *a[i] == Cell::Text("US".into())
+                })
+                .map(|i| num(w[i]))
+                .collect()
+        };
+        let agreed: Vec<(f64, f64)> = {
+            let (e, w) = (
+                t.transcript.column("event").unwrap(),
+                t.transcript.column("week").unwrap(),
+            );
+            (0..e.len())
+                .filter(|&i| *e[i] == Cell::Text("agreement".into()))
+                .map(|i| (num(w[i]), num(w[i]) + watched.negotiation.term_weeks))
+                .collect()
+        };
+        for w in 1..v.len() {
+            // a deal's validity overrides the probe's while it is in force
+            let in_deal = agreed
+                .iter()
+                .any(|&(a, b)| (w as f64) >= a && (w as f64) <= b);
+            if in_deal || v[w] == v[w - 1] {
+                continue;
+            }
+            if v[w] < v[w - 1] {
+                assert_eq!(v[w], 4.0, "seed {seed} week {w}");
+                assert!(
+                    detections[w] > 0.0 || escalated.contains(&(w as f64)),
+                    "seed {seed}: a cut in week {w} with no breach"
+                );
+                cuts += 1;
+            } else {
+                steps += 1;
+            }
+        }
+    }
+    assert!(cuts >= 2 && steps >= 2, "{cuts} cuts, {steps} steps");
+}
