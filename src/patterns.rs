@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::metrics::{Cell, Table};
 use crate::sim::{self, RunTables};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What one pattern is and how a run shows it.
@@ -39,8 +39,12 @@ pub struct Row {
 /// A run's tables and what the patterns need to read them.
 struct Run<'a> {
     t: &'a RunTables,
-    /// Groups (`HOME_SECTOR`) of civilian firms.
-    civilian: &'a HashSet<String>,
+    /// Groups (`HOME_SECTOR`) of civilian firms, in order (the sums over
+    /// them do not depend on a hash).
+    civilian: &'a BTreeSet<String>,
+    /// (state, sector, target, level) of the restrictions the scenario
+    /// holds above 0 at the start.
+    held: &'a [(String, String, String, f64)],
 }
 
 fn num(c: &Cell) -> Option<f64> {
@@ -161,36 +165,39 @@ impl Run<'_> {
             .collect()
     }
 
-    /// The restrictions (`STATE_SECTOR_on_TARGET`) held above 0 at week 0.
-    fn held_at_start(&self) -> Vec<(String, f64)> {
-        let ts = &self.t.timeseries;
-        ts.columns
-            .iter()
-            .filter_map(|c| {
-                let name = c.strip_suffix("_restriction_level")?;
-                let level = num(ts
-                    .rows
-                    .first()?
-                    .get(ts.columns.iter().position(|x| x == c)?)?)?;
-                (level > 0.0).then(|| (name.to_string(), level))
-            })
-            .collect()
-    }
-
     /// The first agreement, if any.
     fn first_agreement(&self) -> Option<Move<'_>> {
         self.moves().into_iter().find(|m| m.event == "agreement")
     }
 }
 
-/// The sectors a track's consumer raised by decision before `week`.
+/// The sectors a track's consumer raised by decision up to `week` and has
+/// not stepped back down to 0 since.
 fn raised_before<'a>(moves: &'a [Move], track: &str, week: f64) -> HashSet<&'a str> {
-    moves
-        .iter()
-        .filter(|m| m.event == "escalate" && m.track == track && m.week <= week)
-        .filter(|m| m.actor == m.consumer())
-        .flat_map(|m| m.sectors("restriction"))
-        .collect()
+    let mut raised = HashSet::new();
+    for m in moves.iter().filter(|m| m.track == track && m.week <= week) {
+        if m.actor != m.consumer() {
+            continue;
+        }
+        match m.event {
+            "escalate" => raised.extend(m.sectors("restriction")),
+            "withdraw" => {
+                // a withdrawal's term is the level it leaves
+                for kv in m.terms.split(';') {
+                    if let Some((k, v)) = kv.split_once('=')
+                        && let Some(s) = k
+                            .strip_prefix("restriction[")
+                            .and_then(|k| k.strip_suffix(']'))
+                        && v.parse::<f64>().is_ok_and(|v| v <= 0.0)
+                    {
+                        raised.remove(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    raised
 }
 
 /// Every pattern, in the order of the 2025 sequence.
@@ -262,17 +269,16 @@ pub static PATTERNS: &[Pattern] = &[
     },
     Pattern {
         name: "... not what was restricted from the start",
-        criterion: "the first agreement lifts less than 10 % of every restriction held at week 0",
+        criterion: "the first agreement lifts less than 10 % of every restriction the scenario holds at the start",
         find: |r| {
             let deal = r.first_agreement()?;
-            let ok = r.held_at_start().iter().all(|(name, level)| {
-                // NAME is STATE_SECTOR_on_TARGET: its relief issue is relief[SECTOR]
-                let sector = name
-                    .strip_prefix(&format!("{}_", deal.consumer()))
-                    .and_then(|x| x.strip_suffix(&format!("_on_{}", deal.supplier())));
-                sector
-                    .is_none_or(|s| deal.term(&format!("relief[{s}]")).unwrap_or(0.0) < 0.1 * level)
-            });
+            let ok = r
+                .held
+                .iter()
+                .filter(|(st, _, target, _)| st == deal.consumer() && target == deal.supplier())
+                .all(|(_, sector, _, level)| {
+                    deal.term(&format!("relief[{sector}]")).unwrap_or(0.0) < 0.1 * level
+                });
             ok.then_some(deal.week)
         },
     },
@@ -312,16 +318,19 @@ pub static PATTERNS: &[Pattern] = &[
     },
     Pattern {
         name: "renewal",
-        criterion: "an agreement on a track after an agreement on it expired (the week of the renewal)",
+        criterion: "an agreement on a track after an agreement on it expired (the week of the first renewal)",
         find: |r| {
             let moves = r.moves();
-            let expiry = moves.iter().find(|m| m.event == "expiry")?;
             moves
                 .iter()
-                .find(|m| {
-                    m.event == "agreement" && m.track == expiry.track && m.week >= expiry.week
+                .filter(|e| e.event == "expiry")
+                .filter_map(|e| {
+                    moves
+                        .iter()
+                        .find(|m| m.event == "agreement" && m.track == e.track && m.week >= e.week)
+                        .map(|m| m.week)
                 })
-                .map(|m| m.week)
+                .min_by(f64::total_cmp)
         },
     },
     Pattern {
@@ -375,7 +384,7 @@ fn quantile(x: &[f64], p: f64) -> f64 {
 }
 
 /// The groups of a scenario's civilian firms, named as their columns are.
-fn civilian_groups(run: &ResolvedRun) -> HashSet<String> {
+fn civilian_groups(run: &ResolvedRun) -> BTreeSet<String> {
     let raw = run.scenario.raw();
     let firms = raw.firms.iter().map(|f| (&f.home, &f.sector, f.end_use));
     let pops = raw
@@ -398,6 +407,18 @@ pub fn measure(run: &ResolvedRun, seeds: u64, jobs: usize) -> Result<Vec<Row>> {
         .build()
         .map_err(|e| crate::error::Error::Usage(format!("cannot start {jobs} threads: {e}")))?;
     let civilian = civilian_groups(run);
+    let held: Vec<(String, String, String, f64)> = run
+        .scenario
+        .raw()
+        .states
+        .iter()
+        .flat_map(|st| {
+            st.tech_restrictions
+                .iter()
+                .filter(|r| r.level > 0.0)
+                .map(|r| (st.code.clone(), r.sector.clone(), r.target.clone(), r.level))
+        })
+        .collect();
     let done = AtomicUsize::new(0);
     let step = (seeds as usize / 10).max(1);
     let found: Vec<Vec<Option<f64>>> = pool.install(|| {
@@ -408,6 +429,7 @@ pub fn measure(run: &ResolvedRun, seeds: u64, jobs: usize) -> Result<Vec<Row>> {
                 let r = Run {
                     t: &tables,
                     civilian: &civilian,
+                    held: &held,
                 };
                 let got = PATTERNS.iter().map(|p| (p.find)(&r)).collect();
                 let k = done.fetch_add(1, Ordering::Relaxed) + 1;

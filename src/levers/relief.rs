@@ -109,7 +109,14 @@ impl Lever for Relief {
     fn climb(&self, step: &Step, p: &mut Moved<'_, '_, '_, '_>, week: u32) {
         for (_, mut r) in p.restrictions.iter_mut() {
             if r.id == step.target {
-                r.level = step.to;
+                // after a breach has restored what the agreement lifted,
+                // an escalation never lowers the level, nor a withdrawal
+                // raise it
+                r.level = if step.escalates() {
+                    r.level.max(step.to)
+                } else {
+                    r.level.min(step.to)
+                };
                 r.since = week;
             }
         }

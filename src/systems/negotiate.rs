@@ -858,6 +858,7 @@ fn flush(
                 // agreement: a defection by the mover, then its move
                 if let TrackStatus::Agreed(ag) = &status
                     && step.escalates()
+                    && ctx.week < ag.until
                 {
                     let note = format!("by escalating {}", step.policy);
                     status = defect(ag, by, None, note, ctx, controls, restrictions);
@@ -982,6 +983,10 @@ pub fn negotiate(
         trust[agent.ix as usize] = t.0.clone();
     }
     let mut trust_changes: Vec<(StateIx, StateIx, f64)> = Vec::new();
+    // the pairs whose first track has been seen this week, and the states
+    // that climbed a rung this week (their suppliers' probes cut)
+    let mut pairs: Vec<(StateIx, StateIx)> = Vec::new();
+    let mut escalated = vec![false; ns];
     let mut list: Vec<Mut<Track>> = tracks.iter_mut().collect();
     list.sort_by_key(|t| t.id);
     for mut track in list {
@@ -1025,10 +1030,31 @@ pub fn negotiate(
             })
         };
 
-        // 0. Each side may move one policy one rung; escalating while an
+        // 0. An agreement in force expires or is defected from (first, so
+        // that the choices below see what an expiry restored).
+        let mut reopen = false;
+        if let TrackStatus::Agreed(ag) = &status {
+            let expired = week >= ag.until;
+            let parties = sides(&ag.space, &controls, &restrictions);
+            let in_force = InForce {
+                space: &ag.space,
+                offer: &ag.offer,
+                expired,
+            };
+            protocol.review(in_force, &parties, &mut out);
+            let moves = out.flush();
+            reopen = n.reopen_on_expiry && moves.contains(&Move::Expiry);
+            status = flush(moves, status, 0, &mut ctx, &mut controls, &mut restrictions);
+        }
+
+        // 1. Each side may move one policy one rung; escalating while an
         // agreement is in force breaks it, at the cost of the mover's word.
         {
             let truce = matches!(status, TrackStatus::Agreed(_));
+            // a restriction is the pair's, not a track's: its rungs are
+            // offered on the pair's first track only
+            let first_of_pair = !pairs.contains(&(c, s));
+            pairs.push((c, s));
             let choices = {
                 let control = controls.iter().find(|x| x.owner == s && x.material == m);
                 let all: Vec<&TechRestriction> = restrictions.iter().map(|(_, r)| r).collect();
@@ -1050,11 +1076,15 @@ pub fn negotiate(
                         demand,
                         available,
                     };
-                    let steps = levers::LEVERS
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(ix, lever)| lever.steps(ix, side, &table, &opponent))
-                        .collect();
+                    let steps = if side == Side::Consumer && !first_of_pair {
+                        Vec::new()
+                    } else {
+                        levers::LEVERS
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(ix, lever)| lever.steps(ix, side, &table, &opponent))
+                            .collect()
+                    };
                     let key = track.id as u64 * 2 + side.ix() as u64;
                     escalation::Choice {
                         steps,
@@ -1104,28 +1134,13 @@ pub fn negotiate(
             .detected
             .get(s as usize)
             .and_then(|r| r.get(c as usize));
-        let breach = ctx.consumer_escalated || detected.is_some_and(|&d| d > 0);
+        escalated[c as usize] |= ctx.consumer_escalated;
+        let breach = escalated[c as usize] || detected.is_some_and(|&d| d > 0);
         if let Some(mut control) = control_of(&mut controls, s, m) {
             let max = control.validity_range.1;
             if let Some(p) = control.probe.as_mut() {
                 p.week(c as usize, week, breach, max);
             }
-        }
-
-        // 1. An agreement in force expires or is defected from.
-        let mut reopen = false;
-        if let TrackStatus::Agreed(ag) = &status {
-            let expired = week >= ag.until;
-            let parties = sides(&ag.space, &controls, &restrictions);
-            let in_force = InForce {
-                space: &ag.space,
-                offer: &ag.offer,
-                expired,
-            };
-            protocol.review(in_force, &parties, &mut out);
-            let moves = out.flush();
-            reopen = n.reopen_on_expiry && moves.contains(&Move::Expiry);
-            status = flush(moves, status, 0, &mut ctx, &mut controls, &mut restrictions);
         }
 
         // 2. Talks open when a side's pressure crosses its threshold (or at once on expiry).

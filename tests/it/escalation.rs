@@ -164,6 +164,7 @@ fn audience_costs_make_an_escalation_stand() {
     let free = moves(&s);
     assert!(free.iter().any(|m| m[2] >= 1.0), "{free:?}");
     s.states[0].preferences.audience_cost = 5.0;
+    let mut escalated = 0;
     for seed in 1..=SEEDS {
         let (sum, series, _) = run(&s, seed);
         assert_eq!(value(&sum, "US_withdrawals_count"), 0.0, "seed {seed}");
@@ -171,6 +172,7 @@ fn audience_costs_make_an_escalation_stand() {
         if first.is_nan() {
             continue;
         }
+        escalated += 1;
         let agreed = value(&sum, "first_agreement_week");
         let level = series.column("US_eda_on_CN_restriction_level").unwrap();
         for (week, l) in level.iter().enumerate() {
@@ -180,6 +182,11 @@ fn audience_costs_make_an_escalation_stand() {
             }
         }
     }
+    // so the test is not passed by seeds that never escalate
+    assert!(
+        escalated >= SEEDS / 2,
+        "{escalated} of {SEEDS} seeds escalate"
+    );
 }
 
 /// The escalation scenario with a truce to make: both sides climb at once
@@ -214,7 +221,8 @@ fn weeks_of(transcript: &Table, event: &str) -> Vec<f64> {
 /// agreed values are restored at expiry, `Lever::restore`) unless the
 /// agreement is renewed that week, and a renewal (talks reopened at the
 /// expiry) suspends them again. Counted over the seeds whose first
-/// agreement suspends both and in which no side moves a rung during it.
+/// agreement suspends both and in which no side moves a rung during it or
+/// in its last week (a move then comes after the expiry's restore).
 #[test]
 fn a_truce_suspends_both_sides_measures_and_restores_them_unless_renewed() {
     let term = 8.0;
@@ -350,9 +358,11 @@ fn a_defection_costs_trust_and_better_terms_for_the_victim() {
 /// Watson 1999, starting small: a relationship's stakes grow as each side
 /// shows it can be trusted): the validity the supplier grants starts
 /// short, grows after each quiet spell, and is cut back to the start in a
-/// week with an escalation by the consumer or a detected diversion. Without
-/// tracking (no detections) and with no ladder it only grows until a deal
-/// sets it; with both, every cut falls in such a week and each grows back.
+/// week with an escalation by the consumer or a detected diversion.
+/// Without tracking and with no ladder it only grows until a deal sets it;
+/// without tracking but with a US ladder every US escalation outside a deal
+/// cuts it, and every cut is one; with tracking too, every cut falls in a
+/// week with an escalation or a detection.
 #[test]
 fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
     let probe = ProbeDef {
@@ -363,17 +373,21 @@ fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
     let mut quiet = small_scenario();
     quiet.states[1].export_controls[0].probe = Some(probe);
     quiet.states[1].tracking = None;
-    let mut watched = ladders(0.006, 1.0);
-    watched.states[1].export_controls[0].probe = quiet.states[1].export_controls[0].probe.clone();
-    let (mut cuts, mut steps) = (0, 0);
-    for seed in 1..=4 {
-        let (sum, series, _) = run(&quiet, seed);
-        let v: Vec<f64> = series
-            .column("CN_magnets_to_US_licence_validity_weeks")
+    let mut tracked = ladders(0.006, 1.0);
+    tracked.states[1].export_controls[0].probe = quiet.states[1].export_controls[0].probe.clone();
+    let mut watched = tracked.clone();
+    watched.states[1].tracking = None;
+    let validity = |t: &Table| -> Vec<f64> {
+        t.column("CN_magnets_to_US_licence_validity_weeks")
             .unwrap()
             .into_iter()
             .map(num)
-            .collect();
+            .collect()
+    };
+    let (mut cuts, mut steps, mut at_escalations) = (0, 0, 0);
+    for seed in 1..=4 {
+        let (sum, series, _) = run(&quiet, seed);
+        let v = validity(&series);
         let agreed = value(&sum, "first_agreement_week");
         let until = if agreed.is_nan() {
             v.len()
@@ -387,67 +401,70 @@ fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
         );
         assert!(until < 9 || v[8] >= 12.0, "seed {seed}: {v:?}");
 
-        let mut sim = simulation(&watched, seed, 1);
-        for _ in 0..WEEKS {
-            sim.step();
-        }
-        let t = sim.tables();
-        let v: Vec<f64> = t
-            .timeseries
-            .column("CN_magnets_to_US_licence_validity_weeks")
-            .unwrap()
-            .into_iter()
-            .map(num)
-            .collect();
-        let detections: Vec<f64> = t
-            .timeseries
-            .column("detections_count")
-            .unwrap()
-            .into_iter()
-            .map(num)
-            .collect();
-        let escalated: Vec<f64> = {
-            let (e, a, w) = (
+        for (s, tracking) in [(&watched, false), (&tracked, true)] {
+            let mut sim = simulation(s, seed, 1);
+            for _ in 0..WEEKS {
+                sim.step();
+            }
+            let t = sim.tables();
+            let v = validity(&t.timeseries);
+            let detections: Vec<f64> = t
+                .timeseries
+                .column("detections_count")
+                .unwrap()
+                .into_iter()
+                .map(num)
+                .collect();
+            let (e, a, wk) = (
                 t.transcript.column("event").unwrap(),
                 t.transcript.column("actor").unwrap(),
                 t.transcript.column("week").unwrap(),
             );
-            (0..e.len())
-                .filter(|&i| {
-                    *e[i] == Cell::Text("escalate".into()) && *a[i] == Cell::Text("US".into())
+            let is = |i: usize, x: &str| *e[i] == Cell::Text(x.into());
+            let escalated: Vec<f64> = (0..e.len())
+                .filter(|&i| is(i, "escalate") && *a[i] == Cell::Text("US".into()))
+                .map(|i| num(wk[i]))
+                .collect();
+            // the deals' spans, from each agreement to its expiry or defection
+            let deals: Vec<(f64, f64)> = (0..e.len())
+                .filter(|&i| is(i, "agreement"))
+                .map(|i| {
+                    let end = (i + 1..e.len())
+                        .find(|&k| is(k, "expiry") || is(k, "defection"))
+                        .map_or(f64::INFINITY, |k| num(wk[k]));
+                    (num(wk[i]), end)
                 })
-                .map(|i| num(w[i]))
-                .collect()
-        };
-        let agreed: Vec<(f64, f64)> = {
-            let (e, w) = (
-                t.transcript.column("event").unwrap(),
-                t.transcript.column("week").unwrap(),
-            );
-            (0..e.len())
-                .filter(|&i| *e[i] == Cell::Text("agreement".into()))
-                .map(|i| (num(w[i]), num(w[i]) + watched.negotiation.term_weeks))
-                .collect()
-        };
-        for w in 1..v.len() {
+                .collect();
             // a deal's validity overrides the probe's while it is in force
-            let in_deal = agreed
-                .iter()
-                .any(|&(a, b)| (w as f64) >= a && (w as f64) <= b);
-            if in_deal || v[w] == v[w - 1] {
-                continue;
-            }
-            if v[w] < v[w - 1] {
-                assert_eq!(v[w], 4.0, "seed {seed} week {w}");
-                assert!(
-                    detections[w] > 0.0 || escalated.contains(&(w as f64)),
-                    "seed {seed}: a cut in week {w} with no breach"
-                );
-                cuts += 1;
-            } else {
-                steps += 1;
+            let in_deal = |w: usize| {
+                deals
+                    .iter()
+                    .any(|&(a, b)| (w as f64) >= a && (w as f64) <= b)
+            };
+            for w in 1..v.len() {
+                if in_deal(w) {
+                    continue;
+                }
+                let breach = escalated.contains(&(w as f64)) || (tracking && detections[w] > 0.0);
+                if !tracking && escalated.contains(&(w as f64)) {
+                    assert_eq!(
+                        v[w], 4.0,
+                        "seed {seed}: no cut at the escalation of week {w}"
+                    );
+                    at_escalations += 1;
+                }
+                if v[w] < v[w - 1] {
+                    assert_eq!(v[w], 4.0, "seed {seed} week {w}");
+                    assert!(breach, "seed {seed}: a cut in week {w} with no breach");
+                    cuts += 1;
+                } else if v[w] > v[w - 1] {
+                    steps += 1;
+                }
             }
         }
     }
-    assert!(cuts >= 2 && steps >= 2, "{cuts} cuts, {steps} steps");
+    assert!(
+        cuts >= 2 && steps >= 2 && at_escalations >= 1,
+        "{cuts} cuts, {steps} steps, {at_escalations} escalations"
+    );
 }
