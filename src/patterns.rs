@@ -45,6 +45,8 @@ struct Run<'a> {
     /// (state, sector, target, level) of the restrictions the scenario
     /// holds above 0 at the start.
     held: &'a [(String, String, String, f64)],
+    /// The transcript's rows, read once.
+    moves: Vec<Move<'a>>,
 }
 
 fn num(c: &Cell) -> Option<f64> {
@@ -87,8 +89,8 @@ impl Move<'_> {
             (k == issue).then(|| v.parse().ok()).flatten()
         })
     }
-    /// The sectors of `prefix[SECTOR]` terms with a value above 0.
-    fn sectors(&self, prefix: &str) -> Vec<&str> {
+    /// The (sector, value) of its `prefix[SECTOR]` terms.
+    fn levels(&self, prefix: &str) -> Vec<(&str, f64)> {
         self.terms
             .split(';')
             .filter_map(|kv| {
@@ -97,41 +99,62 @@ impl Move<'_> {
                     .strip_prefix(prefix)?
                     .strip_prefix('[')?
                     .strip_suffix(']')?;
-                (v.parse::<f64>().ok()? > 0.0).then_some(s)
+                Some((s, v.parse().ok()?))
             })
+            .collect()
+    }
+
+    /// The sectors of `prefix[SECTOR]` terms with a value above 0.
+    fn sectors(&self, prefix: &str) -> Vec<&str> {
+        self.levels(prefix)
+            .into_iter()
+            .filter(|&(_, v)| v > 0.0)
+            .map(|(s, _)| s)
             .collect()
     }
 }
 
-impl Run<'_> {
-    fn moves(&self) -> Vec<Move<'_>> {
-        let t = &self.t.transcript;
-        let at = |name: &str| t.columns.iter().position(|c| c == name);
-        let (Some(w), Some(e), Some(a), Some(k), Some(m), Some(n)) = (
-            at("week"),
-            at("event"),
-            at("actor"),
-            at("track"),
-            at("terms"),
-            at("note"),
-        ) else {
-            return Vec::new();
-        };
-        t.rows
-            .iter()
-            .map(|r| Move {
-                week: num(&r[w]).unwrap_or(f64::NAN),
-                event: text(&r[e]),
-                actor: text(&r[a]),
-                track: text(&r[k]),
-                terms: text(&r[m]),
-                note: text(&r[n]),
-            })
-            .collect()
+/// The transcript's rows, by name (none if a column is missing).
+fn moves(t: &Table) -> Vec<Move<'_>> {
+    let at = |name: &str| t.columns.iter().position(|c| c == name);
+    let (Some(w), Some(e), Some(a), Some(k), Some(m), Some(n)) = (
+        at("week"),
+        at("event"),
+        at("actor"),
+        at("track"),
+        at("terms"),
+        at("note"),
+    ) else {
+        return Vec::new();
+    };
+    t.rows
+        .iter()
+        .map(|r| Move {
+            week: num(&r[w]).unwrap_or(f64::NAN),
+            event: text(&r[e]),
+            actor: text(&r[a]),
+            track: text(&r[k]),
+            terms: text(&r[m]),
+            note: text(&r[n]),
+        })
+        .collect()
+}
+
+impl<'a> Run<'a> {
+    fn first(&self, ok: impl Fn(&Move) -> bool) -> Option<f64> {
+        self.moves.iter().find(|m| ok(m)).map(|m| m.week)
     }
 
-    fn first(&self, ok: impl Fn(&Move) -> bool) -> Option<f64> {
-        self.moves().iter().find(|m| ok(m)).map(|m| m.week)
+    /// The week of the first agreement on `e`'s track from `e`'s week on.
+    fn agreed_after(&self, e: &Move) -> Option<f64> {
+        self.moves
+            .iter()
+            .find(|m| m.event == "agreement" && m.track == e.track && m.week >= e.week)
+            .map(|m| m.week)
+    }
+
+    fn expiries(&self) -> impl Iterator<Item = &Move<'a>> {
+        self.moves.iter().filter(|e| e.event == "expiry")
     }
 
     fn summary(&self, column: &str) -> Option<f64> {
@@ -166,8 +189,8 @@ impl Run<'_> {
     }
 
     /// The first agreement, if any.
-    fn first_agreement(&self) -> Option<Move<'_>> {
-        self.moves().into_iter().find(|m| m.event == "agreement")
+    fn first_agreement(&self) -> Option<&Move<'a>> {
+        self.moves.iter().find(|m| m.event == "agreement")
     }
 }
 
@@ -181,17 +204,14 @@ fn raised_before<'a>(moves: &'a [Move], track: &str, week: f64) -> HashSet<&'a s
         }
         match m.event {
             "escalate" => raised.extend(m.sectors("restriction")),
+            // a withdrawal's term is the level it leaves
             "withdraw" => {
-                // a withdrawal's term is the level it leaves
-                for kv in m.terms.split(';') {
-                    if let Some((k, v)) = kv.split_once('=')
-                        && let Some(s) = k
-                            .strip_prefix("restriction[")
-                            .and_then(|k| k.strip_suffix(']'))
-                        && v.parse::<f64>().is_ok_and(|v| v <= 0.0)
-                    {
-                        raised.remove(s);
-                    }
+                for (sector, _) in m
+                    .levels("restriction")
+                    .into_iter()
+                    .filter(|&(_, v)| v <= 0.0)
+                {
+                    raised.remove(sector);
                 }
             }
             _ => {}
@@ -260,9 +280,8 @@ pub static PATTERNS: &[Pattern] = &[
         name: "the deal trades the counter-escalation",
         criterion: "the first agreement relieves every restriction its consumer raised by decision before it (and it raised one)",
         find: |r| {
-            let moves = r.moves();
-            let deal = moves.iter().find(|m| m.event == "agreement")?;
-            let raised = raised_before(&moves, deal.track, deal.week);
+            let deal = r.first_agreement()?;
+            let raised = raised_before(&r.moves, deal.track, deal.week);
             let relieved: HashSet<&str> = deal.sectors("relief").into_iter().collect();
             (!raised.is_empty() && raised.is_subset(&relieved)).then_some(deal.week)
         },
@@ -320,16 +339,8 @@ pub static PATTERNS: &[Pattern] = &[
         name: "renewal",
         criterion: "an agreement on a track after an agreement on it expired (the week of the first renewal)",
         find: |r| {
-            let moves = r.moves();
-            moves
-                .iter()
-                .filter(|e| e.event == "expiry")
-                .filter_map(|e| {
-                    moves
-                        .iter()
-                        .find(|m| m.event == "agreement" && m.track == e.track && m.week >= e.week)
-                        .map(|m| m.week)
-                })
+            r.expiries()
+                .filter_map(|e| r.agreed_after(e))
                 .min_by(f64::total_cmp)
         },
     },
@@ -337,15 +348,8 @@ pub static PATTERNS: &[Pattern] = &[
         name: "lapse",
         criterion: "an agreement expires and no agreement follows on its track in the run (the week of the expiry)",
         find: |r| {
-            let moves = r.moves();
-            moves
-                .iter()
-                .filter(|e| e.event == "expiry")
-                .find(|e| {
-                    !moves
-                        .iter()
-                        .any(|m| m.event == "agreement" && m.track == e.track && m.week >= e.week)
-                })
+            r.expiries()
+                .find(|e| r.agreed_after(e).is_none())
                 .map(|e| e.week)
         },
     },
@@ -430,6 +434,7 @@ pub fn measure(run: &ResolvedRun, seeds: u64, jobs: usize) -> Result<Vec<Row>> {
                     t: &tables,
                     civilian: &civilian,
                     held: &held,
+                    moves: moves(&tables.transcript),
                 };
                 let got = PATTERNS.iter().map(|p| (p.find)(&r)).collect();
                 let k = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -70,17 +70,17 @@ pub struct Rule {
     pub tau: f64,
 }
 
-/// What a mover knows when it chooses: its own pressure, the other's, its
-/// audience cost rate and its belief about the other's resolve.
-#[derive(Debug, Clone, Copy)]
-pub struct Situation<'a> {
+/// What a mover knows when it chooses, besides its belief about the
+/// other's resolve: its own pressure, the other's, its audience cost rate
+/// and what breaking an agreement would cost it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Situation {
     pub own_pressure: f64,
     pub other_pressure: f64,
     pub audience_cost: f64,
     /// What escalating costs the mover on top, pressure-weeks: breaking its
     /// word while an agreement is in force (0 with none).
     pub breach: f64,
-    pub belief: &'a Belief,
 }
 
 fn logistic(x: f64) -> f64 {
@@ -112,15 +112,21 @@ pub fn raised(p: f64, ds: f64) -> f64 {
 
 /// The value of holding (0) and of each step, for a mover whose resolve
 /// ranks at `own_rank`.
-pub fn values(steps: &[Step], s: &Situation, rule: &Rule, own_rank: f64) -> Vec<f64> {
+pub fn values(
+    steps: &[Step],
+    s: &Situation,
+    belief: &Belief,
+    rule: &Rule,
+    own_rank: f64,
+) -> Vec<f64> {
     let h = rule.horizon;
-    let q0 = gives_in(s.belief, s.other_pressure, rule.tau);
+    let q0 = gives_in(belief, s.other_pressure, rule.tau);
     // the chance that the mover would give in first, at its own pressure
     let yields = logistic((s.own_pressure - own_rank) / rule.tau);
     let mut v = Vec::with_capacity(steps.len() + 1);
     v.push(0.0);
     for step in steps {
-        let q1 = gives_in(s.belief, raised(s.other_pressure, step.effect), rule.tau);
+        let q1 = gives_in(belief, raised(s.other_pressure, step.effect), rule.tau);
         let gain = h * (q1 - q0) * s.own_pressure;
         let cost = h * step.cost;
         let audience = if step.escalates() {
@@ -159,13 +165,14 @@ pub fn pick(probabilities: &[f64], draw: f64) -> usize {
 pub fn log_likelihoods(
     steps: &[Step],
     s: &Situation,
+    belief: &Belief,
     rule: &Rule,
     types: usize,
     chosen: usize,
 ) -> Vec<f64> {
     (0..types)
         .map(|k| {
-            let v = values(steps, s, rule, rank(k, types));
+            let v = values(steps, s, belief, rule, rank(k, types));
             probabilities(&v, rule.noise)[chosen].max(1e-300).ln()
         })
         .collect()
@@ -178,11 +185,7 @@ pub fn log_likelihoods(
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub steps: Vec<Step>,
-    pub own_pressure: f64,
-    pub other_pressure: f64,
-    pub audience_cost: f64,
-    /// `Situation::breach`.
-    pub breach: f64,
+    pub situation: Situation,
     pub own_rank: f64,
     pub draw: f64,
 }
@@ -193,8 +196,8 @@ pub struct Choice {
 /// log-likelihood under each of i's types to its belief about i. A hold
 /// is not read: a state reads the other's resolve from its moves, not
 /// from its weeks of quiet (were every week's hold read as independent
-/// evidence, a few months of mildly informative holds would fix the
-/// belief on one type; models/ODD.md 7.9). A party with no steps has no
+/// evidence, a few months of mildly informative holds would pile up on
+/// the low types; models/ODD.md 7.9). A party with no steps has no
 /// choice and says nothing.
 pub fn choose_all(choices: &[Choice], beliefs: &mut [Belief], rule: &Rule, out: &mut Outbox) {
     let n = choices.len();
@@ -203,20 +206,17 @@ pub fn choose_all(choices: &[Choice], beliefs: &mut [Belief], rule: &Rule, out: 
         if c.steps.is_empty() || beliefs.len() != n {
             continue;
         }
-        let s = Situation {
-            own_pressure: c.own_pressure,
-            other_pressure: c.other_pressure,
-            audience_cost: c.audience_cost,
-            breach: c.breach,
-            belief: &beliefs[i],
-        };
-        let v = values(&c.steps, &s, rule, c.own_rank);
+        let (s, belief) = (&c.situation, &beliefs[i]);
+        let v = values(&c.steps, s, belief, rule, c.own_rank);
         let p = probabilities(&v, rule.noise);
         let chosen = pick(&p, c.draw);
         if chosen > 0 {
             let observer = (i + 1) % n;
             let types = beliefs[observer].types.len();
-            observed.push((observer, log_likelihoods(&c.steps, &s, rule, types, chosen)));
+            observed.push((
+                observer,
+                log_likelihoods(&c.steps, s, belief, rule, types, chosen),
+            ));
             out.send(Move::Climb {
                 by: i,
                 step: c.steps[chosen - 1].clone(),
@@ -276,14 +276,19 @@ mod tests {
             other_pressure: 0.3,
             audience_cost: 0.0,
             breach: 0.0,
-            belief: &prior,
         };
-        let v = values(&[step(0.2, 0.001), step(0.2, 0.1)], &s, &rule(), 0.5);
+        let v = values(
+            &[step(0.2, 0.001), step(0.2, 0.1)],
+            &s,
+            &prior,
+            &rule(),
+            0.5,
+        );
         assert_eq!(v[0], 0.0);
         assert!(v[1] > 0.5, "{v:?}");
         assert!(v[2] < -0.5, "{v:?}");
         // no effect on the other, no gain: a costly move is worth less than holding
-        let v = values(&[step(0.0, 0.01)], &s, &rule(), 0.5);
+        let v = values(&[step(0.0, 0.01)], &s, &prior, &rule(), 0.5);
         assert!((v[1] + 26.0 * 0.01).abs() < 1e-12);
     }
 
@@ -295,7 +300,6 @@ mod tests {
             other_pressure: 0.3,
             audience_cost: 0.01,
             breach: 0.0,
-            belief: &prior,
         };
         let down = |stood| Step {
             from: 0.8,
@@ -305,7 +309,7 @@ mod tests {
             stood,
             ..step(0.0, 0.0)
         };
-        let v = values(&[down(0), down(30)], &s, &rule(), 0.5);
+        let v = values(&[down(0), down(30)], &s, &prior, &rule(), 0.5);
         assert!((v[1] - v[2] - 0.3).abs() < 1e-12, "{v:?}");
     }
 
@@ -317,22 +321,21 @@ mod tests {
             other_pressure: 0.3,
             audience_cost: 0.02,
             breach: 0.0,
-            belief: &prior,
         };
         let steps = [step(0.02, 0.001)];
-        let p = |rank| probabilities(&values(&steps, &s, &rule(), rank), 0.05)[1];
+        let p = |rank| probabilities(&values(&steps, &s, &prior, &rule(), rank), 0.05)[1];
         assert!(p(0.9) > p(0.1) + 0.1, "{} {}", p(0.9), p(0.1));
         // the other's posterior after an escalation puts more mass on high ranks
         let mut b = Belief::uniform((0..21).map(|k| k as f64 / 20.0).collect());
         let before = b.mean();
-        b.observe_log_likelihoods(&log_likelihoods(&steps, &s, &rule(), 21, 1));
+        b.observe_log_likelihoods(&log_likelihoods(&steps, &s, &prior, &rule(), 21, 1));
         assert!(b.mean() > before + 0.02, "{} {before}", b.mean());
         // without audience costs the choice says nothing of the type
         let cheap = Situation {
             audience_cost: 0.0,
             ..s
         };
-        let l = log_likelihoods(&steps, &cheap, &rule(), 21, 1);
+        let l = log_likelihoods(&steps, &cheap, &prior, &rule(), 21, 1);
         assert!(l.iter().all(|x| (x - l[0]).abs() < 1e-12));
     }
 

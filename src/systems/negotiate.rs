@@ -1088,15 +1088,17 @@ pub fn negotiate(
                     let key = track.id as u64 * 2 + side.ix() as u64;
                     escalation::Choice {
                         steps,
-                        own_pressure: me.pressure,
-                        other_pressure: other.pressure,
-                        audience_cost: me.prefs.audience_cost,
-                        // its reputation cost (the utility a defection must
-                        // gain) read as a weekly cost over the horizon
-                        breach: if truce {
-                            me.prefs.reputation_cost * n.escalation_horizon_weeks
-                        } else {
-                            0.0
+                        situation: escalation::Situation {
+                            own_pressure: me.pressure,
+                            other_pressure: other.pressure,
+                            audience_cost: me.prefs.audience_cost,
+                            // its reputation cost (the utility a defection
+                            // must gain) read as a weekly cost over the horizon
+                            breach: if truce {
+                                me.prefs.reputation_cost * n.escalation_horizon_weeks
+                            } else {
+                                0.0
+                            },
                         },
                         own_rank: me.resolve.rank,
                         draw: rng::uniform(seed.0, Stream::Escalation, key, week as u64),

@@ -468,3 +468,38 @@ fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
         "{cuts} cuts, {steps} steps, {at_escalations} escalations"
     );
 }
+
+/// The breach cost (Kreps and Wilson 1982: a player who values its
+/// reputation keeps its word): with no reputation cost the US breaks
+/// truces by re-raising what a deal lifted; with the cost of keeping its
+/// word at 0.3 (7.8 pressure-weeks over the horizon) it breaks fewer, here
+/// none.
+#[test]
+fn a_state_that_values_its_reputation_breaks_fewer_truces() {
+    let breaches = |reputation: f64| -> usize {
+        let mut s = ladders(0.006, 1.0);
+        s.states[0].preferences.reputation_cost = reputation;
+        (1..=SEEDS)
+            .map(|seed| {
+                let mut sim = simulation(&s, seed, 1);
+                for _ in 0..WEEKS {
+                    sim.step();
+                }
+                let t = sim.tables().transcript;
+                let (e, n) = (t.column("event").unwrap(), t.column("note").unwrap());
+                (0..e.len())
+                    .filter(|&i| {
+                        *e[i] == Cell::Text("defection".into())
+                            && matches!(n[i], Cell::Text(x) if x.starts_with("by escalating"))
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    let (free, bound) = (breaches(0.0), breaches(0.3));
+    assert!(
+        free >= SEEDS as usize / 2,
+        "{free} breaches with no reputation cost"
+    );
+    assert!(bound < free, "{bound} breaches at 0.3, {free} at 0");
+}
