@@ -45,6 +45,8 @@ pub struct GroupStats {
     pub blacklisted: u32,
     pub military_capacity: f64,
     pub military_lost: f64,
+    /// USD paid for the material received.
+    pub material_cost: f64,
 }
 
 /// Per state, this week (as a consumer).
@@ -94,6 +96,9 @@ pub struct WeekStats {
     /// their release rate), less the allied supply the supplier's reach
     /// cuts. May be negative.
     pub outside_supply: Vec<Vec<f64>>,
+    /// [material][home] the home state's firms' demand (`supply::clear_price`)
+    /// and the kg they were delivered (supplier, pool and stockpile), this week.
+    pub market: Vec<Vec<[f64; 2]>>,
     pub ledger: Ledger,
     pub detections: u32,
     /// [supplier][home] diverting firms detected this week.
@@ -114,6 +119,7 @@ impl WeekStats {
             substitution: vec![vec![0.0; nm]; ns],
             substitution_share: vec![vec![0.0; nm]; ns],
             outside_supply: vec![vec![0.0; nm]; ns],
+            market: vec![vec![[0.0; 2]; ns]; nm],
             detected: vec![vec![0; ns]; ns],
             ..Default::default()
         }
@@ -231,8 +237,19 @@ impl Tally {
         lic: &Licence,
         flow: &Flow,
         prod: &Production,
+        market: &Market,
     ) {
         let g = &mut self.groups[kind.group as usize];
+        // Supplier shipments at the export (inside) price; the rest at the
+        // price of the firm's own market.
+        let other_price = if kind.home == kind.supplier {
+            market.inside
+        } else {
+            market.outside
+        };
+        g.material_cost += flow.from_supplier * market.inside
+            + (flow.from_pool + flow.from_stockpile + flow.diverted_in - flow.diverted_out)
+                * other_price;
         let capacity = params.capacity as f64;
         g.capacity += capacity;
         g.output += prod.output;
@@ -300,6 +317,7 @@ impl Tally {
             t.blacklisted += g.blacklisted;
             t.military_capacity += g.military_capacity;
             t.military_lost += g.military_lost;
+            t.material_cost += g.material_cost;
         }
         for (t, s) in stats.states.iter_mut().zip(self.states) {
             t.weighted_lost += s.weighted_lost;
@@ -335,6 +353,7 @@ pub fn aggregate(
     registry: Res<Registry>,
     mut stats: ResMut<WeekStats>,
     mut totals: ResMut<RunTotals>,
+    markets: Res<Markets>,
     stockpiles: Query<&Stockpile>,
 ) {
     let week = clock.week;
@@ -357,8 +376,9 @@ pub fn aggregate(
     }
     for (m, info) in registry.materials.iter().enumerate() {
         for dest in 0..registry.states.len() {
-            totals.supplier_revenue_lost +=
-                (registry.baseline_imports[m][dest] - stats.exports[m][dest]) * info.price;
+            // Exports earn the inside price (`pressure::terms`).
+            totals.supplier_revenue_lost += registry.baseline_imports[m][dest] * info.price
+                - stats.exports[m][dest] * markets.0[m].inside;
         }
     }
 }

@@ -54,6 +54,31 @@ where
     fold2(parallel, a, b, each, |()| {});
 }
 
+/// Runs `fold` over each chunk of `a` and hands the results to `combine`
+/// in chunk order: `fold(range, a)` gets the chunk's range of indices and
+/// its part of `a`.
+pub fn fold<A, P, F, C>(parallel: bool, a: &mut [A], fold: F, mut combine: C)
+where
+    A: Send,
+    P: Send,
+    F: Fn(Range<usize>, &mut [A]) -> P + Sync + Send,
+    C: FnMut(P),
+{
+    let len = a.len();
+    if parallel && len >= PARALLEL_MIN {
+        let partials: Vec<P> = a
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, a)| fold(chunk(c, len), a))
+            .collect();
+        partials.into_iter().for_each(combine);
+    } else {
+        for (c, a) in a.chunks_mut(CHUNK).enumerate() {
+            combine(fold(chunk(c, len), a));
+        }
+    }
+}
+
 /// Runs `fold` over each chunk of `a` and `b` (same length) and hands the
 /// results to `combine` in chunk order: `fold(range, a,
 /// b)` gets the chunk's range of indices and its parts of `a` and `b`, and

@@ -29,6 +29,8 @@ pub enum Stream {
     Resolve = 11,
     /// Each side's escalation choice, keyed by (track, side) and week.
     Escalation = 12,
+    /// The premium a military buyer offers a dual-use firm, keyed by firm and week.
+    Offer = 13,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.

@@ -37,6 +37,8 @@ pub enum Unit {
     UnitsPerWeek,
     /// US dollars.
     Usd,
+    /// US dollars per unit of material (per kg).
+    UsdPerKg,
     /// A share, 0 to 1.
     Share,
     /// A score from 0 to 1 with no physical unit (pressure, trust, utility).
@@ -69,6 +71,7 @@ impl Unit {
             Unit::Units => "units",
             Unit::UnitsPerWeek => "units_per_week",
             Unit::Usd => "usd",
+            Unit::UsdPerKg => "usd_per_kg",
             Unit::Share => "share",
             Unit::Index => "index",
             Unit::Level => "level",
@@ -91,6 +94,7 @@ impl Unit {
             Unit::Units => "units of the sector's product",
             Unit::UnitsPerWeek => "units of the sector's product per week",
             Unit::Usd => "US dollars",
+            Unit::UsdPerKg => "US dollars per kg of material",
             Unit::Share => "share, 0 to 1",
             Unit::Index => "score, 0 to 1",
             Unit::Level => "restriction level, 0 to 1",
@@ -113,13 +117,14 @@ impl Unit {
     }
 
     /// Every unit, in the order `docs/OUTPUTS.md` lists them.
-    pub const ALL: [Unit; 16] = [
+    pub const ALL: [Unit; 17] = [
         Unit::None,
         Unit::Kg,
         Unit::KgPerWeek,
         Unit::Units,
         Unit::UnitsPerWeek,
         Unit::Usd,
+        Unit::UsdPerKg,
         Unit::Share,
         Unit::Index,
         Unit::Level,

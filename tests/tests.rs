@@ -23,6 +23,8 @@ mod errors;
 mod escalation;
 #[path = "it/generality.rs"]
 mod generality;
+#[path = "it/markets.rs"]
+mod markets;
 #[path = "it/mutated.rs"]
 mod mutated;
 #[path = "it/owned.rs"]

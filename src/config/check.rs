@@ -348,6 +348,23 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             MAX_PRICE,
             " USD per unit",
         );
+        let e = format!("{f}.demand_elasticity");
+        if c.finite(&e, m.demand_elasticity) && !(-5.0..=-0.01).contains(&m.demand_elasticity) {
+            c.fail(
+                e,
+                format!("must be in [-5, -0.01], got {}", m.demand_elasticity),
+            );
+        }
+        let cap = format!("{f}.price_cap");
+        if c.finite(&cap, m.price_cap) && !(1.0..=1e6).contains(&m.price_cap) {
+            c.fail(
+                cap,
+                format!(
+                    "must be in [1, 1e6] (a multiple of the reference price), got {}",
+                    m.price_cap
+                ),
+            );
+        }
     }
     for st in &s.states {
         check_state(&mut c, st, &states, &materials, s);
@@ -528,6 +545,21 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
         );
     }
     c.probability("supply.diversion_share", sp.diversion_share);
+    c.at_most("supply.safety_factor", sp.safety_factor, 10.0, "");
+    c.at_most("supply.max_denial", sp.max_denial, 0.99, "");
+    c.at_most(
+        "supply.max_cover_weeks",
+        sp.max_cover_weeks,
+        520.0,
+        " weeks",
+    );
+    c.at_most("supply.military_premium", sp.military_premium, 1000.0, "");
+    c.at_most(
+        "supply.margin_per_material",
+        sp.margin_per_material,
+        1000.0,
+        "",
+    );
     for (i, e) in s.timeline.iter().enumerate() {
         check_event(&mut c, &format!("timeline[{i}]"), e, s, &states, &materials);
     }

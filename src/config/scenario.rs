@@ -57,10 +57,30 @@ pub struct Material {
     pub unit: String,
     /// Code of the state that supplies the bulk of it and may control its export.
     pub supplier: String,
-    /// Price, USD per unit, used for supplier revenue, in [0, 1e12] (above any
-    /// material's price). Default 60.
+    /// Reference price, USD per unit: the price of both markets (inside the
+    /// supplier state and outside it) before the controls, in [0, 1e12]
+    /// (above any material's price). Default 60.
     #[serde(default = "default_price")]
     pub price_per_unit: f64,
+    /// Short-run price elasticity of demand, in [-5, -0.01]: a market's
+    /// price clears at reference x (delivered / demand)^(1 / elasticity),
+    /// a firm's demand its use at full capacity (or what it was delivered,
+    /// when it restocks).
+    /// Default -0.2 (magnets: about -0.1 to -0.3).
+    #[serde(default = "default_elasticity")]
+    pub demand_elasticity: f64,
+    /// The highest price a market may reach, as a multiple of the reference
+    /// price, in [1, 1e6]: the backstop, what buyers pay for the next-best
+    /// source. Default 6.
+    #[serde(default = "default_price_cap")]
+    pub price_cap: f64,
+}
+
+fn default_elasticity() -> f64 {
+    -0.2
+}
+fn default_price_cap() -> f64 {
+    6.0
 }
 
 fn kg() -> String {
@@ -515,6 +535,26 @@ pub struct SupplyParams {
     pub priority: PriorityRule,
     /// Share of a diverting firm's supplier receipts it diverts, in [0, 1]. Default 0.3.
     pub diversion_share: f64,
+    /// Safety factor z of the order-up-to level (inventory theory): a firm
+    /// whose supplier needs a licence holds its lead time's mean plus z of
+    /// its standard deviations of use on top of its inventory target, in
+    /// [0, 10]. z = 1 covers about 84 % of lead times. Default 1.
+    pub safety_factor: f64,
+    /// The highest denial probability a firm plans for, in [0, 0.99]: the
+    /// lead time of a certain denial is not finite. Default 0.9.
+    pub max_denial: f64,
+    /// The most weeks of use a firm holds against lead time on top of its
+    /// inventory target (storage and working capital), in [0, 520].
+    /// Default 26.
+    pub max_cover_weeks: f64,
+    /// Mean premium of a military buyer's offer to a dual-use firm, as a
+    /// share of the outside price, in [0, 1000]: offers are exponential
+    /// with this mean. Default 1.
+    pub military_premium: f64,
+    /// USD of margin a firm earns per USD of material (at the reference
+    /// price) it uses, in [0, 1000]: what a week without its supplier's
+    /// material costs it, for the diversion decision. Default 2.
+    pub margin_per_material: f64,
 }
 
 impl Default for SupplyParams {
@@ -523,6 +563,11 @@ impl Default for SupplyParams {
             restock_weeks: 4.0,
             priority: PriorityRule::MilitaryFirst,
             diversion_share: 0.3,
+            safety_factor: 1.0,
+            max_denial: 0.9,
+            max_cover_weeks: 26.0,
+            military_premium: 1.0,
+            margin_per_material: 2.0,
         }
     }
 }

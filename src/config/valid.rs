@@ -329,11 +329,15 @@ impl Resolver {
                     unit: _,
                     supplier,
                     price_per_unit,
+                    demand_elasticity,
+                    price_cap,
                 } = m;
                 MaterialInfo {
                     id: id.clone(),
                     supplier: self.state(&format!("materials[{id}].supplier"), supplier),
                     price: *price_per_unit,
+                    elasticity: *demand_elasticity,
+                    price_cap: *price_cap,
                 }
             })
             .collect();
@@ -875,6 +879,11 @@ impl From<&raw::SupplyParams> for SupplyParams {
             restock_weeks,
             priority,
             diversion_share,
+            safety_factor,
+            max_denial,
+            max_cover_weeks,
+            military_premium,
+            margin_per_material,
         } = p;
         SupplyParams {
             restock_weeks,
@@ -883,6 +892,11 @@ impl From<&raw::SupplyParams> for SupplyParams {
                 raw::PriorityRule::ProRata => PriorityRule::ProRata,
             },
             diversion_share,
+            safety_factor,
+            max_denial,
+            max_cover_weeks,
+            military_premium,
+            margin_per_material,
         }
     }
 }

@@ -37,6 +37,19 @@ impl Sampler {
         }
     }
 
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        use statrs::statistics::Distribution;
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform(lo, hi) => 0.5 * (lo + hi),
+            Sampler::Triangular(d) => d.mean().unwrap_or(f64::NAN),
+            Sampler::LogNormal(d) => d.mean().unwrap_or(f64::NAN),
+            Sampler::Gamma(d) => d.mean().unwrap_or(f64::NAN),
+            Sampler::Beta(d) => d.mean().unwrap_or(f64::NAN),
+        }
+    }
+
     /// The value at cumulative probability `u` in [0, 1): turns a stateless
     /// uniform draw into a draw from this distribution.
     pub fn quantile(&self, u: f64) -> f64 {

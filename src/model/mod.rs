@@ -507,7 +507,12 @@ pub struct Seed(pub u64);
 pub struct MaterialInfo {
     pub id: String,
     pub supplier: StateIx,
+    /// The reference price P0, USD per unit: the price before the controls.
     pub price: f64,
+    /// Short-run price elasticity of demand, below 0.
+    pub elasticity: f64,
+    /// The most a market's price may reach, as a multiple of `price`.
+    pub price_cap: f64,
 }
 
 /// A (home state, sector) group of firms: the unit of sector output.
@@ -578,6 +583,9 @@ pub struct LicenceTerms {
     /// Tracking by the supplier: detection probability, blacklist weeks (0 = off).
     pub detection: f64,
     pub blacklist: u32,
+    /// Per end use, the weeks of use a firm holds against the lead time a
+    /// licence adds (`supply::lead_time_cover`); 0 when none is needed.
+    pub cover: [f64; 3],
 }
 
 /// [material][home] licensing terms, rebuilt at the start of each licensing phase.
@@ -595,6 +603,19 @@ pub struct PoolState {
     /// Diverted kg arriving, per kg of military demand.
     pub grey_per_demand: f64,
 }
+
+/// A material's prices this week, USD per unit: in its supplier state's
+/// market and in the market outside it (every other state's firms).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Market {
+    pub inside: f64,
+    pub outside: f64,
+}
+
+/// [material] markets, cleared each week once the material is delivered
+/// (`supply::clear_price`).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Markets(pub Vec<Market>);
 
 /// [state][material] pools.
 #[derive(Resource, Debug, Clone, Default)]

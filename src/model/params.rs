@@ -111,6 +111,16 @@ pub struct SupplyParams {
     pub priority: PriorityRule,
     /// Share of a diverter's receipts sent on to military buyers, 0..1.
     pub diversion_share: f64,
+    /// Safety factor z of the order-up-to level.
+    pub safety_factor: f64,
+    /// The highest denial probability a firm plans for, below 1.
+    pub max_denial: f64,
+    /// The most weeks of use held against lead time.
+    pub max_cover_weeks: f64,
+    /// Mean premium of a military buyer's offer, share of the outside price.
+    pub military_premium: f64,
+    /// USD of margin per USD of material used (at the reference price).
+    pub margin_per_material: f64,
 }
 
 /// Negotiation settings of the whole run (the protocol is the

@@ -64,12 +64,58 @@ fn plugin(b: &mut Builder) {
     b.add_systems((divert, receive).chain());
 }
 
+/// What a dual-use firm weighs when a military buyer approaches it, this
+/// week: the price it could sell at and what getting caught would cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Weigh {
+    pub week: u32,
+    pub seed: u64,
+    /// Share of its supplier receipts a diverter sends on.
+    pub share: f64,
+    /// Mean premium of a military buyer's offer over the outside price.
+    pub premium: f64,
+    /// USD of margin per USD of material (at the reference price) the firm
+    /// earns on its output: what a week of blacklisting costs it.
+    pub margin: f64,
+    /// The material's reference price and this week's prices.
+    pub reference: f64,
+    pub market: Market,
+}
+
+/// The expected penalty of diverting (Becker 1968): the detection
+/// probability x what detection costs, the licence's rent for the weeks it
+/// has left (licensed kg bought at the inside price instead of the outside
+/// one) plus the weeks of blacklisting x the margin the firm loses on the
+/// output its supplier's material makes.
+pub fn expected_penalty(
+    terms: &LicenceTerms,
+    params: &FirmParams,
+    lic: &Licence,
+    w: &Weigh,
+) -> f64 {
+    let Licence::Granted {
+        until, kg_per_week, ..
+    } = *lic
+    else {
+        return 0.0;
+    };
+    let rent = (w.market.outside - w.market.inside).max(0.0);
+    let licence = kg_per_week as f64 * until.saturating_sub(w.week) as f64 * rent;
+    let weekly_margin = w.margin * w.reference * params.supplier_share as f64 * params.demand();
+    terms.detection * (licence + terms.blacklist as f64 * weekly_margin)
+}
+
 /// One firm's diversion decision and detection. `flow` is this week's, as
-/// `supply::order_step` wrote it (nothing diverted yet).
+/// `supply::order_step` wrote it (nothing diverted yet). A military buyer
+/// approaches a licensed dual-use firm with its weekly probability
+/// (`FirmParams::diversion`) and offers a premium over the outside price,
+/// exponential with mean `premium`; the firm diverts when the gain, the
+/// diverted kg x the outside price x the premium, exceeds the expected
+/// penalty. Given an approach it diverts with probability
+/// exp(-penalty / (kg x outside price x mean premium)): 1 when nothing
+/// deters it, falling continuously as detection or the blacklist grows.
 pub fn divert_step(
-    week: u32,
-    seed: u64,
-    share: f64,
+    w: &Weigh,
     grey_market: bool,
     terms: &LicenceTerms,
     id: FirmId,
@@ -88,11 +134,18 @@ pub fn divert_step(
     if !matches!(lic, Licence::Granted { .. }) {
         return;
     }
+    let (week, seed) = (w.week, w.seed);
     if rng::uniform(seed, Stream::Divert, id.0 as u64, week as u64) >= params.diversion as f64 {
         return;
     }
+    let kg = w.share * flow.from_supplier;
+    let u = rng::uniform(seed, Stream::Offer, id.0 as u64, week as u64);
+    let premium = -w.premium * (1.0 - u).ln();
+    if kg * w.market.outside * premium <= expected_penalty(terms, params, lic, w) {
+        return;
+    }
     flow.diverted = true;
-    flow.diverted_out = share * flow.from_supplier;
+    flow.diverted_out = kg;
     if terms.detection > 0.0
         && rng::uniform(seed, Stream::Detect, id.0 as u64, week as u64) < terms.detection
     {
@@ -144,6 +197,7 @@ pub fn divert(
     registry: Res<Registry>,
     view: Res<LicensingView>,
     par: Res<Parallel>,
+    markets: Res<Markets>,
     mut pools: ResMut<Pools>,
     mut stats: ResMut<WeekStats>,
     mut totals: ResMut<RunTotals>,
@@ -151,8 +205,22 @@ pub fn divert(
     mut states: Query<(&StateAgent, &mut Trust)>,
     mut firms: DivertQuery,
 ) {
-    let (week, seed, share) = (clock.week, seed.0, settings.supply.diversion_share);
-    let (view, military) = (&view.0, &registry.has_military);
+    let sp = &settings.supply;
+    let weigh: Vec<Weigh> = registry
+        .materials
+        .iter()
+        .zip(&markets.0)
+        .map(|(info, market)| Weigh {
+            week: clock.week,
+            seed: seed.0,
+            share: sp.diversion_share,
+            premium: sp.military_premium,
+            margin: sp.margin_per_material,
+            reference: info.price,
+            market: *market,
+        })
+        .collect();
+    let (view, military, weigh) = (&view.0, &registry.has_military, &weigh);
     let (ns, nm) = (registry.states.len(), registry.materials.len());
     let mut sum = Diverted::new(ns * nm);
     for (ids, kinds, params, mut lics, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
@@ -174,9 +242,7 @@ pub fn divert(
                     let (h, m) = (kind.home as usize, kind.material as usize);
                     let terms = &view[m][h];
                     divert_step(
-                        week,
-                        seed,
-                        share,
+                        &weigh[m],
                         military[h][m],
                         terms,
                         ids[i],
@@ -283,7 +349,23 @@ pub fn receive(pools: Res<Pools>, par: Res<Parallel>, mut firms: ReceiveQuery) {
 mod tests {
     use super::*;
 
-    /// A dual-use licence holder that always diverts, run for one week.
+    fn weigh(premium: f64) -> Weigh {
+        Weigh {
+            week: 3,
+            seed: 1,
+            share: 0.3,
+            premium,
+            margin: 2.0,
+            reference: 60.0,
+            market: Market {
+                inside: 60.0,
+                outside: 360.0,
+            },
+        }
+    }
+
+    /// A dual-use licence holder that is always approached and offered an
+    /// overwhelming premium, run for one week.
     fn diverter(grey_market: bool, terms: &LicenceTerms) -> (Licence, Flow) {
         let kind = FirmKind {
             home: 0,
@@ -311,9 +393,7 @@ mod tests {
             ..Flow::default()
         };
         divert_step(
-            3,
-            1,
-            0.3,
+            &weigh(1e12),
             grey_market,
             terms,
             FirmId(1),

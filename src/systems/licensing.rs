@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::rng::{self, Stream};
 use bevy_ecs::prelude::*;
 
-use super::{DENSE, Parallel};
+use super::{DENSE, Parallel, supply};
 use crate::metrics::RunTotals;
 use crate::par;
 use crate::schedule::{Builder, Phase, Plugin};
@@ -130,6 +130,7 @@ fn plugin(b: &mut Builder) {
 /// export controls, the supplier's trust and the state of the talks.
 pub fn build_view(
     registry: Res<Registry>,
+    settings: Res<Settings>,
     mut view: ResMut<LicensingView>,
     controls: Query<&ExportControl>,
     tracking: Query<&TrackingSystem>,
@@ -183,6 +184,22 @@ pub fn build_view(
                             review_lag: c.review_lag.clone(),
                             detection,
                             blacklist,
+                            cover: EndUse::ALL.map(|eu| {
+                                let (banned, general) = (
+                                    eu == EndUse::Military && c.military_ban,
+                                    eu == EndUse::Civilian && c.general_for(home),
+                                );
+                                if !c.licence_required[eu.index()] || banned || general {
+                                    return 0.0;
+                                }
+                                let approval = (c.approval_for(home, eu) * factor).clamp(0.0, 1.0);
+                                supply::lead_time_cover(
+                                    c.review_lag.mean(),
+                                    1.0 - approval,
+                                    c.reapply_weeks,
+                                    &settings.supply,
+                                )
+                            }),
                         }
                     }
                     _ => LicenceTerms::uncontrolled(),
@@ -207,6 +224,7 @@ impl LicenceTerms {
             review_lag: Sampler::Fixed(0.0),
             detection: 0.0,
             blacklist: 0,
+            cover: [0.0; 3],
         }
     }
 
@@ -323,6 +341,7 @@ mod tests {
             review_lag: Sampler::Fixed(9.0),
             detection: 0.0,
             blacklist: 0,
+            cover: [0.0; 3],
         }
     }
 

@@ -92,19 +92,36 @@ pub fn terms(
     st: usize,
     registry: &Registry,
     stats: &WeekStats,
+    markets: &[Market],
     restrictions: &[(StateIx, f64, f64)],
 ) -> PressureTerms {
     let s = &stats.states[st];
     let (mut baseline_value, mut exported_value, mut baseline_kg, mut substituted_kg) =
         (0.0, 0.0, 0.0, 0.0);
+    // The price term: 1 - P0 / P of each market the state's firms buy in,
+    // weighted by their use.
+    let (mut ordered, mut dear) = (0.0, 0.0);
     for (m, info) in registry.materials.iter().enumerate() {
+        let q = stats.market[m][st][0];
+        let price = if info.supplier as usize == st {
+            markets[m].inside
+        } else {
+            markets[m].outside
+        };
+        if q > 0.0 && price > 0.0 {
+            ordered += q;
+            dear += q * (1.0 - info.price / price).max(0.0);
+        }
         if info.supplier as usize != st {
             continue;
         }
+        // Exports earn the inside price (export contracts at the supplier's
+        // domestic benchmark): the scarcity rent outside goes to the
+        // sellers outside.
         for dest in 0..registry.states.len() {
             let base = registry.baseline_imports[m][dest];
             baseline_value += base * info.price;
-            exported_value += stats.exports[m][dest].min(base) * info.price;
+            exported_value += stats.exports[m][dest].min(base) * markets[m].inside;
             baseline_kg += base;
             substituted_kg += base * stats.substitution_share[dest][m];
         }
@@ -119,11 +136,7 @@ pub fn terms(
     PressureTerms {
         lost_output: share(s.weighted_lost, s.weight),
         readiness: share(s.military_lost, s.military_capacity),
-        price: if s.demand > 0.0 {
-            1.0 - share(s.received, s.demand)
-        } else {
-            0.0
-        },
+        price: share(dear, ordered),
         lost_revenue: 1.0
             - if baseline_value > 0.0 {
                 share(exported_value, baseline_value)
@@ -138,6 +151,7 @@ pub fn terms(
 pub fn pressure(
     registry: Res<Registry>,
     stats: Res<WeekStats>,
+    markets: Res<Markets>,
     restrictions: Query<&TechRestriction>,
     mut states: Query<(&StateAgent, &PressureWeights, &mut Pressure)>,
 ) {
@@ -146,7 +160,8 @@ pub fn pressure(
         .map(|r| (r.target, r.level, r.value_to_target))
         .collect();
     for (agent, weights, mut p) in &mut states {
-        let now = terms(agent.ix as usize, &registry, &stats, &list).combine(&weights.0);
+        let now =
+            terms(agent.ix as usize, &registry, &stats, &markets.0, &list).combine(&weights.0);
         let a = weights.0.smoothing;
         p.now = now;
         p.smoothed = (p.smoothed + a * (now - p.smoothed)).clamp(0.0, 1.0);

@@ -52,6 +52,12 @@ pub static INVENTORY: Measure = Measure {
     about: "The group's material in stock at the end of the week, in weeks of use at full capacity.",
     old: "{state}_{sector}_inventory_weeks",
 };
+pub static MATERIAL_COST: Measure = Measure {
+    pattern: "{state}_{sector}_material_cost",
+    unit: Unit::Usd,
+    about: "What the group's firms paid for the material they received this week: supplier shipments at the inside price (what exports earn), other supply at the price of the firms' own market.",
+    old: "",
+};
 pub static LICENCES_PENDING: Measure = Measure {
     pattern: "{state}_{sector}_licences_pending",
     unit: Unit::Count,
@@ -104,6 +110,7 @@ fn columns(layout: &Layout, schema: &mut Schema) {
         ts.add(&INVENTORY, &args, move |w| {
             ratio(group(w, g).inventory, group(w, g).demand)
         });
+        ts.add(&MATERIAL_COST, &args, move |w| group(w, g).material_cost);
         ts.add(&LICENCES_PENDING, &args, move |w| group(w, g).pending);
         ts.add(&LICENCES_GRANTED, &args, move |w| group(w, g).granted);
         ts.add(&LICENCES_DENIED, &args, move |w| {
@@ -210,11 +217,12 @@ pub fn produce(
     registry: Res<Registry>,
     links: Res<Links>,
     utilization: Res<Utilization>,
+    markets: Res<Markets>,
     par: Res<Parallel>,
     mut stats: ResMut<WeekStats>,
     mut firms: ProduceQuery,
 ) {
-    let (week, ns) = (clock.week, registry.states.len());
+    let (week, ns, markets) = (clock.week, registry.states.len(), &markets.0);
     let (registry, links, util) = (&*registry, &*links, &utilization.0);
     let stats = &mut *stats;
     for (kinds, params, tier1, lics, flows, mut stocks, mut outs) in
@@ -237,8 +245,10 @@ pub fn produce(
                         chain_limit(&tier1[i], links, util)
                     };
                     produce_step(&params[i], chain, &flows[i], stock, out);
+                    let kind = &kinds[i];
+                    let market = &markets[kind.material as usize];
                     tally.add(
-                        week, ns, &kinds[i], &params[i], stock, &lics[i], &flows[i], out,
+                        week, ns, kind, &params[i], stock, &lics[i], &flows[i], out, market,
                     );
                 }
                 tally

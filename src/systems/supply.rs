@@ -4,7 +4,7 @@
 
 use crate::metrics::WeekStats;
 use crate::model::*;
-use crate::model::{EndUse, PriorityRule, ReleaseRule};
+use crate::model::{EndUse, PriorityRule, ReleaseRule, SupplyParams};
 use bevy_ecs::prelude::*;
 
 use super::{DENSE, Parallel};
@@ -28,11 +28,36 @@ pub static OTHER_SUPPLY: Measure = Measure {
     old: "{state}_other_supply_kg_{material}",
 };
 
-/// Each state's non-supplier capacity per material.
+pub static INSIDE_PRICE: Measure = Measure {
+    pattern: "{supplier}_{material}_inside_price",
+    unit: Unit::UsdPerKg,
+    about: "The material's price in its supplier state's market this week: the reference price x (delivered to the state's own firms / their demand)^(1 / elasticity), a firm's demand its use at full capacity or, when it restocks, what it was delivered, between the reference over the cap and the reference x the cap.",
+    old: "",
+};
+pub static OUTSIDE_PRICE: Measure = Measure {
+    pattern: "{supplier}_{material}_outside_price",
+    unit: Unit::UsdPerKg,
+    about: "The material's price outside its supplier state this week, cleared the same way from every other state's firms' demand and what they were delivered (supplier, third-country, substitution and stockpile supply). A virtual price: it prices the shortage, it does not ration (allocation is by licence and the priority rule).",
+    old: "",
+};
+
+/// Each state's non-supplier capacity per material; each material's prices.
 fn columns(layout: &Layout, schema: &mut Schema) {
     for (s, m, args) in layout.states_and_materials() {
         schema.timeseries.add(&OTHER_SUPPLY, &args, move |w| {
             w.resource::<WeekStats>().pool_capacity[s][m]
+        });
+    }
+    for (m, info) in layout.registry.materials.iter().enumerate() {
+        let args = [
+            ("supplier", layout.state(info.supplier)),
+            ("material", info.id.as_str()),
+        ];
+        schema.timeseries.add(&INSIDE_PRICE, &args, move |w| {
+            w.resource::<Markets>().0[m].inside
+        });
+        schema.timeseries.add(&OUTSIDE_PRICE, &args, move |w| {
+            w.resource::<Markets>().0[m].outside
         });
     }
 }
@@ -42,17 +67,39 @@ fn plugin(b: &mut Builder) {
     let scenario = b.scenario;
     let (ns, nm) = (b.registry().states.len(), b.registry().materials.len());
     b.insert_resource(Pools(vec![vec![PoolState::default(); nm]; ns]));
+    let markets = b.registry().materials.iter().map(|m| Market {
+        inside: m.price,
+        outside: m.price,
+    });
+    b.insert_resource(Markets(markets.collect()));
     for stockpile in scenario.states.iter().flat_map(|s| &s.stockpiles) {
         b.spawn(stockpile.clone());
     }
     b.add_systems((orders, pools, deliver).chain());
 }
 
-/// A firm's order this week, kg: full-capacity use plus closing the gap to
-/// its target inventory over `restock_weeks`.
-pub fn order(params: &FirmParams, inventory: f64, restock_weeks: f64) -> f64 {
+/// The weeks of use a firm holds against the lead time a licence adds
+/// (inventory theory's order-up-to level with lead-time risk): with review
+/// lag `lag`, denial probability p (capped at `max_denial`) and `reapply`
+/// weeks before a denied firm may apply again, the number of denials is
+/// geometric, so the lead time has mean lag + p/(1-p) (reapply + lag) and
+/// standard deviation (reapply + lag) sqrt(p)/(1-p). The cover is the mean
+/// plus `safety_factor` standard deviations, at most `max_cover_weeks`.
+pub fn lead_time_cover(lag: f64, denial: f64, reapply: f64, s: &SupplyParams) -> f64 {
+    let p = denial.clamp(0.0, s.max_denial);
+    let cycle = reapply + lag;
+    let mean = lag + p / (1.0 - p) * cycle;
+    let sd = cycle * p.sqrt() / (1.0 - p);
+    (mean + s.safety_factor * sd).clamp(0.0, s.max_cover_weeks)
+}
+
+/// A firm's order this week, kg: full-capacity use plus closing, over
+/// `restock_weeks`, the gap to its order-up-to level: its inventory target
+/// plus `cover` weeks of the use it buys from the supplier.
+pub fn order(params: &FirmParams, inventory: f64, restock_weeks: f64, cover: f64) -> f64 {
     let d = params.demand();
-    (d + (params.target_weeks as f64 * d - inventory) / restock_weeks).max(0.0)
+    let target = params.target_weeks as f64 + params.supplier_share as f64 * cover;
+    (d + (target * d - inventory) / restock_weeks).max(0.0)
 }
 
 /// One firm's orders: what the supplier ships and what it asks of other sources.
@@ -64,7 +111,8 @@ pub fn order_step(
     lic: &Licence,
     restock_weeks: f64,
 ) -> Flow {
-    let total = order(params, stock.inventory, restock_weeks);
+    let cover = terms.cover[kind.end_use.index()];
+    let total = order(params, stock.inventory, restock_weeks, cover);
     let want = params.supplier_share as f64 * total;
     let from_supplier = if !terms.needs_licence(kind.end_use) {
         want
@@ -263,7 +311,8 @@ pub fn pools(
     }
 }
 
-type DeliverQuery<'w, 's> = Query<'w, 's, (&'static FirmKind, &'static mut Flow)>;
+type DeliverQuery<'w, 's> =
+    Query<'w, 's, (&'static FirmKind, &'static FirmParams, &'static mut Flow)>;
 
 /// One firm's share of its pool and of the stockpiles behind it.
 pub fn deliver_step(kind: &FirmKind, pools: &[Vec<PoolState>], flow: &mut Flow) {
@@ -273,13 +322,86 @@ pub fn deliver_step(kind: &FirmKind, pools: &[Vec<PoolState>], flow: &mut Flow) 
     flow.from_stockpile = (flow.pool_request - flow.from_pool) * pool.stock_fill[c];
 }
 
-/// Delivers each firm's share of the pools and stockpiles.
-pub fn deliver(pools: Res<Pools>, par: Res<Parallel>, mut firms: DeliverQuery) {
+/// The price at which a market clears (a constant-elasticity demand
+/// D(P) = D0 (P / P0)^e met by the supply S that reached it): P0 (S /
+/// D0)^(1/e), with S what its firms were delivered and D0 their demand at
+/// the reference price P0: each firm's use at full capacity, or what it
+/// was delivered when it restocks (a firm's restocking is demand met, not
+/// a glut that lowers the price); between P0 / cap and P0 x cap. The cap is
+/// the backstop: what buyers pay for the next-best source (STRATEGY: at e =
+/// -0.2 a 13 % supply would otherwise clear at 27,000 x).
+pub fn clear_price(reference: f64, delivered: f64, demand: f64, elasticity: f64, cap: f64) -> f64 {
+    if demand <= 0.0 || reference <= 0.0 {
+        return reference;
+    }
+    let (lo, hi) = (reference / cap, reference * cap);
+    let ratio = delivered / demand;
+    if ratio <= 0.0 {
+        return hi;
+    }
+    (reference * ratio.powf(1.0 / elasticity)).clamp(lo, hi)
+}
+
+/// Delivers each firm's share of the pools and stockpiles, summing each
+/// (material, home state)'s demand (`clear_price`) and what it was
+/// delivered; then clears each material's two markets.
+pub fn deliver(
+    registry: Res<Registry>,
+    pools: Res<Pools>,
+    par: Res<Parallel>,
+    mut stats: ResMut<WeekStats>,
+    mut markets: ResMut<Markets>,
+    mut firms: DeliverQuery,
+) {
     let pools = &pools.0;
-    for (kinds, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
-        par::for_each(par.0, flows.bypass_change_detection(), |i, flow| {
-            deliver_step(&kinds[i], pools, flow);
-        });
+    let (ns, nm) = (registry.states.len(), registry.materials.len());
+    let mut sums = vec![[0.0f64; 2]; nm * ns];
+    for (kinds, params, mut flows) in firms.contiguous_iter_mut().expect(DENSE) {
+        par::fold(
+            par.0,
+            flows.bypass_change_detection(),
+            |range, flows| {
+                let mut part = vec![[0.0f64; 2]; nm * ns];
+                for (i, flow) in range.zip(flows) {
+                    let kind = &kinds[i];
+                    deliver_step(kind, pools, flow);
+                    let cell = &mut part[kind.material as usize * ns + kind.home as usize];
+                    let got = flow.from_supplier + flow.from_pool + flow.from_stockpile;
+                    cell[0] += params[i].demand().max(got);
+                    cell[1] += got;
+                }
+                part
+            },
+            |part| {
+                for (total, p) in sums.iter_mut().zip(part) {
+                    total[0] += p[0];
+                    total[1] += p[1];
+                }
+            },
+        );
+    }
+    for (m, info) in registry.materials.iter().enumerate() {
+        let mut sides = [[0.0f64; 2]; 2];
+        for home in 0..ns {
+            let cell = sums[m * ns + home];
+            stats.market[m][home] = cell;
+            let side = &mut sides[usize::from(home != info.supplier as usize)];
+            side[0] += cell[0];
+            side[1] += cell[1];
+        }
+        let clear = |[demand, delivered]: [f64; 2]| {
+            clear_price(
+                info.price,
+                delivered,
+                demand,
+                info.elasticity,
+                info.price_cap,
+            )
+        };
+        markets.0[m] = Market {
+            inside: clear(sides[0]),
+            outside: clear(sides[1]),
+        };
     }
 }
 
@@ -307,6 +429,32 @@ mod tests {
         );
     }
 
+    /// The constant-elasticity clearing: the reference price when use is
+    /// met, a higher price the less is delivered (about 6x at 70 %
+    /// with e = -0.2), continuous, and capped.
+    #[test]
+    fn prices_clear_from_the_share_delivered() {
+        assert_eq!(clear_price(60.0, 100.0, 100.0, -0.2, 6.0), 60.0);
+        let p70 = clear_price(60.0, 70.0, 100.0, -0.2, 100.0);
+        assert!((p70 / 60.0 - 0.7f64.powf(-5.0)).abs() < 1e-9 && p70 / 60.0 > 5.9);
+        assert_eq!(clear_price(60.0, 13.0, 100.0, -0.2, 6.0), 360.0);
+        assert_eq!(clear_price(60.0, 0.0, 100.0, -0.2, 6.0), 360.0);
+        assert_eq!(clear_price(60.0, 0.0, 0.0, -0.2, 6.0), 60.0);
+        let mut last = 60.0;
+        for k in 0..=1000 {
+            let p = clear_price(60.0, 1000.0 - k as f64, 1000.0, -0.2, 6.0);
+            assert!(
+                p >= last && p - last < 5.0,
+                "continuous and rising: {last} -> {p}"
+            );
+            last = p;
+        }
+        // A more elastic demand needs a larger price rise for the same gap.
+        assert!(
+            clear_price(60.0, 90.0, 100.0, -0.5, 6.0) < clear_price(60.0, 90.0, 100.0, -0.2, 6.0)
+        );
+    }
+
     #[test]
     fn orders_restock_towards_target_and_never_go_negative() {
         let p = FirmParams {
@@ -318,8 +466,46 @@ mod tests {
             political_weight: 1.0,
             diversion: 0.0,
         };
-        assert_eq!(order(&p, 80.0, 4.0), 20.0);
-        assert_eq!(order(&p, 0.0, 4.0), 40.0);
-        assert_eq!(order(&p, 1000.0, 4.0), 0.0);
+        assert_eq!(order(&p, 80.0, 4.0, 0.0), 20.0);
+        assert_eq!(order(&p, 0.0, 4.0, 0.0), 40.0);
+        assert_eq!(order(&p, 1000.0, 4.0, 0.0), 0.0);
+        // 10 weeks of cover on the 0.9 bought from the supplier: 9 more weeks.
+        assert!((order(&p, 80.0, 4.0, 10.0) - (20.0 + 9.0 * 20.0 / 4.0)).abs() < 1e-4);
+    }
+
+    /// Inventory theory: the order-up-to level rises with the denial
+    /// probability (more, and more uncertain, weeks until a licence), is
+    /// continuous in it, and is capped.
+    #[test]
+    fn the_cover_rises_with_the_denial_probability() {
+        let s = SupplyParams {
+            restock_weeks: 4.0,
+            priority: PriorityRule::MilitaryFirst,
+            diversion_share: 0.3,
+            safety_factor: 1.0,
+            max_denial: 0.9,
+            max_cover_weeks: 1000.0,
+            military_premium: 1.0,
+            margin_per_material: 2.0,
+        };
+        // No denial: the review lag alone.
+        assert!((lead_time_cover(9.0, 0.0, 4.0, &s) - 9.0).abs() < 1e-12);
+        // p = 0.5: mean 9 + 13 = 22, sd 13 sqrt(0.5) / 0.5.
+        let want = 22.0 + 13.0 * 0.5f64.sqrt() / 0.5;
+        assert!((lead_time_cover(9.0, 0.5, 4.0, &s) - want).abs() < 1e-9);
+        let covers: Vec<f64> = (0..=100)
+            .map(|k| lead_time_cover(9.0, k as f64 / 100.0, 4.0, &s))
+            .collect();
+        for w in covers.windows(2) {
+            assert!(w[1] >= w[0]);
+            assert!(w[1] - w[0] < 60.0, "continuous: {} -> {}", w[0], w[1]);
+        }
+        // Certain denial is planned as max_denial.
+        assert_eq!(covers[100], covers[90]);
+        let capped = SupplyParams {
+            max_cover_weeks: 26.0,
+            ..s
+        };
+        assert_eq!(lead_time_cover(9.0, 0.8, 4.0, &capped), 26.0);
     }
 }

@@ -82,3 +82,39 @@ pub fn simulation(
 pub fn start() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2025, 4, 4).unwrap()
 }
+
+/// A run of `s` for `weeks` weeks on one thread: its tables.
+pub fn run_for(
+    s: &chokepoint::config::Scenario,
+    seed: u64,
+    weeks: u32,
+) -> chokepoint::sim::RunTables {
+    let mut sim = simulation(s, seed, 1);
+    for _ in 0..weeks {
+        sim.step();
+    }
+    sim.tables()
+}
+
+/// A cell's number (NaN for an empty cell).
+pub fn num(c: &chokepoint::metrics::Cell) -> f64 {
+    use chokepoint::metrics::Cell;
+    match c {
+        Cell::Num(v) => *v,
+        Cell::Int(v) => *v as f64,
+        Cell::Empty => f64::NAN,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The first row's value of `column`.
+pub fn value(t: &chokepoint::metrics::Table, column: &str) -> f64 {
+    let col = t.column(column).unwrap_or_else(|| panic!("no {column}"));
+    num(col[0])
+}
+
+/// Every row's value of `column`.
+pub fn series(t: &chokepoint::metrics::Table, column: &str) -> Vec<f64> {
+    let col = t.column(column).unwrap_or_else(|| panic!("no {column}"));
+    col.into_iter().map(num).collect()
+}

@@ -98,9 +98,17 @@ proptest! {
         diversion in 0.0f64..=1.0,
         military_first: bool,
         military_first_release: bool,
+        safety in 0.0f64..3.0,
+        cover in 0.0f64..60.0,
+        premium in 0.0f64..50.0,
     ) {
         let base = small_scenario();
-        let s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
+        let mut s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
+        // safety stocks against the licence's lead time, and military
+        // buyers' offers that make diversion worth its risk or not
+        s.supply.safety_factor = safety;
+        s.supply.max_cover_weeks = cover;
+        s.supply.military_premium = premium;
         let mut sim = crate::common::simulation(&s, seed, 1);
         for week in 0..30 {
             let (firms0, piles0) = inventories(&mut sim.world);
@@ -112,6 +120,10 @@ proptest! {
             let scale = 1.0 + inflow.abs() + firms0.abs() + piles0.abs();
             prop_assert!((inflow - outflow).abs() <= 1e-9 * scale, "week {week}: in {inflow} vs out {outflow}");
             prop_assert!(diverted.abs() <= 1e-9 * scale, "week {week}: diverted material appears or vanishes: {diverted}");
+            // no market is ever delivered more than its demand: the outside
+            // price is at least the reference, at most the cap
+            let market = sim.world.resource::<chokepoint::model::Markets>().0[0];
+            prop_assert!((60.0..=360.0).contains(&market.outside), "week {week}: {market:?}");
         }
     }
 }

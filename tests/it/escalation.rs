@@ -38,26 +38,8 @@ fn ladders(us_cost: f64, cn_cost: f64) -> Scenario {
 
 /// A run of `WEEKS` weeks: its summary, time series and terms.
 fn run(s: &Scenario, seed: u64) -> (Table, Table, Table) {
-    let mut sim = simulation(s, seed, 1);
-    for _ in 0..WEEKS {
-        sim.step();
-    }
-    let t = sim.tables();
+    let t = run_for(s, seed, WEEKS);
     (t.summary, t.timeseries, t.terms)
-}
-
-fn num(c: &Cell) -> f64 {
-    match c {
-        Cell::Num(v) => *v,
-        Cell::Int(v) => *v as f64,
-        Cell::Empty => f64::NAN,
-        other => panic!("{other:?}"),
-    }
-}
-
-fn value(t: &Table, column: &str) -> f64 {
-    let col = t.column(column).unwrap_or_else(|| panic!("no {column}"));
-    num(col[0])
 }
 
 /// Each seed's escalations and withdrawals by (US, China).
@@ -375,6 +357,9 @@ fn temporary_licences_grow_in_quiet_weeks_and_are_cut_after_a_breach() {
     quiet.states[1].tracking = None;
     let mut tracked = ladders(0.006, 1.0);
     tracked.states[1].export_controls[0].probe = quiet.states[1].export_controls[0].probe.clone();
+    // military buyers who outbid the expected penalty, so that firms divert
+    // and tracking detects some
+    tracked.supply.military_premium = 1000.0;
     let mut watched = tracked.clone();
     watched.states[1].tracking = None;
     let validity = |t: &Table| -> Vec<f64> {

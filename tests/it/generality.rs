@@ -11,6 +11,8 @@ pub fn three_states_two_materials() -> Scenario {
         unit: "kg".into(),
         supplier: "CN".into(),
         price_per_unit: 300.0,
+        demand_elasticity: -0.3,
+        price_cap: 10.0,
     });
     let mut gallium = s.states[1].export_controls[0].clone();
     gallium.material = "gallium".into();
