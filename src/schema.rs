@@ -442,6 +442,8 @@ pub struct Layout {
     pub programs: Vec<(StateIx, String)>,
     /// (supplier, consumer, material) of each negotiation track, in id order.
     pub tracks: Vec<(StateIx, StateIx, MaterialIx)>,
+    /// (owner, name) of each maker.
+    pub makers: Vec<(StateIx, String)>,
 }
 
 impl Layout {
@@ -452,6 +454,7 @@ impl Layout {
             restrictions: Vec::new(),
             programs: Vec::new(),
             tracks: Vec::new(),
+            makers: Vec::new(),
             registry,
         };
         for (ix, st) in s.states.iter().enumerate() {
@@ -466,6 +469,9 @@ impl Layout {
             }
             for p in &st.substitution {
                 layout.programs.push((ix, p.name.clone()));
+            }
+            for m in &st.makers {
+                layout.makers.push((ix, m.name.clone()));
             }
         }
         let r = &layout.registry;

@@ -753,6 +753,12 @@ fn check_state(
             MAX_WEIGHT,
             "",
         );
+        c.at_most(
+            &format!("{g}.output_per_week"),
+            r.output_per_week,
+            MAX_USD,
+            " USD per week",
+        );
         if let Some(l) = &r.ladder {
             let h = format!("{g}.ladder");
             c.probability(&format!("{h}.cost"), l.cost);
@@ -785,6 +791,46 @@ fn check_state(
                 c.probability(&format!("{g}.start.threshold"), threshold)
             }
         }
+    }
+    let mut maker_names = HashSet::new();
+    for mk in &st.makers {
+        let g = format!("{f}.makers[{}]", mk.name);
+        if !maker_names.insert(mk.name.as_str()) {
+            c.fail(
+                format!("{f}.makers"),
+                format!("maker `{}` is named twice", mk.name),
+            );
+        }
+        c.known(
+            &format!("{g}.material"),
+            "material",
+            &mk.material,
+            materials,
+        );
+        if let Some(m) = s.materials.iter().find(|m| m.id == mk.material)
+            && m.supplier != st.code
+        {
+            c.fail(
+                format!("{g}.material"),
+                format!(
+                    "`{}` is supplied by {}, not {}: makers make what their state supplies",
+                    mk.material, m.supplier, st.code
+                ),
+            );
+        }
+        c.at_most(
+            &format!("{g}.capacity"),
+            mk.capacity,
+            MAX_FLOW,
+            " kg per week",
+        );
+        c.at_most(
+            &format!("{g}.other_demand"),
+            mk.other_demand,
+            MAX_FLOW,
+            " kg per week",
+        );
+        c.at_most(&format!("{g}.jobs"), mk.jobs, MAX_JOBS, "");
     }
     for (i, sp) in st.stockpiles.iter().enumerate() {
         let g = format!("{f}.stockpiles[{i}]");

@@ -168,6 +168,30 @@ pub struct StateDef {
     /// Supply from third countries (allies), per material, kg/week.
     #[serde(default)]
     pub other_supply: Vec<OtherSupplyDef>,
+    /// The state's own makers of the materials it supplies (models/ODD.md
+    /// 7.10). Default none.
+    #[serde(default)]
+    pub makers: Vec<MakerDef>,
+}
+
+/// Makers of a material in its supplier state: they sell to buyers the
+/// model does not hold as firms (the supplier's own market and other
+/// export markets) and to the export markets the model does, so their
+/// output, revenue and jobs fall when exports are denied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Maker")]
+pub struct MakerDef {
+    /// Name, unique within the state.
+    pub name: String,
+    /// A material the state supplies.
+    pub material: String,
+    /// Output at full capacity, kg per week, in [0, 1e12].
+    pub capacity: f64,
+    /// kg per week sold to buyers the model does not hold as firms, in
+    /// [0, 1e12]: a fixed demand at the reference price.
+    pub other_demand: f64,
+    /// Jobs at full capacity, in [0, 1e10]; jobs follow output.
+    pub jobs: f64,
 }
 
 fn half() -> f64 {
@@ -427,6 +451,10 @@ pub struct TechRestrictionDef {
     /// move it. Default None.
     #[serde(default)]
     pub ladder: Option<LadderDef>,
+    /// USD per week of the target sector's output that needs what is
+    /// restricted, in [0, 1e15]: lost in proportion to the level. Default 0.
+    #[serde(default)]
+    pub output_per_week: f64,
 }
 
 /// Temporary licences as a probe: validity `start_weeks`, lengthened by

@@ -50,6 +50,7 @@ pub struct StateSpec {
     pub tech_restrictions: Vec<TechRestriction>,
     pub substitution: Vec<SubstitutionProgram>,
     pub stockpiles: Vec<Stockpile>,
+    pub makers: Vec<Maker>,
 }
 
 /// A run's start date and length, checked: the start in the years
@@ -537,6 +538,7 @@ impl Resolver {
             stockpiles,
             // summed per material into `ValidScenario::other_supply`
             other_supply: _,
+            makers,
         } = st;
         let f = format!("states[{code}]");
         let export_controls = export_controls
@@ -568,6 +570,7 @@ impl Resolver {
                     value_to_target,
                     security_cost,
                     ladder,
+                    output_per_week,
                 } = r;
                 *restriction_id += 1;
                 TechRestriction {
@@ -584,6 +587,30 @@ impl Resolver {
                         cost: l.cost,
                     }),
                     since: 0,
+                    output_per_week: *output_per_week,
+                }
+            })
+            .collect();
+        let makers = makers
+            .iter()
+            .map(|m| {
+                let raw::MakerDef {
+                    name,
+                    material,
+                    capacity,
+                    other_demand,
+                    jobs,
+                } = m;
+                Maker {
+                    owner: ix,
+                    material: self.material(&format!("{f}.makers[{name}].material"), material),
+                    name: name.clone(),
+                    capacity: *capacity,
+                    other_demand: *other_demand,
+                    jobs: *jobs,
+                    output: 0.0,
+                    revenue: 0.0,
+                    employed: 0.0,
                 }
             })
             .collect();
@@ -650,6 +677,7 @@ impl Resolver {
             tech_restrictions,
             substitution,
             stockpiles,
+            makers,
         }
     }
 

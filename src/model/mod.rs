@@ -331,6 +331,27 @@ pub struct TechRestriction {
     pub ladder: Option<Ladder>,
     /// The week its owner last moved it by decision (0 at the start).
     pub since: u32,
+    /// USD per week of the target's output that needs what is restricted.
+    pub output_per_week: f64,
+}
+
+/// Makers of a material in its supplier state (`config::MakerDef`), with
+/// this week's figures.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct Maker {
+    pub owner: StateIx,
+    pub material: MaterialIx,
+    pub name: String,
+    /// kg/week at full capacity.
+    pub capacity: f64,
+    /// kg/week sold to buyers the model does not hold as firms.
+    pub other_demand: f64,
+    /// Jobs at full capacity.
+    pub jobs: f64,
+    /// This week's output (kg), revenue (USD) and jobs.
+    pub output: f64,
+    pub revenue: f64,
+    pub employed: f64,
 }
 
 /// An escalation ladder on a policy (`config::LadderDef`).

@@ -3,6 +3,7 @@
 
 pub mod diversion;
 pub mod events;
+pub mod industry;
 pub mod licensing;
 pub mod negotiate;
 pub mod pressure;
@@ -22,6 +23,7 @@ pub const PLUGINS: &[Plugin] = &[
     supply::PLUGIN,
     diversion::PLUGIN,
     production::PLUGIN,
+    industry::PLUGIN,
     substitution::PLUGIN,
     pressure::PLUGIN,
     negotiate::PLUGIN,

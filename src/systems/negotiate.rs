@@ -1252,6 +1252,7 @@ mod tests {
             conceded: 0.0,
             ladder: None,
             since: 0,
+            output_per_week: 0.0,
         }
     }
 

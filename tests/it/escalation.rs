@@ -30,6 +30,7 @@ fn ladders(us_cost: f64, cn_cost: f64) -> Scenario {
             rungs: vec![0.0, 0.8],
             cost: us_cost,
         }),
+        output_per_week: 0.0,
     });
     s.states[1].export_controls[0].reach_cost = Some(cn_cost);
     s.negotiation.escalation_noise = 0.01;

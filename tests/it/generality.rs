@@ -26,7 +26,20 @@ pub fn three_states_two_materials() -> Scenario {
         value_to_target: 0.8,
         security_cost: 0.3,
         ladder: None,
+        output_per_week: 1e6,
     }];
+    // two makers of magnets and one of gallium in the supplier state
+    s.states[1].makers = ["magnets", "magnets", "gallium"]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MakerDef {
+            name: format!("maker{i}"),
+            material: m.to_string(),
+            capacity: 4000.0,
+            other_demand: 500.0,
+            jobs: 100.0,
+        })
+        .collect();
     s.states.push(eu);
     let mut eu_firms = s.populations[0].clone();
     eu_firms.name = "eu_parts".into();

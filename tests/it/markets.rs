@@ -2,7 +2,7 @@
 //! on a few seeds of the small scenario (models/ODD.md 7.10).
 
 use crate::common::*;
-use chokepoint::config::{Scenario, SupplyParams as SupplyParamsDef};
+use chokepoint::config::{MakerDef, Scenario, SupplyParams as SupplyParamsDef};
 use chokepoint::model::*;
 use chokepoint::systems::{production, supply};
 
@@ -156,4 +156,53 @@ fn a_higher_detection_probability_or_penalty_lowers_diversion() {
     );
     let (short, long) = (diversions(0.1, 2.0), diversions(0.1, 60.0));
     assert!(long < short, "blacklist 2 weeks: {short}, 60 weeks: {long}");
+}
+
+/// The sender's own cost of an embargo (Hufbauer, Schott and Elliott
+/// 2007): the supplier's makers sell what their state exports, so the
+/// tighter its control, the less they make and the more revenue and
+/// job-weeks they lose; a restriction's level costs the target's sector
+/// output in proportion.
+#[test]
+fn denied_exports_lower_the_supplier_makers_output() {
+    let runs: Vec<[f64; 3]> = [0.9, 0.5, 0.1]
+        .iter()
+        .map(|&a| {
+            let mut s = small_scenario();
+            s.states[1].makers = vec![MakerDef {
+                name: "makers".into(),
+                material: "magnets".into(),
+                capacity: 5000.0,
+                other_demand: 1000.0,
+                jobs: 1000.0,
+            }];
+            s.states[0].tech_restrictions[0].output_per_week = 1e6;
+            let c = &mut s.states[1].export_controls[0];
+            c.approval.civilian = a;
+            c.approval.dual_use = a;
+            let mut sums = [0.0; 3];
+            for seed in 1..=SEEDS {
+                let t = run_for(&s, seed, WEEKS);
+                let output = series(&t.timeseries, "CN_makers_maker_output_kg");
+                assert!(
+                    output.iter().all(|&o| (1000.0..=5000.0).contains(&o)),
+                    "{output:?}"
+                );
+                sums[0] += output.iter().sum::<f64>();
+                sums[1] += value(&t.summary, "CN_makers_maker_job_weeks_lost_count");
+                let lost = series(&t.timeseries, "US_chips_on_CN_restricted_output_lost_usd");
+                let level = series(&t.timeseries, "US_chips_on_CN_restriction_level");
+                for (l, v) in lost.iter().zip(&level) {
+                    assert!((l - v * 1e6).abs() < 1e-6, "lost {l} at level {v}");
+                }
+                sums[2] += value(&t.summary, "US_chips_on_CN_restricted_output_lost_usd");
+            }
+            sums
+        })
+        .collect();
+    for w in runs.windows(2) {
+        assert!(w[1][0] < w[0][0], "output does not fall: {runs:?}");
+        assert!(w[1][1] > w[0][1], "job-weeks lost do not rise: {runs:?}");
+    }
+    assert!(runs.iter().all(|r| r[2] > 0.0), "{runs:?}");
 }
