@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The baseline's 2025 export series and US auto losses against the record.
+
+Runs `configs/baseline.ron` over seeds 1-N (default 100) and reports, for
+April-September 2025, the median model's monthly magnet exports from China
+to the US as a ratio to the pre-control monthly level, beside China's
+customs figures as a ratio to their 2024 monthly mean (about 620 t), with
+the root-mean-square error over the six months; the outside price's peak
+over the inside one; and the share of US auto capacity lost in weeks 4-12
+(the median seed's).
+
+Binning: week w's exports are a flow over the 7 days from the run's start
++ 7w; each day goes to its calendar month, so a month's total is the sum
+of the days it holds. The pre-control monthly level is the model's
+pre-control weekly imports x the month's days / 7. The run starts on
+4 April (the control's day), so April's first three days are counted at
+the pre-control level (as the customs figure counts them).
+
+    cargo build --release --locked
+    scripts/series_2025.py [--seeds 100] [--jobs 2] [--set PATH=VALUE ...]
+
+Prints Markdown tables (models/ODD.md, section 8.3, holds them).
+Python 3, standard library only.
+"""
+import argparse
+import calendar
+import concurrent.futures
+import csv
+import datetime
+import math
+import pathlib
+import statistics
+import subprocess
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "configs/baseline.ron"
+
+# China customs via Reuters and Bloomberg: magnet exports to the US, tonnes.
+MONTHS = [(2025, 4), (2025, 5), (2025, 6), (2025, 7), (2025, 8), (2025, 9)]
+RECORD_T = {(2025, 4): 240.0, (2025, 5): 46.0, (2025, 6): 352.8, (2025, 7): 619.0, (2025, 8): 589.5, (2025, 9): 420.5}
+MEAN_2024_T = 620.0
+EXPORTS = "CN_ndfeb_magnets_to_US_exports_kg"
+BASE = "CN_ndfeb_magnets_to_US_baseline_exports_kg_per_week"
+
+
+def monthly(rows, baseline):
+    """Month -> exports over the month's pre-control level."""
+    start = datetime.date.fromisoformat(rows[0]["date"])
+    kg = {m: 0.0 for m in MONTHS}
+    # April 1-3: before the control, at the pre-control level
+    kg[(2025, 4)] += baseline * (start.day - 1) / 7.0
+    for r in rows:
+        day0 = datetime.date.fromisoformat(r["date"])
+        per_day = float(r[EXPORTS]) / 7.0
+        for d in range(7):
+            day = day0 + datetime.timedelta(days=d)
+            if (day.year, day.month) in kg:
+                kg[(day.year, day.month)] += per_day
+    return {m: kg[m] / (baseline * calendar.monthrange(*m)[1] / 7.0) for m in MONTHS}
+
+
+def run(args):
+    binary, seed, sets = args
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "o"
+        cmd = [binary, "run", str(CONFIG), "--seed", str(seed), "--out", str(out)]
+        for s in sets:
+            cmd += ["--set", s]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)}\n{done.stderr}")
+        rows = list(csv.DictReader(open(out / "timeseries.csv")))
+        summary = next(csv.DictReader(open(out / "summary.csv")))
+        series = monthly(rows, float(summary[BASE]))
+        weeks = rows[4:13]
+        cap = sum(float(r["US_autos_capacity_units_per_week"]) for r in weeks)
+        lost = sum(float(r["US_autos_lost_output_units"]) for r in weeks)
+        peak = max(
+            float(r["CN_ndfeb_magnets_outside_price_usd_per_kg"]) / float(r["CN_ndfeb_magnets_inside_price_usd_per_kg"])
+            for r in rows
+        )
+        return series, lost / cap, peak
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--bin", default=str(ROOT / "target/release/chokepoint"))
+    a = ap.parse_args()
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        runs = list(pool.map(run, [(a.bin, s, a.set) for s in range(1, a.seeds + 1)]))
+    print(f"Seeds 1-{a.seeds}{' with ' + ', '.join(a.set) if a.set else ''}.\n")
+    print("| month (2025) | record, t | record / 2024 mean | model median / pre-control | model 5 % | model 95 % |")
+    print("|---|---|---|---|---|---|")
+    errors = []
+    for m in MONTHS:
+        xs = sorted(r[0][m] for r in runs)
+        q = lambda p: xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
+        rec = RECORD_T[m] / MEAN_2024_T
+        med = statistics.median(xs)
+        errors.append(med - rec)
+        print(f"| {calendar.month_abbr[m[1]]} | {RECORD_T[m]:.0f} | {rec:.2f} | {med:.2f} | {q(0.05):.2f} | {q(0.95):.2f} |")
+    rmse = math.sqrt(sum(e * e for e in errors) / len(errors))
+    lost = sorted(r[1] for r in runs)
+    peaks = sorted(r[2] for r in runs)
+    print(f"\nRMSE of the median over the six months: {rmse:.3f}.")
+    print(f"US auto capacity lost in weeks 4-12: median seed {statistics.median(lost):.1%}, 95 % of seeds at most {lost[round(0.95 * (len(lost) - 1))]:.1%}.")
+    print(f"Peak outside / inside price: median {statistics.median(peaks):.2f}, range [{peaks[0]:.2f}, {peaks[-1]:.2f}].")
+
+
+if __name__ == "__main__":
+    main()
