@@ -240,16 +240,16 @@ impl Tally {
         market: &Market,
     ) {
         let g = &mut self.groups[kind.group as usize];
-        // Supplier shipments at the export (inside) price; the rest at the
-        // price of the firm's own market.
+        // Supplier shipments at the export (inside) price, less what a
+        // diverter sent on (bought at that price); the rest at the price of
+        // the firm's own market.
         let other_price = if kind.home == kind.supplier {
             market.inside
         } else {
             market.outside
         };
-        g.material_cost += flow.from_supplier * market.inside
-            + (flow.from_pool + flow.from_stockpile + flow.diverted_in - flow.diverted_out)
-                * other_price;
+        g.material_cost += (flow.from_supplier - flow.diverted_out) * market.inside
+            + (flow.from_pool + flow.from_stockpile + flow.diverted_in) * other_price;
         let capacity = params.capacity as f64;
         g.capacity += capacity;
         g.output += prod.output;

@@ -339,6 +339,8 @@ pub struct TechRestriction {
 /// this week's figures.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct Maker {
+    /// Index among all makers of the scenario, in file order (set at spawn).
+    pub id: u32,
     pub owner: StateIx,
     pub material: MaterialIx,
     pub name: String,

@@ -161,15 +161,16 @@ fn plugin(b: &mut Builder) {
         material_cost: vec![0.0; groups],
     });
     b.insert_resource(MakerList::default());
-    for m in makers {
-        b.spawn(m);
+    for (id, m) in makers.into_iter().enumerate() {
+        b.spawn(Maker { id: id as u32, ..m });
     }
     b.after_firms(|world, _| {
-        // the makers were spawned in file order, before any firm
-        let mut q = world.query_filtered::<Entity, With<Maker>>();
-        let mut found: Vec<Entity> = q.iter(world).collect();
+        // by id, the file order: entities' order says nothing (a freed
+        // index is reused first)
+        let mut q = world.query::<(Entity, &Maker)>();
+        let mut found: Vec<(u32, Entity)> = q.iter(world).map(|(e, m)| (m.id, e)).collect();
         found.sort_unstable();
-        world.resource_mut::<MakerList>().0 = found;
+        world.resource_mut::<MakerList>().0 = found.into_iter().map(|(_, e)| e).collect();
     });
     b.add_systems(industry);
 }
