@@ -22,12 +22,11 @@ import concurrent.futures
 import csv
 import pathlib
 import re
-import statistics
-import subprocess
-import tempfile
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "configs/baseline.ron"
+from seeds import BINARY, ROOT, run_seed
+from seeds import median as med
+from seeds import quantile as q
+
 MODEL = ROOT / "models/baseline_2025.ron"
 
 AUTOS = ["GM", "Ford", "Stellantis"]
@@ -95,25 +94,7 @@ def first_agreement(out: pathlib.Path, cost: dict):
 
 def run(args):
     binary, seed, sets, cost = args
-    with tempfile.TemporaryDirectory() as tmp:
-        out = pathlib.Path(tmp) / "o"
-        cmd = [binary, "run", str(CONFIG), "--seed", str(seed), "--out", str(out)]
-        for s in sets:
-            cmd += ["--set", s]
-        subprocess.run(cmd, check=True, capture_output=True)
-        return first_agreement(out, cost)
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else float("nan")
-
-
-def q(xs, p):
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return float("nan")
-    return xs[min(len(xs) - 1, max(0, round(p * (len(xs) - 1))))]
+    return run_seed(binary, seed, sets, lambda out: first_agreement(out, cost))
 
 
 def outcomes(pool, binary, seeds, sets, cost):
@@ -125,7 +106,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--probe-seeds", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--bin", default=str(ROOT / "target/release/chokepoint"))
+    ap.add_argument("--bin", default=str(BINARY))
     a = ap.parse_args()
     cost = security_costs()
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:

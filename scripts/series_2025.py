@@ -34,13 +34,9 @@ import concurrent.futures
 import csv
 import datetime
 import math
-import pathlib
 import statistics
-import subprocess
-import tempfile
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "configs/baseline.ron"
+from seeds import BINARY, quantile, run_seed
 
 # China customs via Reuters and Bloomberg: magnet exports to the US, tonnes.
 MONTHS = [(2025, 4), (2025, 5), (2025, 6), (2025, 7), (2025, 8), (2025, 9)]
@@ -84,29 +80,27 @@ def monthly(rows, baseline):
     return {m: kg[m] / (baseline * calendar.monthrange(*m)[1] / 7.0) for m in MONTHS}
 
 
+def read(out):
+    """One run's monthly series, auto losses in weeks 4-12, price peak,
+    diverting firm-weeks and first agreement week."""
+    rows = list(csv.DictReader(open(out / "timeseries.csv")))
+    summary = next(csv.DictReader(open(out / "summary.csv")))
+    series = monthly(rows, float(summary[BASE]))
+    weeks = rows[4:13]
+    cap = sum(float(r["US_autos_capacity_units_per_week"]) for r in weeks)
+    lost = sum(float(r["US_autos_lost_output_units"]) for r in weeks)
+    peak = max(
+        float(r["CN_ndfeb_magnets_outside_price_usd_per_kg"]) / float(r["CN_ndfeb_magnets_inside_price_usd_per_kg"])
+        for r in rows
+    )
+    diverting = sum(float(r["diverting_firms_count"]) for r in rows)
+    agreed = summary["first_agreement_week"]
+    return series, lost / cap, peak, diverting, int(agreed) if agreed else None
+
+
 def run(args):
     binary, seed, sets = args
-    with tempfile.TemporaryDirectory() as tmp:
-        out = pathlib.Path(tmp) / "o"
-        cmd = [binary, "run", str(CONFIG), "--seed", str(seed), "--out", str(out)]
-        for s in sets:
-            cmd += ["--set", s]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)}\n{done.stderr}")
-        rows = list(csv.DictReader(open(out / "timeseries.csv")))
-        summary = next(csv.DictReader(open(out / "summary.csv")))
-        series = monthly(rows, float(summary[BASE]))
-        weeks = rows[4:13]
-        cap = sum(float(r["US_autos_capacity_units_per_week"]) for r in weeks)
-        lost = sum(float(r["US_autos_lost_output_units"]) for r in weeks)
-        peak = max(
-            float(r["CN_ndfeb_magnets_outside_price_usd_per_kg"]) / float(r["CN_ndfeb_magnets_inside_price_usd_per_kg"])
-            for r in rows
-        )
-        diverting = sum(float(r["diverting_firms_count"]) for r in rows)
-        agreed = summary["first_agreement_week"]
-        return series, lost / cap, peak, diverting, int(agreed) if agreed else None
+    return run_seed(binary, seed, sets, read)
 
 
 def rmse(runs):
@@ -137,7 +131,7 @@ def main():
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--probes", action="store_true")
     ap.add_argument("--probe-seeds", type=int, default=20)
-    ap.add_argument("--bin", default=str(ROOT / "target/release/chokepoint"))
+    ap.add_argument("--bin", default=str(BINARY))
     a = ap.parse_args()
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
         runs = list(pool.map(run, [(a.bin, s, a.set) for s in range(1, a.seeds + 1)]))
@@ -151,14 +145,16 @@ def report(runs, a):
     print("| month (2025) | record, t | record / 2024 mean | model median / pre-control | model 5 % | model 95 % |")
     print("|---|---|---|---|---|---|")
     for m in MONTHS:
-        xs = sorted(r[0][m] for r in runs)
-        q = lambda p: xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
+        xs = [r[0][m] for r in runs]
         rec = RECORD_T[m] / MEAN_2024_T
-        print(f"| {calendar.month_abbr[m[1]]} | {RECORD_T[m]:.0f} | {rec:.2f} | {statistics.median(xs):.2f} | {q(0.05):.2f} | {q(0.95):.2f} |")
+        print(
+            f"| {calendar.month_abbr[m[1]]} | {RECORD_T[m]:.0f} | {rec:.2f} | {statistics.median(xs):.2f} "
+            f"| {quantile(xs, 0.05):.2f} | {quantile(xs, 0.95):.2f} |"
+        )
     lost = sorted(r[1] for r in runs)
     peaks = sorted(r[2] for r in runs)
     print(f"\nRMSE of the median over the six months: {rmse(runs):.3f}.")
-    print(f"US auto capacity lost in weeks 4-12: median seed {statistics.median(lost):.1%}, 95 % of seeds at most {lost[round(0.95 * (len(lost) - 1))]:.1%}.")
+    print(f"US auto capacity lost in weeks 4-12: median seed {statistics.median(lost):.1%}, 95 % of seeds at most {quantile(lost, 0.95):.1%}.")
     print(f"Peak outside / inside price: median {statistics.median(peaks):.2f}, range [{peaks[0]:.2f}, {peaks[-1]:.2f}].")
 
 

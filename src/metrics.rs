@@ -57,9 +57,8 @@ pub struct StateStats {
     pub weight: f64,
     pub military_lost: f64,
     pub military_capacity: f64,
-    /// kg needed at full capacity and kg received.
+    /// kg needed at full capacity.
     pub demand: f64,
-    pub received: f64,
 }
 
 /// Material flows of the week, kg, summed over all firms: the ledger the
@@ -155,8 +154,9 @@ pub struct RunTotals {
     pub civilian_licences_granted: u64,
     pub military_licences_granted: u64,
     pub detections: u64,
-    /// Per group, units of output lost.
+    /// Per group, units of output lost and USD paid for material.
     pub lost_output: Vec<f64>,
+    pub material_cost: Vec<f64>,
     /// Largest share of a state's military capacity idle in any week.
     pub peak_readiness_gap: f64,
     /// Net revenue lost by suppliers against pre-control exports, USD.
@@ -174,6 +174,7 @@ impl RunTotals {
     pub fn new(r: &Registry) -> Self {
         RunTotals {
             lost_output: vec![0.0; r.groups.len()],
+            material_cost: vec![0.0; r.groups.len()],
             escalations: vec![0; r.states.len()],
             withdrawals: vec![0; r.states.len()],
             first_escalation: vec![None; r.states.len()],
@@ -243,11 +244,7 @@ impl Tally {
         // Supplier shipments at the export (inside) price, less what a
         // diverter sent on (bought at that price); the rest at the price of
         // the firm's own market.
-        let other_price = if kind.home == kind.supplier {
-            market.inside
-        } else {
-            market.outside
-        };
+        let other_price = market.for_home(kind.home, kind.supplier);
         g.material_cost += (flow.from_supplier - flow.diverted_out) * market.inside
             + (flow.from_pool + flow.from_stockpile + flow.diverted_in) * other_price;
         let capacity = params.capacity as f64;
@@ -274,7 +271,6 @@ impl Tally {
         }
         let s = &mut self.states[kind.home as usize];
         s.demand += params.demand();
-        s.received += flow.received() - flow.diverted_out;
         let lost_share = if capacity > 0.0 {
             prod.lost / capacity
         } else {
@@ -325,7 +321,6 @@ impl Tally {
             t.military_lost += s.military_lost;
             t.military_capacity += s.military_capacity;
             t.demand += s.demand;
-            t.received += s.received;
         }
         let ns = stats.states.len();
         for (m, row) in stats.exports.iter_mut().enumerate() {
@@ -364,8 +359,15 @@ pub fn aggregate(
     }
     totals.civilian_licences_granted += stats.civilian_grants as u64;
     totals.military_licences_granted += stats.military_grants as u64;
-    for (total, g) in totals.lost_output.iter_mut().zip(&stats.groups) {
-        *total += g.lost;
+    let totals = &mut *totals;
+    for ((lost, cost), g) in totals
+        .lost_output
+        .iter_mut()
+        .zip(&mut totals.material_cost)
+        .zip(&stats.groups)
+    {
+        *lost += g.lost;
+        *cost += g.material_cost;
     }
     for s in &stats.states {
         if s.military_capacity > 0.0 {

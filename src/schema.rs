@@ -534,6 +534,7 @@ pub struct Policies {
     pub restrictions: Vec<Entity>,
     pub programs: Vec<Entity>,
     pub tracks: Vec<Entity>,
+    pub makers: Vec<Entity>,
 }
 
 impl Policies {
@@ -576,6 +577,11 @@ impl Policies {
             .iter(world)
             .map(|(e, t)| ((t.supplier, t.consumer, t.material), e))
             .collect();
+        let makers: Vec<_> = world
+            .query::<(Entity, &Maker)>()
+            .iter(world)
+            .map(|(e, m)| ((m.owner, m.name.clone()), e))
+            .collect();
         let states: Vec<StateIx> = (0..layout.registry.states.len() as StateIx).collect();
         let restriction_ids: Vec<u32> = layout.restrictions.iter().map(|r| r.0).collect();
         Policies {
@@ -584,6 +590,7 @@ impl Policies {
             restrictions: place(&restriction_ids, restrictions, "restriction"),
             programs: place(&layout.programs, programs, "substitution programme"),
             tracks: place(&layout.tracks, tracks, "track"),
+            makers: place(&layout.makers, makers, "maker"),
         }
     }
 }
@@ -613,6 +620,11 @@ pub fn restriction(world: &World, i: usize) -> &TechRestriction {
 /// The `i`-th substitution programme of the layout.
 pub fn programme(world: &World, i: usize) -> &SubstitutionProgram {
     component(world, world.resource::<Policies>().programs[i])
+}
+
+/// The `i`-th maker of the layout.
+pub fn maker(world: &World, i: usize) -> &Maker {
+    component(world, world.resource::<Policies>().makers[i])
 }
 
 /// The `i`-th track of the layout.

@@ -108,6 +108,15 @@ impl Checker {
             );
         }
     }
+    /// `v` in [lo, hi]; `what` follows the bounds in the message.
+    fn within(&mut self, field: &str, v: f64, lo: f64, hi: f64, what: &str) {
+        if self.finite(field, v) && !(lo..=hi).contains(&v) {
+            self.fail(
+                field,
+                format!("must be in [{}, {}]{what}, got {v}", show(lo), show(hi)),
+            );
+        }
+    }
     /// `v` in (0, max].
     fn positive_at_most(&mut self, field: &str, v: f64, max: f64, unit: &str) {
         if v.is_finite() && v <= 0.0 {
@@ -348,23 +357,16 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             MAX_PRICE,
             " USD per unit",
         );
-        let e = format!("{f}.demand_elasticity");
-        if c.finite(&e, m.demand_elasticity) && !(-5.0..=-0.01).contains(&m.demand_elasticity) {
-            c.fail(
-                e,
-                format!("must be in [-5, -0.01], got {}", m.demand_elasticity),
-            );
-        }
-        let cap = format!("{f}.price_cap");
-        if c.finite(&cap, m.price_cap) && !(1.0..=1e6).contains(&m.price_cap) {
-            c.fail(
-                cap,
-                format!(
-                    "must be in [1, 1e6] (a multiple of the reference price), got {}",
-                    m.price_cap
-                ),
-            );
-        }
+        let (elasticity, cap) = (m.demand_elasticity, m.price_cap);
+        c.within(
+            &format!("{f}.demand_elasticity"),
+            elasticity,
+            -5.0,
+            -0.01,
+            "",
+        );
+        let multiple = " (a multiple of the reference price)";
+        c.within(&format!("{f}.price_cap"), cap, 1.0, 1e6, multiple);
     }
     for st in &s.states {
         check_state(&mut c, st, &states, &materials, s);

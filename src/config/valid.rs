@@ -602,8 +602,6 @@ impl Resolver {
                     jobs,
                 } = m;
                 Maker {
-                    // numbered across states when spawned
-                    id: 0,
                     owner: ix,
                     material: self.material(&format!("{f}.makers[{name}].material"), material),
                     name: name.clone(),

@@ -339,8 +339,6 @@ pub struct TechRestriction {
 /// this week's figures.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct Maker {
-    /// Index among all makers of the scenario, in file order (set at spawn).
-    pub id: u32,
     pub owner: StateIx,
     pub material: MaterialIx,
     pub name: String,
@@ -633,6 +631,19 @@ pub struct PoolState {
 pub struct Market {
     pub inside: f64,
     pub outside: f64,
+}
+
+impl Market {
+    /// The price firms of `home` pay outside their supplier's shipments:
+    /// the inside price if `home` is the material's `supplier`, else the
+    /// outside one.
+    pub fn for_home(&self, home: StateIx, supplier: StateIx) -> f64 {
+        if home == supplier {
+            self.inside
+        } else {
+            self.outside
+        }
+    }
 }
 
 /// [material] markets, cleared each week once the material is delivered

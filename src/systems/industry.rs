@@ -5,10 +5,10 @@
 //! restrictions cut the output of the target's restricted sectors in
 //! proportion to their level. Both sides' losses go to the summary.
 
-use crate::metrics::WeekStats;
+use crate::metrics::{RunTotals, WeekStats};
 use crate::model::*;
 use crate::schedule::{Builder, Phase, Plugin};
-use crate::schema::{self, Layout, Measure, Schema, Unit};
+use crate::schema::{self, Layout, Measure, Policies, Schema, Unit};
 use bevy_ecs::prelude::*;
 
 /// The phase this module's systems run in.
@@ -77,19 +77,7 @@ pub struct IndustryTotals {
     pub maker_job_weeks_lost: Vec<f64>,
     /// Per restriction, in id order: output lost, USD.
     pub restricted_output_lost: Vec<f64>,
-    /// Per group: material cost, USD.
-    pub material_cost: Vec<f64>,
 }
-
-/// The `i`-th maker of the scenario, in file order.
-fn maker(w: &World, i: usize) -> &Maker {
-    let e = w.resource::<MakerList>().0[i];
-    w.get::<Maker>(e).expect("a maker entity")
-}
-
-/// The makers' entities, in file order.
-#[derive(Resource, Debug, Clone, Default)]
-pub struct MakerList(pub Vec<Entity>);
 
 /// Every maker's output, revenue and jobs; every restriction's lost
 /// output; over the run, the losses of both sides.
@@ -98,9 +86,9 @@ fn columns(layout: &Layout, schema: &mut Schema) {
     for (i, (owner, name)) in makers.iter().enumerate() {
         let args = [("state", layout.state(*owner)), ("maker", name.as_str())];
         let ts = &mut schema.timeseries;
-        ts.add(&MAKER_OUTPUT, &args, move |w| maker(w, i).output);
-        ts.add(&MAKER_REVENUE, &args, move |w| maker(w, i).revenue);
-        ts.add(&MAKER_JOBS, &args, move |w| maker(w, i).employed);
+        ts.add(&MAKER_OUTPUT, &args, move |w| schema::maker(w, i).output);
+        ts.add(&MAKER_REVENUE, &args, move |w| schema::maker(w, i).revenue);
+        ts.add(&MAKER_JOBS, &args, move |w| schema::maker(w, i).employed);
     }
     for i in 0..layout.restrictions.len() {
         let args = layout.restriction_args(i);
@@ -134,7 +122,7 @@ fn columns(layout: &Layout, schema: &mut Schema) {
             ("sector", info.sector.as_str()),
         ];
         schema.summary.add(&TOTAL_MATERIAL_COST, &args, move |w| {
-            w.resource::<IndustryTotals>().material_cost[g]
+            w.resource::<RunTotals>().material_cost[g]
         });
     }
 }
@@ -153,25 +141,15 @@ fn plugin(b: &mut Builder) {
         .iter()
         .map(|s| s.tech_restrictions.len())
         .sum();
-    let groups = b.registry().groups.len();
     b.insert_resource(IndustryTotals {
         maker_revenue_lost: vec![0.0; makers.len()],
         maker_job_weeks_lost: vec![0.0; makers.len()],
         restricted_output_lost: vec![0.0; restrictions],
-        material_cost: vec![0.0; groups],
     });
-    b.insert_resource(MakerList::default());
-    for (id, m) in makers.into_iter().enumerate() {
-        b.spawn(Maker { id: id as u32, ..m });
+    // `schema::Policies` finds them, in the layout's (file) order
+    for m in makers {
+        b.spawn(m);
     }
-    b.after_firms(|world, _| {
-        // by id, the file order: entities' order says nothing (a freed
-        // index is reused first)
-        let mut q = world.query::<(Entity, &Maker)>();
-        let mut found: Vec<(u32, Entity)> = q.iter(world).map(|(e, m)| (m.id, e)).collect();
-        found.sort_unstable();
-        world.resource_mut::<MakerList>().0 = found.into_iter().map(|(_, e)| e).collect();
-    });
     b.add_systems(industry);
 }
 
@@ -187,7 +165,7 @@ pub fn industry(
     registry: Res<Registry>,
     stats: Res<WeekStats>,
     markets: Res<Markets>,
-    list: Res<MakerList>,
+    policies: Res<Policies>,
     mut totals: ResMut<IndustryTotals>,
     mut makers: Query<&mut Maker>,
     restrictions: Query<&TechRestriction>,
@@ -198,7 +176,7 @@ pub fn industry(
         capacity[m.material as usize] += m.capacity;
     }
     let totals = &mut *totals;
-    for (i, &e) in list.0.iter().enumerate() {
+    for (i, &e) in policies.makers.iter().enumerate() {
         let Ok(mut mk) = makers.get_mut(e) else {
             continue;
         };
@@ -228,9 +206,6 @@ pub fn industry(
         if let Some(t) = totals.restricted_output_lost.get_mut(r.id as usize) {
             *t += r.level * r.output_per_week;
         }
-    }
-    for (t, g) in totals.material_cost.iter_mut().zip(&stats.groups) {
-        *t += g.material_cost;
     }
 }
 

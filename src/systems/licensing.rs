@@ -171,7 +171,7 @@ pub fn build_view(
                             } else {
                                 1.0
                             };
-                        LicenceTerms {
+                        let mut terms = LicenceTerms {
                             controlled: true,
                             required: c.licence_required,
                             approval: EndUse::ALL
@@ -184,23 +184,11 @@ pub fn build_view(
                             review_lag: c.review_lag.clone(),
                             detection,
                             blacklist,
-                            cover: EndUse::ALL.map(|eu| {
-                                let (banned, general) = (
-                                    eu == EndUse::Military && c.military_ban,
-                                    eu == EndUse::Civilian && c.general_for(home),
-                                );
-                                if !c.licence_required[eu.index()] || banned || general {
-                                    return 0.0;
-                                }
-                                let approval = (c.approval_for(home, eu) * factor).clamp(0.0, 1.0);
-                                supply::lead_time_cover(
-                                    c.review_lag.mean(),
-                                    1.0 - approval,
-                                    c.reapply_weeks,
-                                    &settings.supply,
-                                )
-                            }),
-                        }
+                            cover: [0.0; 3],
+                        };
+                        terms.cover = EndUse::ALL
+                            .map(|eu| terms.lead_time_cover(eu, c.reapply_weeks, &settings.supply));
+                        terms
                     }
                     _ => LicenceTerms::uncontrolled(),
                 })
@@ -231,6 +219,30 @@ impl LicenceTerms {
     /// Whether a firm of this end use needs a licence.
     pub fn needs_licence(&self, end_use: EndUse) -> bool {
         self.controlled && self.required[end_use.index()]
+    }
+
+    /// Whether a firm of this end use is denied without review (the
+    /// military ban).
+    pub fn banned(&self, end_use: EndUse) -> bool {
+        end_use == EndUse::Military && self.military_ban
+    }
+
+    /// Whether a general licence covers a firm of this end use (no review).
+    pub fn general(&self, end_use: EndUse) -> bool {
+        end_use == EndUse::Civilian && self.general_licence
+    }
+
+    /// The weeks of use a firm of this end use holds against the lead time
+    /// its next licence takes under these terms (`supply::lead_time_cover`,
+    /// with `reapply_weeks` before a denied firm applies again): 0 when it
+    /// needs no licence, is banned (it expects none) or a general licence
+    /// covers it.
+    pub fn lead_time_cover(&self, end_use: EndUse, reapply_weeks: f64, s: &SupplyParams) -> f64 {
+        if !self.needs_licence(end_use) || self.banned(end_use) || self.general(end_use) {
+            return 0.0;
+        }
+        let denial = 1.0 - self.approval[end_use.index()];
+        supply::lead_time_cover(self.review_lag.mean(), denial, reapply_weeks, s)
     }
 }
 
@@ -268,8 +280,7 @@ pub fn licence_step(
     let deny = || Licence::Denied {
         until: week.saturating_add(terms.reapply.max(1)),
     };
-    let banned = eu == EndUse::Military && terms.military_ban;
-    let general = eu == EndUse::Civilian && terms.general_licence;
+    let (banned, general) = (terms.banned(eu), terms.general(eu));
     match *lic {
         Licence::None if banned => *lic = deny(),
         Licence::None if general => *lic = grant(),

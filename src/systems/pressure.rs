@@ -103,11 +103,7 @@ pub fn terms(
     let (mut ordered, mut dear) = (0.0, 0.0);
     for (m, info) in registry.materials.iter().enumerate() {
         let q = stats.market[m][st][0];
-        let price = if info.supplier as usize == st {
-            markets[m].inside
-        } else {
-            markets[m].outside
-        };
+        let price = markets[m].for_home(st as StateIx, info.supplier);
         if q > 0.0 && price > 0.0 {
             ordered += q;
             dear += q * (1.0 - info.price / price).max(0.0);
@@ -165,5 +161,78 @@ pub fn pressure(
         let a = weights.0.smoothing;
         p.now = now;
         p.smoothed = (p.smoothed + a * (now - p.smoothed)).clamp(0.0, 1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two states, one material supplied by state 1; state 0 imports 100
+    /// kg/week of it and its firms' demand this week is 100 kg.
+    fn world() -> (Registry, WeekStats) {
+        let registry = Registry {
+            states: vec!["US".into(), "CN".into()],
+            materials: vec![MaterialInfo {
+                id: "magnets".into(),
+                supplier: 1,
+                price: 60.0,
+                elasticity: -0.2,
+                price_cap: 6.0,
+            }],
+            baseline_imports: vec![vec![100.0, 0.0]],
+            ..Registry::default()
+        };
+        let mut stats = WeekStats::new(&registry);
+        stats.market[0][0] = [100.0, 50.0];
+        stats.substitution_share = vec![vec![0.0]; 2];
+        (registry, stats)
+    }
+
+    fn market(inside: f64, outside: f64) -> Vec<Market> {
+        vec![Market { inside, outside }]
+    }
+
+    /// The consumer feels the price of the market it buys in, 1 - P0/P: 0
+    /// at the reference, rising continuously with the price (a shortage's
+    /// price, Riddle et al. 2015); the supplier's price does not enter it.
+    #[test]
+    fn the_consumer_feels_the_outside_price() {
+        let (registry, stats) = world();
+        let term = |p: f64| terms(0, &registry, &stats, &market(60.0, p), &[]).price;
+        assert_eq!(term(60.0), 0.0);
+        assert!((term(120.0) - 0.5).abs() < 1e-12);
+        assert!((term(360.0) - 5.0 / 6.0).abs() < 1e-12);
+        let mut last = 0.0;
+        for k in 0..=300 {
+            let t = term(60.0 + k as f64);
+            assert!(t >= last && t - last < 0.02, "{last} -> {t}");
+            last = t;
+        }
+        assert_eq!(
+            terms(0, &registry, &stats, &market(10.0, 60.0), &[]).price,
+            0.0
+        );
+    }
+
+    /// The supplier's lost revenue counts exports at the inside price
+    /// against the pre-control exports at the reference: fewer exports, or
+    /// a lower inside price, lose more.
+    #[test]
+    fn the_supplier_loses_export_revenue_in_value() {
+        let (registry, mut stats) = world();
+        let lost = |stats: &WeekStats, inside: f64| {
+            terms(1, &registry, stats, &market(inside, 360.0), &[]).lost_revenue
+        };
+        stats.exports[0][0] = 100.0;
+        assert!(lost(&stats, 60.0).abs() < 1e-12);
+        assert!((lost(&stats, 30.0) - 0.5).abs() < 1e-12);
+        stats.exports[0][0] = 40.0;
+        assert!((lost(&stats, 60.0) - 0.6).abs() < 1e-12);
+        // the outside price is the sellers' outside, not the supplier's
+        assert_eq!(
+            lost(&stats, 60.0),
+            terms(1, &registry, &stats, &market(60.0, 60.0), &[]).lost_revenue
+        );
     }
 }

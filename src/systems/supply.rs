@@ -478,15 +478,10 @@ mod tests {
     /// continuous in it, and is capped.
     #[test]
     fn the_cover_rises_with_the_denial_probability() {
+        // the defaults (z = 1, denial planned at most 0.9), uncapped
         let s = SupplyParams {
-            restock_weeks: 4.0,
-            priority: PriorityRule::MilitaryFirst,
-            diversion_share: 0.3,
-            safety_factor: 1.0,
-            max_denial: 0.9,
             max_cover_weeks: 1000.0,
-            military_premium: 1.0,
-            margin_per_material: 2.0,
+            ..SupplyParams::from(&crate::config::SupplyParams::default())
         };
         // No denial: the review lag alone.
         assert!((lead_time_cover(9.0, 0.0, 4.0, &s) - 9.0).abs() < 1e-12);

@@ -124,26 +124,19 @@ fn a_firm_facing_a_higher_denial_probability_holds_more_stock() {
         end_use: EndUse::Civilian,
         group: 0,
     };
-    let d = SupplyParamsDef::default();
-    let supply_params = chokepoint::model::SupplyParams {
-        restock_weeks: d.restock_weeks,
-        priority: chokepoint::model::PriorityRule::MilitaryFirst,
-        diversion_share: d.diversion_share,
-        safety_factor: d.safety_factor,
-        max_denial: d.max_denial,
-        max_cover_weeks: d.max_cover_weeks,
-        military_premium: d.military_premium,
-        margin_per_material: d.margin_per_material,
-    };
+    let supply_params = SupplyParams::from(&SupplyParamsDef::default());
     let stock_after = |denial: f64| {
-        let cover = supply::lead_time_cover(4.0, denial, 4.0, &supply_params);
-        let terms = LicenceTerms {
+        // terms with a review lag of 4 weeks and this denial probability,
+        // whose cover is what `build_view` would give them
+        let mut terms = LicenceTerms {
             controlled: true,
             required: [true; 3],
+            approval: [1.0 - denial; 3],
             headroom: 2.0,
-            cover: [cover; 3],
+            review_lag: chokepoint::model::dist::Sampler::Fixed(4.0),
             ..LicenceTerms::uncontrolled()
         };
+        terms.cover = EndUse::ALL.map(|eu| terms.lead_time_cover(eu, 4.0, &supply_params));
         let lic = Licence::Granted {
             since: 0,
             until: 100,
