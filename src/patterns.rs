@@ -359,6 +359,21 @@ pub static PATTERNS: &[Pattern] = &[
         find: |r| r.first(|m| m.event == "breakdown"),
     },
     Pattern {
+        name: "readiness gap",
+        criterion: "a state's readiness gap (its military capacity idle) reaches 0.05 in some week",
+        find: |r| {
+            let ts: &Table = &r.t.timeseries;
+            // a state's columns: `{state}_pressure_index` and `{state}_readiness_gap_share`
+            ts.columns
+                .iter()
+                .filter_map(|c| c.strip_suffix("_pressure_index"))
+                .filter_map(|st| r.series(&format!("{st}_readiness_gap_share")))
+                .filter_map(|g| g.iter().position(|&g| g >= 0.05))
+                .min()
+                .map(|w| w as f64)
+        },
+    },
+    Pattern {
         name: "defence primes never licensed",
         criterion: "no military licence granted in the run (no week)",
         find: |r| (r.summary("military_licences_granted_count")? == 0.0).then_some(f64::NAN),

@@ -480,7 +480,7 @@ impl Layout {
                 continue;
             }
             for c in 0..r.states.len() {
-                if r.importers[m][c] {
+                if r.negotiable[m][c] {
                     layout
                         .tracks
                         .push((info.supplier, c as StateIx, m as MaterialIx));

@@ -165,9 +165,30 @@ impl ValidScenario {
     /// supplier share, or a population of at least one firm whose draws of
     /// them may be positive).
     fn importers(&self) -> Vec<Vec<bool>> {
+        self.importers_where(|_| true)
+    }
+
+    /// [material][state]: whether the state's own firms whose end use the
+    /// supplier's control does not ban outright (`military_ban`) may buy the
+    /// material from its supplier: what a deal could bring back, so what
+    /// decides whether the pair has a track over the material.
+    fn negotiable(&self) -> Vec<Vec<bool>> {
+        let banned = |kind: &FirmKind| {
+            kind.end_use == EndUse::Military
+                && self.states[kind.supplier as usize]
+                    .export_controls
+                    .iter()
+                    .any(|c| c.material == kind.material && c.military_ban)
+        };
+        self.importers_where(|kind| !banned(kind))
+    }
+
+    /// [material][state]: whether firms of the state of a kind `counts`
+    /// accepts may buy the material from its supplier (`importers`).
+    fn importers_where(&self, counts: impl Fn(&FirmKind) -> bool) -> Vec<Vec<bool>> {
         let mut importers = vec![vec![false; self.states.len()]; self.materials.len()];
         let mut mark = |kind: &FirmKind| {
-            if kind.home != kind.supplier {
+            if kind.home != kind.supplier && counts(kind) {
                 importers[kind.material as usize][kind.home as usize] = true;
             }
         };
@@ -195,6 +216,7 @@ impl ValidScenario {
             other_supply: self.other_supply.clone(),
             baseline_imports: vec![vec![0.0; ns]; nm],
             importers: self.importers(),
+            negotiable: self.negotiable(),
             has_military: vec![vec![false; nm]; ns],
             military_demand: vec![vec![0.0; nm]; ns],
             firm_count: self.firm_count,

@@ -558,6 +558,10 @@ pub struct Registry {
     /// positive demand and supplier share). Known from the scenario alone,
     /// before any draw: it decides which tracks and output columns exist.
     pub importers: Vec<Vec<bool>>,
+    /// [material][state]: the importers whose imports a deal could bring
+    /// back (firms of end uses the supplier's control does not ban
+    /// outright): the pairs and materials with a negotiation track.
+    pub negotiable: Vec<Vec<bool>>,
     /// [state][material]: whether the state has military firms on it.
     pub has_military: Vec<Vec<bool>>,
     /// [state][material] kg/week military firms need at full capacity.

@@ -353,9 +353,10 @@ fn plugin(b: &mut Builder) {
     b.add_systems(negotiate);
 }
 
-/// One track per (controlled material, state importing it before the controls).
-/// The tracks are those of the schema's layout (`Registry::importers`,
-/// known before the draws), in id order.
+/// One track per (controlled material, state importing it before the
+/// controls by firms a deal could supply: not military firms under a
+/// military ban). The tracks are those of the schema's layout
+/// (`Registry::negotiable`, known before the draws), in id order.
 fn spawn_tracks(world: &mut World, _: &ValidScenario) {
     let tracks = world.resource::<Schema>().layout.tracks.clone();
     for (id, (supplier, consumer, material)) in tracks.into_iter().enumerate() {

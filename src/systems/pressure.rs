@@ -32,10 +32,23 @@ pub static PRESSURE_SMOOTHED: Measure = Measure {
     old: "{state}_pressure_smoothed",
 };
 
-/// Each state's pressure.
+pub static STATE_READINESS_GAP: Measure = Measure {
+    pattern: "{state}_readiness_gap",
+    unit: Unit::Share,
+    about: "Share of the state's military capacity idle this week (lost over full output of all its military firms; 0 with none): the readiness term of its pressure.",
+    old: "",
+};
+
+/// Each state's pressure and readiness gap.
 fn columns(layout: &Layout, schema: &mut Schema) {
     for s in 0..layout.registry.states.len() {
         let args = [("state", layout.state(s as StateIx))];
+        schema
+            .timeseries
+            .add(&STATE_READINESS_GAP, &args, move |w| {
+                let st = &w.resource::<WeekStats>().states[s];
+                share(st.military_lost, st.military_capacity)
+            });
         schema.timeseries.add(&PRESSURE, &args, move |w| {
             schema::agent::<Pressure>(w, s).now
         });
