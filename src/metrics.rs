@@ -49,6 +49,24 @@ pub struct GroupStats {
     pub material_cost: f64,
 }
 
+/// A state's military firms on one material, this week.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Military {
+    /// Output lost (capacity - output), in their units.
+    pub lost: f64,
+    /// kg/week they use at full capacity, and the kg they received.
+    pub demand: f64,
+    pub received: f64,
+}
+
+impl Military {
+    /// The kg/week they were short: their use at full capacity less what
+    /// they received, at least 0.
+    pub fn short(&self) -> f64 {
+        (self.demand - self.received).max(0.0)
+    }
+}
+
 /// Per state, this week (as a consumer).
 #[derive(Debug, Clone, Default)]
 pub struct StateStats {
@@ -98,6 +116,8 @@ pub struct WeekStats {
     /// [material][home] the home state's firms' demand (`supply::clear_price`)
     /// and the kg they were delivered (supplier, pool and stockpile), this week.
     pub market: Vec<Vec<[f64; 2]>>,
+    /// [material][home] the home state's military firms on the material.
+    pub military: Vec<Vec<Military>>,
     pub ledger: Ledger,
     pub detections: u32,
     /// [supplier][home] diverting firms detected this week.
@@ -119,6 +139,7 @@ impl WeekStats {
             substitution_share: vec![vec![0.0; nm]; ns],
             outside_supply: vec![vec![0.0; nm]; ns],
             market: vec![vec![[0.0; 2]; ns]; nm],
+            military: vec![vec![Military::default(); ns]; nm],
             detected: vec![vec![0; ns]; ns],
             ..Default::default()
         }
@@ -132,6 +153,9 @@ impl WeekStats {
             .iter_mut()
             .for_each(|s| *s = StateStats::default());
         self.exports.iter_mut().for_each(|row| row.fill(0.0));
+        self.military
+            .iter_mut()
+            .for_each(|row| row.fill(Military::default()));
         self.ledger = Ledger::default();
         self.detections = 0;
         self.detected.iter_mut().for_each(|row| row.fill(0));
@@ -209,6 +233,8 @@ pub struct Tally {
     states: Vec<StateStats>,
     /// [material * states + destination]
     exports: Vec<f64>,
+    /// [material * states + home] (`WeekStats::military`)
+    military: Vec<Military>,
     ledger: Ledger,
     civilian_grants: u32,
     military_grants: u32,
@@ -220,6 +246,7 @@ impl Tally {
             groups: vec![GroupStats::default(); r.groups.len()],
             states: vec![StateStats::default(); r.states.len()],
             exports: vec![0.0; r.materials.len() * r.states.len()],
+            military: vec![Military::default(); r.materials.len() * r.states.len()],
             ledger: Ledger::default(),
             civilian_grants: 0,
             military_grants: 0,
@@ -281,6 +308,10 @@ impl Tally {
             g.military_lost += prod.lost;
             s.military_capacity += capacity;
             s.military_lost += prod.lost;
+            let m = &mut self.military[kind.material as usize * ns + kind.home as usize];
+            m.lost += prod.lost;
+            m.demand += params.demand();
+            m.received += flow.received();
         } else {
             let w = params.jobs as f64 * params.political_weight as f64;
             s.weighted_lost += w * lost_share;
@@ -326,6 +357,14 @@ impl Tally {
         for (m, row) in stats.exports.iter_mut().enumerate() {
             for (d, t) in row.iter_mut().enumerate() {
                 *t += self.exports[m * ns + d];
+            }
+        }
+        for (m, row) in stats.military.iter_mut().enumerate() {
+            for (h, t) in row.iter_mut().enumerate() {
+                let x = self.military[m * ns + h];
+                t.lost += x.lost;
+                t.demand += x.demand;
+                t.received += x.received;
             }
         }
         let (t, l) = (&mut stats.ledger, self.ledger);
@@ -411,6 +450,9 @@ impl Typed for u64 {
 impl Typed for Option<u32> {
     const TYPE: ColumnType = ColumnType::Int;
 }
+impl Typed for Option<f64> {
+    const TYPE: ColumnType = ColumnType::Float;
+}
 impl Typed for String {
     const TYPE: ColumnType = ColumnType::Text;
 }
@@ -444,6 +486,11 @@ impl From<u64> for Cell {
 }
 impl From<Option<u32>> for Cell {
     fn from(v: Option<u32>) -> Self {
+        v.map_or(Cell::Empty, Cell::from)
+    }
+}
+impl From<Option<f64>> for Cell {
+    fn from(v: Option<f64>) -> Self {
         v.map_or(Cell::Empty, Cell::from)
     }
 }

@@ -25,6 +25,8 @@ mod escalation;
 mod generality;
 #[path = "it/markets.rs"]
 mod markets;
+#[path = "it/military.rs"]
+mod military;
 #[path = "it/mutated.rs"]
 mod mutated;
 #[path = "it/owned.rs"]

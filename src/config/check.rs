@@ -621,6 +621,22 @@ fn check_state(
         100.0,
         " pressure-weeks per week",
     );
+    c.at_most(
+        &format!("{f}.preferences.readiness_weight"),
+        p.readiness_weight,
+        10.0,
+        " (utility per unit of readiness gap)",
+    );
+    c.at_most(
+        &format!("{f}.preferences.readiness_value"),
+        p.readiness_value,
+        MAX_USD,
+        " USD per week",
+    );
+    c.probability(
+        &format!("{f}.preferences.investment_rate"),
+        p.investment_rate,
+    );
     let sal = &p.salience;
     for (name, v) in [
         ("civilian_approval", sal.civilian_approval),
@@ -786,12 +802,14 @@ fn check_state(
         c.weeks(&format!("{g}.lead_weeks"), p.lead_weeks);
         c.weeks(&format!("{g}.ramp_weeks"), p.ramp_weeks);
         c.at_most(&format!("{g}.cost"), p.cost, MAX_USD, " USD");
+        c.positive_weeks(&format!("{g}.life_weeks"), p.life_weeks);
         c.probability(&format!("{g}.political_cost"), p.political_cost);
         match p.start {
             StartRule::Scheduled { week } => c.weeks(&format!("{g}.start.week"), week),
             StartRule::Pressure { threshold } => {
                 c.probability(&format!("{g}.start.threshold"), threshold)
             }
+            StartRule::Value => {}
         }
     }
     let mut maker_names = HashSet::new();

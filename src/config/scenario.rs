@@ -198,6 +198,10 @@ fn half() -> f64 {
     0.5
 }
 
+fn ten_years() -> f64 {
+    520.0
+}
+
 /// How a state bargains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -234,6 +238,21 @@ pub struct Preferences {
     /// Salience of the supply issues (to a consumer: what it gains; to a
     /// supplier: what it gives up). Each in [0, 1000].
     pub salience: SupplySalience,
+    /// What a readiness gap costs the state in its no-deal outlook: its
+    /// no-deal utility (0..1 scale, the share of its whole stake on a track)
+    /// falls by this times its readiness gap this week, so that at weight
+    /// 0.5 a quarter of its military capacity idle costs it 0.125 of the
+    /// table (models/ODD.md 7.11). In [0, 10]. Default 0.0.
+    pub readiness_weight: f64,
+    /// What the state counts a week of its whole military capacity idle
+    /// (a readiness gap of 1) as costing, USD per week, when it weighs a
+    /// substitution programme started by value (models/ODD.md 7.11). In
+    /// [0, 1e15]. Default 0.0.
+    pub readiness_value: f64,
+    /// The real annual discount rate at which the state values a
+    /// programme's future output, in [0, 1]. Default 0.07 (OMB Circular
+    /// A-94's base rate).
+    pub investment_rate: f64,
 }
 
 impl Default for Preferences {
@@ -247,6 +266,9 @@ impl Default for Preferences {
             reputation_cost: 0.25,
             audience_cost: 0.0,
             salience: SupplySalience::default(),
+            readiness_weight: 0.0,
+            readiness_value: 0.0,
+            investment_rate: 0.07,
         }
     }
 }
@@ -499,9 +521,14 @@ pub struct SubstitutionDef {
     pub lead_weeks: f64,
     /// Weeks from first output to full capacity (linear ramp), in [0, 10000].
     pub ramp_weeks: f64,
-    /// Cost, USD, in [0, 1e15] (documentation only: not yet used in decisions or output).
+    /// Cost, USD, in [0, 1e15]: what a programme started by `Value` must be
+    /// worth to start (other start rules ignore it).
     #[serde(default)]
     pub cost: f64,
+    /// Weeks of output a programme started by `Value` is valued over, from
+    /// its first output, in (0, 10000]. Default 520 (ten years).
+    #[serde(default = "ten_years")]
+    pub life_weeks: f64,
     /// Political cost in [0, 1]: a triggered program starts only when pressure
     /// exceeds both its trigger and this cost.
     #[serde(default)]
@@ -517,6 +544,11 @@ pub enum StartRule {
     Scheduled { week: f64 },
     /// In the first week the owner's smoothed pressure reaches the threshold, in [0, 1].
     Pressure { threshold: f64 },
+    /// In the first week the programme's value to its owner (the shortage
+    /// and readiness losses it would avoid over its life, discounted, with
+    /// the chance the shortage lasts) reaches its cost, and the owner's
+    /// pressure its political cost (models/ODD.md 7.11).
+    Value,
 }
 
 /// A strategic stockpile.

@@ -645,8 +645,8 @@ impl Resolver {
                     capacity,
                     lead_weeks,
                     ramp_weeks,
-                    // not used by the model yet: a program starts by its start rule
-                    cost: _,
+                    cost,
+                    life_weeks,
                     political_cost,
                     start,
                 } = p;
@@ -661,9 +661,15 @@ impl Resolver {
                     start: match *start {
                         raw::StartRule::Scheduled { week } => StartRule::Scheduled { week },
                         raw::StartRule::Pressure { threshold } => StartRule::Pressure { threshold },
+                        raw::StartRule::Value => StartRule::Value,
                     },
+                    cost: *cost,
+                    life_weeks: *life_weeks,
                     started_at: None,
                     capacity_now: 0.0,
+                    exposure_weeks: 0,
+                    value: 0.0,
+                    value_at_start: None,
                 }
             })
             .collect();
@@ -871,6 +877,9 @@ impl From<&raw::Preferences> for Preferences {
             reputation_cost,
             audience_cost,
             salience,
+            readiness_weight,
+            readiness_value,
+            investment_rate,
         } = p;
         let raw::SupplySalience {
             civilian_approval,
@@ -890,6 +899,10 @@ impl From<&raw::Preferences> for Preferences {
             pressure_gain: *pressure_gain,
             reputation_cost: *reputation_cost,
             audience_cost: *audience_cost,
+            readiness_weight: *readiness_weight,
+            readiness_value: *readiness_value,
+            // the weekly factor of an annual rate r: (1 + r)^(-1/52)
+            investment_discount: (1.0 + *investment_rate).powf(-1.0 / 52.0),
             salience: SupplySalience {
                 civilian_approval: *civilian_approval,
                 licence_validity: *licence_validity,

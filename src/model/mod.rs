@@ -386,9 +386,19 @@ pub struct SubstitutionProgram {
     pub ramp_weeks: f64,
     pub political_cost: f64,
     pub start: StartRule,
+    /// USD; weeks of output it is valued over (`StartRule::Value`).
+    pub cost: f64,
+    pub life_weeks: f64,
     pub started_at: Option<u32>,
     /// kg/week available this week.
     pub capacity_now: f64,
+    /// Weeks the supplier's control on the material has been in force, up
+    /// to this week (0 while it is off).
+    pub exposure_weeks: u32,
+    /// Its value to its owner this week (`substitution::value`), USD; at
+    /// its start, the value that started it.
+    pub value: f64,
+    pub value_at_start: Option<f64>,
 }
 
 /// A strategic stockpile.

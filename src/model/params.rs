@@ -33,6 +33,12 @@ pub struct Preferences {
     /// What withdrawing an escalation costs per week it has stood, pressure-weeks.
     pub audience_cost: f64,
     pub salience: SupplySalience,
+    /// Utility its no-deal outlook loses per unit of readiness gap.
+    pub readiness_weight: f64,
+    /// USD per week of its whole military capacity idle.
+    pub readiness_value: f64,
+    /// Weekly discount factor of programme values (from the annual rate).
+    pub investment_discount: f64,
 }
 
 /// Weights the consumer puts on each supply lever, relative units.
@@ -86,6 +92,7 @@ pub struct PressureParams {
 pub enum StartRule {
     Scheduled { week: f64 },
     Pressure { threshold: f64 },
+    Value,
 }
 
 /// Whom a stockpile serves.

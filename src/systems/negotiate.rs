@@ -375,6 +375,8 @@ fn spawn_tracks(world: &mut World, _: &ValidScenario) {
 pub struct StateView {
     pub prefs: Preferences,
     pub pressure: f64,
+    /// Its readiness gap this week (share of its military capacity idle).
+    pub readiness: f64,
     pub resolve: Resolve,
     pub weights: PressureParams,
 }
@@ -414,8 +416,10 @@ pub fn build_space<'a>(
 /// by 1 + pressure_gain x pressure (discount^(1 + pressure_gain x
 /// pressure)). The consumer's no-deal outlook counts the share of its
 /// supply it gets with no deal (`WeekStats::outside_supply`) as the civilian
-/// approval that would bring as much (`levers::approval::no_deal_level`). Each side's reservation is its no-deal utility
-/// raised by its private resolve.
+/// approval that would bring as much (`levers::approval::no_deal_level`),
+/// less `readiness_weight` x its readiness gap this week (what a gap costs
+/// it with no deal, in shares of the table; models/ODD.md 7.11). Each
+/// side's reservation is its no-deal utility raised by its private resolve.
 pub fn side_views<'a>(
     space: &IssueSpace,
     consumer: &StateView,
@@ -461,7 +465,9 @@ pub fn side_views<'a>(
         side: Side::Supplier,
         weights: weights.iter().map(|w| w.supplier).collect(),
     };
-    let rc = uc.value(space, &Offer(weights.iter().map(|w| w.no_deal).collect()));
+    let rc = (uc.value(space, &Offer(weights.iter().map(|w| w.no_deal).collect()))
+        - consumer.prefs.readiness_weight * consumer.readiness)
+        .max(0.0);
     let rs = us.value(space, &Offer(vec![0.0; space.issues.len()]));
     let view = |utility, public: f64, v: &StateView| SideView {
         utility,
@@ -975,9 +981,15 @@ pub fn negotiate(
     let mut views: Vec<Option<StateView>> = vec![None; ns];
     let mut trust = vec![vec![1.0; ns]; ns];
     for (agent, prefs, resolve, pressure, weights, t) in &states {
+        let st = &stats.states[agent.ix as usize];
         views[agent.ix as usize] = Some(StateView {
             prefs: prefs.0.clone(),
             pressure: pressure.smoothed,
+            readiness: if st.military_capacity > 0.0 {
+                st.military_lost / st.military_capacity
+            } else {
+                0.0
+            },
             resolve: resolve.clone(),
             weights: weights.0.clone(),
         });

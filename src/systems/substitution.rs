@@ -1,6 +1,7 @@
-//! Phase 6: substitution programs start (on schedule, or when the owner's
-//! pressure reaches both the trigger and the political cost), then ramp up
-//! linearly after their lead time.
+//! Phase 6: substitution programs start (on schedule, when the owner's
+//! pressure reaches both the trigger and the political cost, or when their
+//! value to the owner reaches their cost), then ramp up linearly after
+//! their lead time.
 
 use crate::metrics::WeekStats;
 use crate::model::StartRule;
@@ -35,6 +36,18 @@ pub static FINAL_SUBSTITUTION_SHARE: Measure = Measure {
     unit: Unit::Share,
     about: "The substitution share in the run's last week, for each state importing the material.",
     old: "substitution_share_end_{state}_{material}",
+};
+pub static PROGRAMME_VALUE: Measure = Measure {
+    pattern: "{state}_{programme}_substitution_value",
+    unit: Unit::Usd,
+    about: "The programme's value to the state this week (models/ODD.md 7.11): the shortage and readiness losses its output would avoid over its life, were it started now, discounted and weighted by the chance the shortage lasts; a programme started by value starts when this reaches its cost.",
+    old: "",
+};
+pub static PROGRAMME_START_VALUE: Measure = Measure {
+    pattern: "{state}_{programme}_substitution_start_value",
+    unit: Unit::Usd,
+    about: "The programme's value to the state in the week it started (empty: never started).",
+    old: "",
 };
 pub static PROGRAMME_START: Measure = Measure {
     pattern: "{state}_{programme}_substitution_start",
@@ -72,6 +85,12 @@ fn columns(layout: &Layout, schema: &mut Schema) {
         schema.summary.add(&PROGRAMME_START, &args, move |w| {
             schema::programme(w, i).started_at
         });
+        schema.summary.add(&PROGRAMME_START_VALUE, &args, move |w| {
+            schema::programme(w, i).value_at_start
+        });
+        schema.timeseries.add(&PROGRAMME_VALUE, &args, move |w| {
+            schema::programme(w, i).value
+        });
     }
 }
 
@@ -95,11 +114,90 @@ pub fn capacity_at(p: &SubstitutionProgram, elapsed: f64) -> f64 {
     }
 }
 
+/// What a week of a state's shortage of a material costs it, as a
+/// substitution programme sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exposure {
+    /// kg/week its firms were short (their use at full capacity less what
+    /// they were delivered), all of them and the military ones.
+    pub short: f64,
+    pub military_short: f64,
+    /// The readiness gap of its military firms on the material: their lost
+    /// output over the state's whole military capacity.
+    pub gap: f64,
+    /// What a kg short costs, USD: the backstop price (reference x cap),
+    /// what a buyer would pay the next-best source.
+    pub kg_value: f64,
+    /// What a readiness gap of 1 costs a week, USD (`readiness_value`).
+    pub readiness_value: f64,
+}
+
+impl Exposure {
+    /// The weekly loss `capacity` kg/week avoids: the kg it fills at the
+    /// backstop price, and the part of the gap it closes (its output goes
+    /// to the state's pool, which serves military firms first).
+    pub fn avoided(&self, capacity: f64) -> f64 {
+        let closed = if self.military_short > 0.0 {
+            (capacity / self.military_short).min(1.0)
+        } else {
+            0.0
+        };
+        self.kg_value * capacity.min(self.short) + self.readiness_value * self.gap * closed
+    }
+}
+
+/// A programme's value to its owner if started now: the sum over the weeks
+/// t of its life (from its first output, `lead_weeks`, for `life_weeks`) of
+/// discount^t x P(the shortage lasts t more weeks) x the loss its capacity
+/// then avoids (`Exposure::avoided`, at this week's shortage). With no
+/// knowledge of how long the control will last, a control in force for
+/// tau weeks is taken to last t more with probability tau / (tau + t)
+/// (Gott 1993: a random moment of its life is uniform on it).
+pub fn value(p: &SubstitutionProgram, e: &Exposure, discount: f64) -> f64 {
+    let tau = p.exposure_weeks.max(1) as f64;
+    let first = p.lead_weeks.ceil() as u32;
+    let last = (p.lead_weeks + p.life_weeks).ceil() as u32;
+    let mut d = discount.powi(first as i32);
+    let mut v = 0.0;
+    for t in first..last {
+        let t = t as f64;
+        v += d * tau / (tau + t) * e.avoided(capacity_at(p, t));
+        d *= discount;
+    }
+    v
+}
+
+/// The exposure of `owner` to a shortage of material `m` this week.
+fn exposure(
+    stats: &WeekStats,
+    info: &MaterialInfo,
+    m: usize,
+    owner: usize,
+    prefs: &Preferences,
+) -> Exposure {
+    let [demand, delivered] = stats.market[m][owner];
+    let military = &stats.military[m][owner];
+    let capacity = stats.states[owner].military_capacity;
+    Exposure {
+        short: (demand - delivered).max(0.0),
+        military_short: military.short(),
+        gap: if capacity > 0.0 {
+            military.lost / capacity
+        } else {
+            0.0
+        },
+        kg_value: info.price * info.price_cap,
+        readiness_value: prefs.readiness_value,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn substitution(
     clock: Res<Clock>,
     registry: Res<Registry>,
     mut stats: ResMut<WeekStats>,
-    states: Query<(&StateAgent, &Pressure)>,
+    states: Query<(&StateAgent, &Prefs, &Pressure)>,
+    controls: Query<&ExportControl>,
     mut programs: Query<&mut SubstitutionProgram>,
 ) {
     let week = clock.week;
@@ -107,16 +205,33 @@ pub fn substitution(
         row.fill(0.0);
     }
     for mut p in &mut programs {
+        let m = p.material as usize;
+        let in_force = controls
+            .iter()
+            .any(|c| c.material == p.material && c.active);
+        p.exposure_weeks = if in_force { p.exposure_weeks + 1 } else { 0 };
+        let Some((_, prefs, pressure)) = states.iter().find(|(a, _, _)| a.ix == p.owner) else {
+            continue;
+        };
+        let e = exposure(
+            &stats,
+            &registry.materials[m],
+            m,
+            p.owner as usize,
+            &prefs.0,
+        );
+        p.value = value(&p, &e, prefs.0.investment_discount);
         if p.started_at.is_none() {
             let start = match p.start {
                 StartRule::Scheduled { week: w } => week as f64 >= w,
-                StartRule::Pressure { threshold } => states
-                    .iter()
-                    .find(|(a, _)| a.ix == p.owner)
-                    .is_some_and(|(_, pr)| pr.smoothed >= threshold.max(p.political_cost)),
+                StartRule::Pressure { threshold } => {
+                    pressure.smoothed >= threshold.max(p.political_cost)
+                }
+                StartRule::Value => p.value >= p.cost && pressure.smoothed >= p.political_cost,
             };
             if start {
                 p.started_at = Some(week);
+                p.value_at_start = Some(p.value);
             }
         }
         p.capacity_now = p
@@ -152,8 +267,13 @@ mod tests {
             ramp_weeks: 20.0,
             political_cost: 0.0,
             start: StartRule::Scheduled { week: 0.0 },
+            cost: 0.0,
+            life_weeks: 520.0,
             started_at: Some(0),
             capacity_now: 0.0,
+            exposure_weeks: 0,
+            value: 0.0,
+            value_at_start: None,
         };
         assert_eq!(capacity_at(&p, 9.0), 0.0);
         assert_eq!(capacity_at(&p, 20.0), 50.0);

@@ -101,8 +101,24 @@ proptest! {
         safety in 0.0f64..3.0,
         cover in 0.0f64..60.0,
         premium in 0.0f64..50.0,
+        heavy: bool,
+        heavy_stock in 0.0f64..2000.0,
+        heavy_cost in 0.0f64..1e9,
     ) {
-        let base = small_scenario();
+        // with `heavy`, two materials: the small world plus a heavy one
+        // that only military firms use, its stockpile and a programme
+        // started by value (tests/data/small_military.ron)
+        let base = if heavy {
+            let mut b = chokepoint::config::load_scenario(&crate::common::data("small_military.ron"))
+                .expect("small_military is valid")
+                .raw()
+                .clone();
+            b.states[0].stockpiles[1].quantity = heavy_stock;
+            b.states[0].substitution[1].cost = heavy_cost;
+            b
+        } else {
+            small_scenario()
+        };
         let mut s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
         // safety stocks against the licence's lead time, and military
         // buyers' offers that make diversion worth its risk or not

@@ -1,0 +1,133 @@
+//! The military channel: a heavy material only military firms use, denied
+//! by the supplier, a stockpile and a programme started by value
+//! (models/ODD.md 7.11). Direction tests on a few seeds of the small
+//! scenario with a heavy material (`tests/data/small_military.ron`).
+
+use crate::common::*;
+use chokepoint::config::Scenario;
+
+const SEEDS: u64 = 3;
+const WEEKS: u32 = 60;
+
+fn military() -> Scenario {
+    chokepoint::config::load_scenario(&data("small_military.ron"))
+        .expect("small_military is valid")
+        .raw()
+        .clone()
+}
+
+/// The heavy material's stockpile (the second of the consumer's).
+fn with_heavy_stock(quantity: f64) -> Scenario {
+    let mut s = military();
+    s.states[0].stockpiles[1].quantity = quantity;
+    s
+}
+
+/// The mean over seeds of the first week the consumer's readiness gap
+/// reaches `level` (the run's length when it never does).
+fn onset(s: &Scenario, level: f64) -> f64 {
+    let mut sum = 0.0;
+    for seed in 1..=SEEDS {
+        let gap = series(
+            &run_for(s, seed, WEEKS).timeseries,
+            "US_readiness_gap_share",
+        );
+        sum += gap
+            .iter()
+            .position(|&g| g >= level)
+            .unwrap_or(WEEKS as usize) as f64;
+    }
+    sum / SEEDS as f64
+}
+
+/// Stock cover (inventory theory): with no supply, a stock lasts its
+/// quantity over the draw on it, so a larger stockpile delays the week
+/// military firms run out and the readiness gap opens; the delay is
+/// continuous in the quantity (5 % more stock moves it by at most a week).
+#[test]
+fn a_larger_stockpile_delays_the_readiness_gap() {
+    let weeks: Vec<f64> = [300.0, 600.0, 1200.0, 2400.0]
+        .iter()
+        .map(|&q| onset(&with_heavy_stock(q), 0.05))
+        .collect();
+    for w in weeks.windows(2) {
+        assert!(w[1] > w[0], "the gap does not open later: {weeks:?}");
+    }
+    assert!(weeks[0] < WEEKS as f64, "no gap opens: {weeks:?}");
+    let near = onset(&with_heavy_stock(630.0), 0.05);
+    assert!((near - weeks[1]).abs() <= 1.0, "{near} against {weeks:?}");
+}
+
+/// The mean start week of the heavy programme over seeds (the run's length
+/// when it never starts).
+fn start_week(cost: f64) -> f64 {
+    let mut s = military();
+    s.states[0].substitution[1].cost = cost;
+    let mut sum = 0.0;
+    for seed in 1..=SEEDS {
+        let t = run_for(&s, seed, WEEKS);
+        let w = value(&t.summary, "US_heavy_plant_substitution_start_week");
+        sum += if w.is_nan() { WEEKS as f64 } else { w };
+    }
+    sum / SEEDS as f64
+}
+
+/// Investment by net present value: a programme starts in the first week
+/// its value (the losses it would avoid over its life, discounted) reaches
+/// its cost, and its value rises as the shortage deepens, so a cheaper
+/// substitute starts no later, and much cheaper strictly earlier; one worth
+/// less than its cost in every week never starts.
+#[test]
+fn a_cheaper_substitute_starts_earlier() {
+    let weeks: Vec<f64> = [1e5, 1e6, 1e8, 1e9, 1e12]
+        .iter()
+        .map(|&c| start_week(c))
+        .collect();
+    for w in weeks.windows(2) {
+        assert!(w[1] >= w[0], "a dearer programme starts earlier: {weeks:?}");
+    }
+    assert!(weeks[0] < weeks[3], "{weeks:?}");
+    assert_eq!(weeks[4], WEEKS as f64, "{weeks:?}");
+    // what started it was worth at least its cost, and the column says so
+    let t = run_for(&military(), 1, WEEKS);
+    let at_start = value(&t.summary, "US_heavy_plant_substitution_start_value_usd");
+    assert!(at_start >= 2e8, "{at_start}");
+}
+
+/// The consumer's mean reservation over its moves in the transcript, over
+/// seeds, with readiness weight `weight`.
+fn reservation(s: &mut Scenario, weight: f64) -> f64 {
+    s.states[0].preferences.readiness_weight = weight;
+    let (mut sum, mut n) = (0.0, 0);
+    for seed in 1..=SEEDS {
+        let t = run_for(s, seed, WEEKS).transcript;
+        let actors = t.column("actor").unwrap();
+        let res = series(&t, "actor_reservation_index");
+        for (a, r) in actors.iter().zip(res) {
+            if matches!(a, chokepoint::metrics::Cell::Text(x) if x == "US") && r.is_finite() {
+                sum += r;
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 0, "the consumer never moved");
+    sum / n as f64
+}
+
+/// Outside options in bargaining (Rubinstein; Nash's disagreement point):
+/// a readiness gap lowers what the consumer has with no deal, so its
+/// reservation falls and it accepts, and concedes, more. With a small heavy
+/// stockpile (a gap opens) its reservation falls as the weight on the gap
+/// rises; with a stockpile that never runs out, the weight changes nothing.
+#[test]
+fn a_larger_readiness_gap_makes_the_consumer_concede_more() {
+    let mut short = with_heavy_stock(300.0);
+    let r: Vec<f64> = [0.0, 0.5, 1.0]
+        .iter()
+        .map(|&w| reservation(&mut short, w))
+        .collect();
+    assert!(r[1] < r[0] && r[2] < r[1], "{r:?}");
+    let mut ample = with_heavy_stock(1e7);
+    let (a0, a1) = (reservation(&mut ample, 0.0), reservation(&mut ample, 1.0));
+    assert!((a0 - a1).abs() < 1e-12, "{a0} against {a1}");
+}
