@@ -17,11 +17,13 @@ struct Proto {
     kind: FirmKind,
     params: FirmParams,
     inventory: f64,
+    adapt: u16,
 }
 
 /// The draws of one generated population.
 struct PopulationDraws<'a> {
     kind: FirmKind,
+    adapt: u16,
     count: usize,
     /// capacity, intensity, supplier share, inventory weeks, jobs,
     /// political weight, diversion propensity.
@@ -54,6 +56,7 @@ impl PopulationDraws<'_> {
             kind: self.kind,
             inventory: params.demand() * params.target_weeks as f64,
             params,
+            adapt: self.adapt,
         }
     }
 }
@@ -156,6 +159,7 @@ fn spawn_batch(world: &mut World, s: &ValidScenario, seed: u64) -> Vec<std::ops:
         kind: f.kind,
         inventory: f.params.demand() * f.inventory_weeks,
         params: f.params,
+        adapt: f.adapt,
     });
     // Generated firms are drawn as they are spawned (no list of a million
     // firms next to the tables): one stream per population, in file order.
@@ -167,6 +171,7 @@ fn spawn_batch(world: &mut World, s: &ValidScenario, seed: u64) -> Vec<std::ops:
         next += p.count;
         generators.push(PopulationDraws {
             kind: p.kind,
+            adapt: p.adapt,
             count: p.count,
             samplers: &p.samplers,
             rng: rng::generator(seed, Stream::Population, p_ix as u64),
@@ -195,6 +200,7 @@ fn spawn_batch(world: &mut World, s: &ValidScenario, seed: u64) -> Vec<std::ops:
                 ..Default::default()
             },
             Tier1::default(),
+            Adapt::new(f.adapt, f.kind.home),
         )
     }));
     population_ranges
@@ -237,6 +243,7 @@ fn tally_firms(world: &mut World, s: &ValidScenario) -> (Customers, Vec<(u32, En
         if kind.end_use == EndUse::Military {
             registry.has_military[h][m] = true;
             registry.military_demand[h][m] += params.demand();
+            registry.military_capacity[h][m] += params.capacity as f64;
         }
     }
     for c in &mut customers {

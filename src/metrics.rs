@@ -47,6 +47,9 @@ pub struct GroupStats {
     pub military_lost: f64,
     /// USD paid for the material received.
     pub material_cost: f64,
+    /// Firms that have decided to redesign, and that have moved away.
+    pub redesigned: u32,
+    pub relocated: u32,
 }
 
 /// A state's military firms on one material, this week.
@@ -77,6 +80,8 @@ pub struct StateStats {
     pub military_capacity: f64,
     /// kg needed at full capacity.
     pub demand: f64,
+    /// Jobs of the firms that moved out of it (`systems::adaptation`).
+    pub relocated_jobs: f64,
 }
 
 /// Material flows of the week, kg, summed over all firms: the ledger the
@@ -118,6 +123,9 @@ pub struct WeekStats {
     pub market: Vec<Vec<[f64; 2]>>,
     /// [material][home] the home state's military firms on the material.
     pub military: Vec<Vec<Military>>,
+    /// [state][material] what its stockpiles hold after this week's
+    /// releases, kg, and 1 when one is open to every firm.
+    pub stockpiles: Vec<Vec<[f64; 2]>>,
     pub ledger: Ledger,
     pub detections: u32,
     /// [supplier][home] diverting firms detected this week.
@@ -140,6 +148,7 @@ impl WeekStats {
             outside_supply: vec![vec![0.0; nm]; ns],
             market: vec![vec![[0.0; 2]; ns]; nm],
             military: vec![vec![Military::default(); ns]; nm],
+            stockpiles: vec![vec![[0.0; 2]; nm]; ns],
             detected: vec![vec![0; ns]; ns],
             ..Default::default()
         }
@@ -266,8 +275,11 @@ impl Tally {
         flow: &Flow,
         prod: &Production,
         market: &Market,
+        adapt: &Adapt,
     ) {
         let g = &mut self.groups[kind.group as usize];
+        g.redesigned += u32::from(adapt.redesign_at != Adapt::NEVER);
+        g.relocated += u32::from(adapt.moved);
         // Supplier shipments at the export (inside) price, less what a
         // diverter sent on (bought at that price); the rest at the price of
         // the firm's own market.
@@ -316,6 +328,13 @@ impl Tally {
             let w = params.jobs as f64 * params.political_weight as f64;
             s.weighted_lost += w * lost_share;
             s.weight += w;
+            if adapt.moved {
+                // its old home lost its jobs for good: fully idle there
+                let o = &mut self.states[adapt.origin as usize];
+                o.weighted_lost += w;
+                o.weight += w;
+                o.relocated_jobs += params.jobs as f64;
+            }
         }
         if kind.home != kind.supplier {
             self.exports[kind.material as usize * ns + kind.home as usize] += flow.from_supplier;
@@ -345,6 +364,8 @@ impl Tally {
             t.military_capacity += g.military_capacity;
             t.military_lost += g.military_lost;
             t.material_cost += g.material_cost;
+            t.redesigned += g.redesigned;
+            t.relocated += g.relocated;
         }
         for (t, s) in stats.states.iter_mut().zip(self.states) {
             t.weighted_lost += s.weighted_lost;
@@ -352,6 +373,7 @@ impl Tally {
             t.military_lost += s.military_lost;
             t.military_capacity += s.military_capacity;
             t.demand += s.demand;
+            t.relocated_jobs += s.relocated_jobs;
         }
         let ns = stats.states.len();
         for (m, row) in stats.exports.iter_mut().enumerate() {

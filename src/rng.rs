@@ -31,6 +31,8 @@ pub enum Stream {
     Escalation = 12,
     /// The premium a military buyer offers a dual-use firm, keyed by firm and week.
     Offer = 13,
+    /// A firm's relocation draw, keyed by firm and week.
+    Relocation = 14,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.

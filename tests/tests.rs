@@ -3,6 +3,8 @@
 #[path = "it/common.rs"]
 mod common;
 
+#[path = "it/adaptation.rs"]
+mod adaptation;
 #[path = "it/bad_input.rs"]
 mod bad_input;
 #[path = "it/bargaining.rs"]

@@ -417,6 +417,7 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             &format!("{f}.diversion_propensity"),
             firm.diversion_propensity,
         );
+        check_adaptation(&mut c, &f, &firm.adaptation, &states);
         total += 1;
     }
     for (i, firm) in s.firms.iter().enumerate() {
@@ -485,6 +486,7 @@ pub fn check_scenario(s: &Scenario) -> Vec<Problem> {
             &p.diversion_propensity,
             1.0,
         );
+        check_adaptation(&mut c, &f, &p.adaptation, &states);
         if let Some(link) = &p.supplies {
             c.known(
                 &format!("{f}.supplies.sector"),
@@ -632,6 +634,12 @@ fn check_state(
         p.readiness_value,
         MAX_USD,
         " USD per week",
+    );
+    c.at_most(
+        &format!("{f}.preferences.shortage_value"),
+        p.shortage_value,
+        1e9,
+        " USD per kg",
     );
     c.probability(
         &format!("{f}.preferences.investment_rate"),
@@ -803,6 +811,9 @@ fn check_state(
         c.weeks(&format!("{g}.ramp_weeks"), p.ramp_weeks);
         c.at_most(&format!("{g}.cost"), p.cost, MAX_USD, " USD");
         c.positive_weeks(&format!("{g}.life_weeks"), p.life_weeks);
+        if let Some(floor) = p.floor_price {
+            c.at_most(&format!("{g}.floor_price"), floor, 1e9, " USD per unit");
+        }
         c.probability(&format!("{g}.political_cost"), p.political_cost);
         match p.start {
             StartRule::Scheduled { week } => c.weeks(&format!("{g}.start.week"), week),
@@ -1002,5 +1013,52 @@ fn check_event(
                 );
             }
         }
+    }
+}
+
+/// The ranges of a firm's or population's adaptation (`AdaptationDef`).
+fn check_adaptation(c: &mut Checker, f: &str, a: &Option<AdaptationDef>, states: &HashSet<&str>) {
+    let Some(a) = a else {
+        return;
+    };
+    let f = format!("{f}.adaptation");
+    c.at_most(
+        &format!("{f}.loss_per_kg"),
+        a.loss_per_kg,
+        1e9,
+        " USD per kg",
+    );
+    c.positive_weeks(&format!("{f}.life_weeks"), a.life_weeks);
+    c.positive_at_most(&format!("{f}.smoothing"), a.smoothing, 1.0, "");
+    if let Some(r) = &a.redesign {
+        if c.finite(&format!("{f}.redesign.intensity"), r.intensity)
+            && !(0.0..1.0).contains(&r.intensity)
+        {
+            c.fail(
+                format!("{f}.redesign.intensity"),
+                format!(
+                    "must be in [0, 1) (material per unit after over before), got {}",
+                    r.intensity
+                ),
+            );
+        }
+        c.weeks(&format!("{f}.redesign.lead_weeks"), r.lead_weeks);
+        c.at_most(
+            &format!("{f}.redesign.cost_per_kg_week"),
+            r.cost_per_kg_week,
+            1e12,
+            " USD per kg/week",
+        );
+    }
+    if let Some(r) = &a.relocation {
+        c.known(&format!("{f}.relocation.to"), "state", &r.to, states);
+        c.positive_at_most(
+            &format!("{f}.relocation.cost_per_kg_week"),
+            r.cost_per_kg_week,
+            1e12,
+            " USD per kg/week",
+        );
+        c.probability(&format!("{f}.relocation.max_hazard"), r.max_hazard);
+        c.at_most(&format!("{f}.relocation.slope"), r.slope, 1000.0, "");
     }
 }

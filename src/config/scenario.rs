@@ -249,6 +249,11 @@ pub struct Preferences {
     /// substitution programme started by value (models/ODD.md 7.11). In
     /// [0, 1e15]. Default 0.0.
     pub readiness_value: f64,
+    /// What a kg of material its firms are short costs the state, USD,
+    /// when it weighs a substitution programme by value; 0 (the default)
+    /// takes the backstop price (reference x cap), what a buyer would pay
+    /// the next-best source, a lower bound. In [0, 1e9].
+    pub shortage_value: f64,
     /// The real annual discount rate at which the state values a
     /// programme's future output, in [0, 1]. Default 0.07 (OMB Circular
     /// A-94's base rate).
@@ -268,6 +273,7 @@ impl Default for Preferences {
             salience: SupplySalience::default(),
             readiness_weight: 0.0,
             readiness_value: 0.0,
+            shortage_value: 0.0,
             investment_rate: 0.07,
         }
     }
@@ -529,6 +535,13 @@ pub struct SubstitutionDef {
     /// its first output, in (0, 10000]. Default 520 (ten years).
     #[serde(default = "ten_years")]
     pub life_weeks: f64,
+    /// A price floor with offtake, USD per unit: the owner buys the
+    /// programme's output at no less than this, paying the producer the
+    /// floor less the outside price when that is lower (the DoD-MP deal of
+    /// July 2025). A programme started by `Value` counts the floor's
+    /// expected cost over its life in its cost. In [0, 1e9]. Default none.
+    #[serde(default)]
+    pub floor_price: Option<f64>,
     /// Political cost in [0, 1]: a triggered program starts only when pressure
     /// exceeds both its trigger and this cost.
     #[serde(default)]
@@ -573,6 +586,12 @@ pub enum ReleaseRule {
     MilitaryOnly,
     /// Military shortfall first, then everyone's, pro rata.
     MilitaryFirst,
+    /// Military shortfall first; everyone's too in a week when a kg is
+    /// worth more to the civilian firms than kept for the military
+    /// (models/ODD.md 7.11): the owner's `shortage_value` (or the backstop
+    /// price) against the chance the military will need it before the
+    /// control ends x the readiness loss a kg short costs.
+    ByValue,
 }
 
 /// Supply from third countries to a state.
@@ -673,6 +692,9 @@ pub struct FirmDef {
     /// Names of named tier-1 suppliers whose output limits this firm's (Leontief).
     #[serde(default)]
     pub tier1: Vec<String>,
+    /// How the firm may adapt to a shortage: redesign, relocation (models/ODD.md 7.11). Default none.
+    #[serde(default)]
+    pub adaptation: Option<AdaptationDef>,
 }
 
 /// A generated population of firms. Its distributions have the ranges of
@@ -709,6 +731,9 @@ pub struct PopulationDef {
     /// to capacity, for one of `parts` distinct parts.
     #[serde(default)]
     pub supplies: Option<SupplyLink>,
+    /// How its firms may adapt to a shortage: redesign, relocation (models/ODD.md 7.11). Default none.
+    #[serde(default)]
+    pub adaptation: Option<AdaptationDef>,
 }
 
 impl PopulationDef {
@@ -898,4 +923,62 @@ pub enum EventAction {
         sector: String,
         level: f64,
     },
+}
+
+/// How a firm adapts to a shortage (models/ODD.md 7.11): each week it
+/// weighs the expected cost of its shortage over `life_weeks` against the
+/// cost of a redesign (a decision) and of moving (a weekly hazard).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Adaptation")]
+pub struct AdaptationDef {
+    /// What a kg of material the firm lacks costs it, USD: the value its
+    /// output would have added. In [0, 1e9].
+    pub loss_per_kg: f64,
+    /// Weeks over which it counts its expected shortage cost, in (0, 10000]. Default 520.
+    #[serde(default = "ten_years")]
+    pub life_weeks: f64,
+    /// Weight of this week's shortage in the firm's expected shortage
+    /// (exponential smoothing), in (0, 1]. Default 0.3.
+    #[serde(default = "smoothing")]
+    pub smoothing: f64,
+    /// A redesign to a lower-REE or REE-free product, if it can make one.
+    #[serde(default)]
+    pub redesign: Option<RedesignDef>,
+    /// A move of its production to another state, if it can make one.
+    #[serde(default)]
+    pub relocation: Option<RelocationDef>,
+}
+
+fn smoothing() -> f64 {
+    0.3
+}
+
+/// A redesign: once started, after `lead_weeks` the firm needs `intensity`
+/// times its material per unit (0: REE-free).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Redesign")]
+pub struct RedesignDef {
+    /// Material per unit after the redesign over before, in [0, 1).
+    pub intensity: f64,
+    /// Weeks from the decision to the new design in production, in [0, 10000].
+    pub lead_weeks: f64,
+    /// Cost, USD per kg/week of the firm's use at full capacity, in [0, 1e12].
+    pub cost_per_kg_week: f64,
+}
+
+/// A move of production to `to`, as a weekly hazard h = max_hazard / (1 +
+/// exp(-slope x (E - M) / M)), E the expected shortage cost over the
+/// firm's life and M the cost of moving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Relocation")]
+pub struct RelocationDef {
+    /// The state it moves to (the supplier's own state or a third one).
+    pub to: String,
+    /// Cost of moving, USD per kg/week of its use at full capacity, in (0, 1e12].
+    pub cost_per_kg_week: f64,
+    /// The weekly hazard when the shortage cost far exceeds the cost, in [0, 1].
+    pub max_hazard: f64,
+    /// How sharply the hazard rises as the shortage cost passes the cost
+    /// (per unit of (E - M) / M), in [0, 1000].
+    pub slope: f64,
 }

@@ -20,6 +20,8 @@ pub struct FirmSpec {
     pub inventory_weeks: f64,
     /// Its tier-1 suppliers, by index among the named firms.
     pub tier1: Vec<u32>,
+    /// Its adaptation rule (`ValidScenario::adaptations`, `Adapt::NONE`).
+    pub adapt: u16,
 }
 
 /// A population of generated firms.
@@ -34,6 +36,8 @@ pub struct PopulationSpec {
     /// The group of firms it supplies as tier-1 (`None`: no firm is in the
     /// named sector of its home state), and the parts per customer.
     pub supplies: Option<(Option<GroupIx>, u32)>,
+    /// Its firms' adaptation rule (`ValidScenario::adaptations`, `Adapt::NONE`).
+    pub adapt: u16,
 }
 
 /// A state and its policies, as components ready to spawn.
@@ -120,6 +124,8 @@ pub struct ValidScenario {
     pub(crate) timeline: Vec<TimelineEvent>,
     /// [material]: whether its supplier holds an export control on it.
     pub(crate) controlled: Vec<bool>,
+    /// The firms' adaptation rules, by index (`FirmSpec::adapt`).
+    pub(crate) adaptations: Vec<AdaptRule>,
     pub(crate) firm_count: usize,
 }
 
@@ -153,6 +159,11 @@ impl ValidScenario {
     /// records and what overrides apply to.
     pub fn raw(&self) -> &Scenario {
         &self.raw
+    }
+
+    /// The firms' adaptation rules, by index (`Adapt::rule`).
+    pub fn adaptations(&self) -> &[AdaptRule] {
+        &self.adaptations
     }
 
     /// Named plus generated firms.
@@ -219,6 +230,7 @@ impl ValidScenario {
             negotiable: self.negotiable(),
             has_military: vec![vec![false; nm]; ns],
             military_demand: vec![vec![0.0; nm]; ns],
+            military_capacity: vec![vec![0.0; nm]; ns],
             firm_count: self.firm_count,
         }
     }
@@ -281,6 +293,7 @@ struct Resolver {
     states: Vec<String>,
     materials: Vec<String>,
     groups: Vec<Group>,
+    adaptations: Vec<AdaptRule>,
     problems: Vec<Problem>,
 }
 
@@ -290,8 +303,71 @@ impl Resolver {
             states: s.states.iter().map(|st| st.code.clone()).collect(),
             materials: s.materials.iter().map(|m| m.id.clone()).collect(),
             groups: Vec::new(),
+            adaptations: Vec::new(),
             problems: Vec::new(),
         }
+    }
+
+    /// The index of the adaptation rule `def` of the firm or population at
+    /// `field` (`Adapt::NONE` for none).
+    fn adaptation(
+        &mut self,
+        field: &str,
+        def: &Option<raw::AdaptationDef>,
+        kind: &FirmKind,
+    ) -> u16 {
+        let Some(def) = def else {
+            return Adapt::NONE;
+        };
+        let raw::AdaptationDef {
+            loss_per_kg,
+            life_weeks,
+            smoothing,
+            redesign,
+            relocation,
+        } = def;
+        let redesign = redesign.as_ref().map(|r| {
+            let &raw::RedesignDef {
+                intensity,
+                lead_weeks,
+                cost_per_kg_week,
+            } = r;
+            RedesignRule {
+                intensity,
+                lead_weeks,
+                cost_per_kg_week,
+            }
+        });
+        let relocation = relocation.as_ref().map(|r| {
+            let raw::RelocationDef {
+                to,
+                cost_per_kg_week,
+                max_hazard,
+                slope,
+            } = r;
+            RelocationRule {
+                to: self.state(&format!("{field}.adaptation.relocation.to"), to),
+                cost_per_kg_week: *cost_per_kg_week,
+                max_hazard: *max_hazard,
+                slope: *slope,
+            }
+        });
+        if relocation.is_some_and(|r| r.to == kind.home) {
+            self.fail(
+                format!("{field}.adaptation.relocation.to"),
+                "must be another state than the firm's home".to_string(),
+            );
+        }
+        self.adaptations.push(AdaptRule {
+            material: kind.material,
+            home: kind.home,
+            loss_per_kg: *loss_per_kg,
+            life_weeks: *life_weeks,
+            smoothing: *smoothing,
+            redesign,
+            relocation,
+        });
+        (self.adaptations.len() - 1) as u16
     }
 
     fn fail(&mut self, field: String, message: String) {
@@ -406,6 +482,7 @@ impl Resolver {
             states,
             materials,
             groups: self.groups,
+            adaptations: self.adaptations,
             firms,
             populations,
             other_supply,
@@ -438,6 +515,7 @@ impl Resolver {
                 political_weight,
                 diversion_propensity,
                 tier1,
+                adaptation,
             } = f;
             let field = format!("firms[{name}]");
             let home = self.state(&format!("{field}.home"), home);
@@ -453,14 +531,16 @@ impl Resolver {
                     }
                 })
                 .collect();
+            let kind = FirmKind {
+                home,
+                material,
+                supplier: supplier_of(materials, material),
+                end_use,
+                group: self.group(home, sector),
+            };
+            let adapt = self.adaptation(&field, adaptation, &kind);
             firms.push(FirmSpec {
-                kind: FirmKind {
-                    home,
-                    material,
-                    supplier: supplier_of(materials, material),
-                    end_use,
-                    group: self.group(home, sector),
-                },
+                kind,
                 params: FirmParams {
                     capacity: *capacity as f32,
                     intensity: *intensity as f32,
@@ -476,6 +556,7 @@ impl Resolver {
                 },
                 inventory_weeks: *inventory_weeks,
                 tier1,
+                adapt,
             });
         }
         firms
@@ -499,6 +580,7 @@ impl Resolver {
                 political_weight,
                 diversion_propensity,
                 supplies: _, // resolved below, once every group is known
+                adaptation,
             } = p;
             let field = format!("populations[{name}]");
             let home = self.state(&format!("{field}.home"), home);
@@ -510,6 +592,7 @@ impl Resolver {
                 end_use: (*end_use).into(),
                 group: self.group(home, sector),
             };
+            let adapt = self.adaptation(&field, adaptation, &kind);
             let named = [
                 ("capacity", capacity),
                 ("intensity", intensity),
@@ -525,6 +608,7 @@ impl Resolver {
                 count: p.scaled_count(s.population_scale) as usize,
                 samplers,
                 supplies: None,
+                adapt,
             });
         }
         // Customer groups, once every group is known.
@@ -647,6 +731,7 @@ impl Resolver {
                     ramp_weeks,
                     cost,
                     life_weeks,
+                    floor_price,
                     political_cost,
                     start,
                 } = p;
@@ -665,6 +750,9 @@ impl Resolver {
                     },
                     cost: *cost,
                     life_weeks: *life_weeks,
+                    floor_price: *floor_price,
+                    offtake_cost: 0.0,
+                    offtake_paid: 0.0,
                     started_at: None,
                     capacity_now: 0.0,
                     exposure_weeks: 0,
@@ -690,7 +778,10 @@ impl Resolver {
                     rule: match release {
                         raw::ReleaseRule::MilitaryOnly => ReleaseRule::MilitaryOnly,
                         raw::ReleaseRule::MilitaryFirst => ReleaseRule::MilitaryFirst,
+                        raw::ReleaseRule::ByValue => ReleaseRule::ByValue,
                     },
+                    open: false,
+                    exposure_weeks: 0,
                 }
             })
             .collect();
@@ -879,6 +970,7 @@ impl From<&raw::Preferences> for Preferences {
             salience,
             readiness_weight,
             readiness_value,
+            shortage_value,
             investment_rate,
         } = p;
         let raw::SupplySalience {
@@ -901,6 +993,7 @@ impl From<&raw::Preferences> for Preferences {
             audience_cost: *audience_cost,
             readiness_weight: *readiness_weight,
             readiness_value: *readiness_value,
+            shortage_value: *shortage_value,
             // the weekly factor of an annual rate r: (1 + r)^(-1/52)
             investment_discount: (1.0 + *investment_rate).powf(-1.0 / 52.0),
             salience: SupplySalience {

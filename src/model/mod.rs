@@ -34,6 +34,41 @@ pub struct FirmKind {
     pub group: GroupIx,
 }
 
+/// How a firm adapts (`systems::adaptation`, models/ODD.md 7.11): its rule
+/// (an index into `AdaptRules`, `Adapt::NONE` for none), its expected
+/// shortage (kg/week it lacked, smoothed), the week it decided to redesign
+/// and whether the new design is in production, and the state it was
+/// spawned in (its home until it moves).
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct Adapt {
+    pub rule: u16,
+    pub origin: StateIx,
+    pub redesigned: bool,
+    pub moved: bool,
+    pub short: f32,
+    pub redesign_at: u32,
+}
+
+impl Adapt {
+    pub const NONE: u16 = u16::MAX;
+    pub const NEVER: u32 = u32::MAX;
+
+    pub fn new(rule: u16, origin: StateIx) -> Self {
+        Adapt {
+            rule,
+            origin,
+            redesigned: false,
+            moved: false,
+            short: 0.0,
+            redesign_at: Self::NEVER,
+        }
+    }
+}
+
+/// The scenario's adaptation rules, by index (`Adapt::rule`).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct AdaptRules(pub Vec<AdaptRule>);
+
 /// A firm's fixed parameters.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct FirmParams {
@@ -139,7 +174,8 @@ pub const FIRM_COMPONENT_BYTES: usize = size_of::<FirmId>()
     + size_of::<Licence>()
     + size_of::<Flow>()
     + size_of::<Production>()
-    + size_of::<Tier1>();
+    + size_of::<Tier1>()
+    + size_of::<Adapt>();
 
 // ----------------------------------------------------------------- states
 
@@ -389,6 +425,13 @@ pub struct SubstitutionProgram {
     /// USD; weeks of output it is valued over (`StartRule::Value`).
     pub cost: f64,
     pub life_weeks: f64,
+    /// USD per unit the owner guarantees the output (price floor with offtake).
+    pub floor_price: Option<f64>,
+    /// The floor's expected cost over the life if started now
+    /// (`substitution::offtake_cost`), USD; and what the owner paid this
+    /// week (floor less the outside price, x output).
+    pub offtake_cost: f64,
+    pub offtake_paid: f64,
     pub started_at: Option<u32>,
     /// kg/week available this week.
     pub capacity_now: f64,
@@ -409,6 +452,11 @@ pub struct Stockpile {
     pub quantity: f64,
     pub max_release: f64,
     pub rule: ReleaseRule,
+    /// This week: whether every firm may draw on it (`ByValue` decides it
+    /// weekly, `MilitaryFirst` always, `MilitaryOnly` never), and the weeks
+    /// the supplier's control on its material has been in force.
+    pub open: bool,
+    pub exposure_weeks: u32,
 }
 
 // ----------------------------------------------------------------- negotiation
@@ -574,8 +622,10 @@ pub struct Registry {
     pub negotiable: Vec<Vec<bool>>,
     /// [state][material]: whether the state has military firms on it.
     pub has_military: Vec<Vec<bool>>,
-    /// [state][material] kg/week military firms need at full capacity.
+    /// [state][material] kg/week military firms need at full capacity, and
+    /// their capacity, units/week.
     pub military_demand: Vec<Vec<f64>>,
+    pub military_capacity: Vec<Vec<f64>>,
     pub firm_count: usize,
 }
 

@@ -37,6 +37,8 @@ pub struct Preferences {
     pub readiness_weight: f64,
     /// USD per week of its whole military capacity idle.
     pub readiness_value: f64,
+    /// USD per kg short (0: the backstop price).
+    pub shortage_value: f64,
     /// Weekly discount factor of programme values (from the annual rate).
     pub investment_discount: f64,
 }
@@ -101,6 +103,7 @@ pub enum ReleaseRule {
     #[default]
     MilitaryOnly,
     MilitaryFirst,
+    ByValue,
 }
 
 /// How scarce non-supplier supply is shared among requests.
@@ -191,4 +194,36 @@ pub enum ControlChange {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtocolKind {
     AlternatingOffers,
+}
+
+/// How firms of one firm or population adapt to a shortage (models/ODD.md 7.11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptRule {
+    /// The material and home state of the firms that follow it.
+    pub material: crate::model::MaterialIx,
+    pub home: crate::model::StateIx,
+    /// USD a kg of material the firm lacks costs it.
+    pub loss_per_kg: f64,
+    pub life_weeks: f64,
+    pub smoothing: f64,
+    pub redesign: Option<RedesignRule>,
+    pub relocation: Option<RelocationRule>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RedesignRule {
+    /// Material per unit after over before.
+    pub intensity: f64,
+    pub lead_weeks: f64,
+    /// USD per kg/week of use.
+    pub cost_per_kg_week: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelocationRule {
+    pub to: crate::model::StateIx,
+    /// USD per kg/week of use.
+    pub cost_per_kg_week: f64,
+    pub max_hazard: f64,
+    pub slope: f64,
 }

@@ -1,6 +1,7 @@
 //! The verbs: one module per phase of the tick. Systems are thin; the
 //! per-firm arithmetic is in plain functions that unit tests call directly.
 
+pub mod adaptation;
 pub mod diversion;
 pub mod events;
 pub mod industry;
@@ -25,6 +26,7 @@ pub const PLUGINS: &[Plugin] = &[
     production::PLUGIN,
     industry::PLUGIN,
     substitution::PLUGIN,
+    adaptation::PLUGIN,
     pressure::PLUGIN,
     negotiate::PLUGIN,
     crate::metrics::PLUGIN,

@@ -207,6 +207,7 @@ type ProduceQuery<'w, 's> = Query<
         &'static Flow,
         &'static mut Stock,
         &'static mut Production,
+        &'static Adapt,
     ),
 >;
 
@@ -225,7 +226,7 @@ pub fn produce(
     let (week, ns, markets) = (clock.week, registry.states.len(), &markets.0);
     let (registry, links, util) = (&*registry, &*links, &utilization.0);
     let stats = &mut *stats;
-    for (kinds, params, tier1, lics, flows, mut stocks, mut outs) in
+    for (kinds, params, tier1, lics, flows, mut stocks, mut outs, adapts) in
         firms.contiguous_iter_mut().expect(DENSE)
     {
         let (stocks, outs) = (
@@ -249,6 +250,7 @@ pub fn produce(
                     let market = &markets[kind.material as usize];
                     tally.add(
                         week, ns, kind, &params[i], stock, &lics[i], &flows[i], out, market,
+                        &adapts[i],
                     );
                 }
                 tally

@@ -43,6 +43,18 @@ pub static PROGRAMME_VALUE: Measure = Measure {
     about: "The programme's value to the state this week (models/ODD.md 7.11): the shortage and readiness losses its output would avoid over its life, were it started now, discounted and weighted by the chance the shortage lasts; a programme started by value starts when this reaches its cost.",
     old: "",
 };
+pub static PROGRAMME_OFFTAKE_COST: Measure = Measure {
+    pattern: "{state}_{programme}_substitution_offtake_cost",
+    unit: Unit::Usd,
+    about: "The expected cost over the programme's life of its price floor with offtake, were it started now (0 without a floor): what a programme started by value adds to its cost.",
+    old: "",
+};
+pub static PROGRAMME_OFFTAKE_PAID: Measure = Measure {
+    pattern: "{state}_{programme}_substitution_offtake_paid",
+    unit: Unit::Usd,
+    about: "What the state paid this week under the programme's price floor: (floor - its market's price) x the programme's capacity, when the price is below the floor.",
+    old: "",
+};
 pub static PROGRAMME_START_VALUE: Measure = Measure {
     pattern: "{state}_{programme}_substitution_start_value",
     unit: Unit::Usd,
@@ -91,6 +103,16 @@ fn columns(layout: &Layout, schema: &mut Schema) {
         schema.timeseries.add(&PROGRAMME_VALUE, &args, move |w| {
             schema::programme(w, i).value
         });
+        schema
+            .timeseries
+            .add(&PROGRAMME_OFFTAKE_COST, &args, move |w| {
+                schema::programme(w, i).offtake_cost
+            });
+        schema
+            .timeseries
+            .add(&PROGRAMME_OFFTAKE_PAID, &args, move |w| {
+                schema::programme(w, i).offtake_paid
+            });
     }
 }
 
@@ -125,8 +147,9 @@ pub struct Exposure {
     /// The readiness gap of its military firms on the material: their lost
     /// output over the state's whole military capacity.
     pub gap: f64,
-    /// What a kg short costs, USD: the backstop price (reference x cap),
-    /// what a buyer would pay the next-best source.
+    /// What a kg short costs, USD: the owner's `shortage_value`, or the
+    /// backstop price (reference x cap), what a buyer would pay the
+    /// next-best source.
     pub kg_value: f64,
     /// What a readiness gap of 1 costs a week, USD (`readiness_value`).
     pub readiness_value: f64,
@@ -154,17 +177,55 @@ impl Exposure {
 /// tau weeks is taken to last t more with probability tau / (tau + t)
 /// (Gott 1993: a random moment of its life is uniform on it).
 pub fn value(p: &SubstitutionProgram, e: &Exposure, discount: f64) -> f64 {
-    let tau = p.exposure_weeks.max(1) as f64;
-    let first = p.lead_weeks.ceil() as u32;
-    let last = (p.lead_weeks + p.life_weeks).ceil() as u32;
+    over_life(
+        p.lead_weeks,
+        p.life_weeks,
+        p.exposure_weeks,
+        discount,
+        |t, lasts| lasts * e.avoided(capacity_at(p, t)),
+    )
+}
+
+/// sum over the weeks t from `from` to `from + life` (exclusive) of
+/// discount^t x f(t, P(a control in force for tau weeks lasts t more)), with
+/// that chance tau / (tau + t) (Gott 1993; tau at least 1): the sums behind
+/// every decision by value (programmes, floors, firms' adaptation).
+pub fn over_life(
+    from: f64,
+    life: f64,
+    tau: u32,
+    discount: f64,
+    f: impl Fn(f64, f64) -> f64,
+) -> f64 {
+    let tau = tau.max(1) as f64;
+    let (first, last) = (from.ceil() as u32, (from + life).ceil() as u32);
     let mut d = discount.powi(first as i32);
     let mut v = 0.0;
     for t in first..last {
         let t = t as f64;
-        v += d * tau / (tau + t) * e.avoided(capacity_at(p, t));
+        v += d * f(t, tau / (tau + t));
         d *= discount;
     }
     v
+}
+
+/// The expected cost over a programme's life of its price floor with
+/// offtake, if started now: the floor binds once the control ends (then the
+/// outside price falls back to the reference P0), so the sum over the weeks
+/// t of its life of discount^t x (1 - tau / (tau + t)) x (floor - P0)^+ x
+/// its capacity then (the complement of `value`'s persistence).
+pub fn offtake_cost(p: &SubstitutionProgram, reference: f64, discount: f64) -> f64 {
+    let Some(floor) = p.floor_price else {
+        return 0.0;
+    };
+    let margin = (floor - reference).max(0.0);
+    over_life(
+        p.lead_weeks,
+        p.life_weeks,
+        p.exposure_weeks,
+        discount,
+        |t, lasts| (1.0 - lasts) * margin * capacity_at(p, t),
+    )
 }
 
 /// The exposure of `owner` to a shortage of material `m` this week.
@@ -186,7 +247,11 @@ fn exposure(
         } else {
             0.0
         },
-        kg_value: info.price * info.price_cap,
+        kg_value: if prefs.shortage_value > 0.0 {
+            prefs.shortage_value
+        } else {
+            info.price * info.price_cap
+        },
         readiness_value: prefs.readiness_value,
     }
 }
@@ -198,6 +263,7 @@ pub fn substitution(
     mut stats: ResMut<WeekStats>,
     states: Query<(&StateAgent, &Prefs, &Pressure)>,
     controls: Query<&ExportControl>,
+    markets: Res<Markets>,
     mut programs: Query<&mut SubstitutionProgram>,
 ) {
     let week = clock.week;
@@ -221,13 +287,16 @@ pub fn substitution(
             &prefs.0,
         );
         p.value = value(&p, &e, prefs.0.investment_discount);
+        p.offtake_cost = offtake_cost(&p, registry.materials[m].price, prefs.0.investment_discount);
         if p.started_at.is_none() {
             let start = match p.start {
                 StartRule::Scheduled { week: w } => week as f64 >= w,
                 StartRule::Pressure { threshold } => {
                     pressure.smoothed >= threshold.max(p.political_cost)
                 }
-                StartRule::Value => p.value >= p.cost && pressure.smoothed >= p.political_cost,
+                StartRule::Value => {
+                    p.value >= p.cost + p.offtake_cost && pressure.smoothed >= p.political_cost
+                }
             };
             if start {
                 p.started_at = Some(week);
@@ -238,6 +307,10 @@ pub fn substitution(
             .started_at
             .map_or(0.0, |s| capacity_at(&p, (week - s) as f64));
         stats.substitution[p.owner as usize][p.material as usize] += p.capacity_now;
+        let price = markets.0[m].for_home(p.owner, registry.materials[m].supplier);
+        p.offtake_paid = p
+            .floor_price
+            .map_or(0.0, |f| (f - price).max(0.0) * p.capacity_now);
     }
     let stats = &mut *stats;
     for (st, row) in stats.substitution_share.iter_mut().enumerate() {
@@ -269,6 +342,9 @@ mod tests {
             start: StartRule::Scheduled { week: 0.0 },
             cost: 0.0,
             life_weeks: 520.0,
+            floor_price: None,
+            offtake_cost: 0.0,
+            offtake_paid: 0.0,
             started_at: Some(0),
             capacity_now: 0.0,
             exposure_weeks: 0,

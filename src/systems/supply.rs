@@ -28,6 +28,18 @@ pub static OTHER_SUPPLY: Measure = Measure {
     old: "{state}_other_supply_kg_{material}",
 };
 
+pub static STOCKPILE: Measure = Measure {
+    pattern: "{state}_{material}_stockpile",
+    unit: Unit::Kg,
+    about: "What the state's stockpiles of the material hold after this week's releases.",
+    old: "",
+};
+pub static STOCKPILE_OPEN: Measure = Measure {
+    pattern: "{state}_{material}_stockpile_open",
+    unit: Unit::Flag,
+    about: "1 when a stockpile of the state's on the material is open to every firm this week (always for MilitaryFirst, by decision for ByValue, never for MilitaryOnly; military firms draw first in every case).",
+    old: "",
+};
 pub static INSIDE_PRICE: Measure = Measure {
     pattern: "{supplier}_{material}_inside_price",
     unit: Unit::UsdPerKg,
@@ -41,11 +53,18 @@ pub static OUTSIDE_PRICE: Measure = Measure {
     old: "",
 };
 
-/// Each state's non-supplier capacity per material; each material's prices.
+/// Each state's non-supplier capacity and stockpiles per material; each
+/// material's prices.
 fn columns(layout: &Layout, schema: &mut Schema) {
     for (s, m, args) in layout.states_and_materials() {
         schema.timeseries.add(&OTHER_SUPPLY, &args, move |w| {
             w.resource::<WeekStats>().pool_capacity[s][m]
+        });
+        schema.timeseries.add(&STOCKPILE, &args, move |w| {
+            w.resource::<WeekStats>().stockpiles[s][m][0]
+        });
+        schema.timeseries.add(&STOCKPILE_OPEN, &args, move |w| {
+            w.resource::<WeekStats>().stockpiles[s][m][1]
         });
     }
     for (m, info) in layout.registry.materials.iter().enumerate() {
@@ -217,7 +236,8 @@ pub fn add_requests(
 
 /// Sets a pool's fill ratios for requests `req` ([other, military]) from
 /// its capacity, then lets the stockpiles cover what is left, in order,
-/// drawing them down.
+/// drawing them down: military firms first, the rest only from a stockpile
+/// open to them this week (`Stockpile::open`).
 pub fn fill_pool<'a>(
     pool: &mut PoolState,
     req: [f64; 2],
@@ -230,7 +250,7 @@ pub fn fill_pool<'a>(
     for sp in stockpiles {
         let release = sp.max_release.min(sp.quantity);
         let fill = match sp.rule {
-            ReleaseRule::MilitaryOnly => [
+            _ if !sp.open => [
                 0.0,
                 if short[1] > 0.0 {
                     (release / short[1]).min(1.0)
@@ -238,7 +258,7 @@ pub fn fill_pool<'a>(
                     0.0
                 },
             ],
-            ReleaseRule::MilitaryFirst => allocate(release, short, PriorityRule::MilitaryFirst),
+            _ => allocate(release, short, PriorityRule::MilitaryFirst),
         };
         let released = fill[0] * short[0] + fill[1] * short[1];
         sp.quantity = (sp.quantity - released).max(0.0);
@@ -253,12 +273,38 @@ pub fn fill_pool<'a>(
     });
 }
 
+/// Whether a kg of a `ByValue` stockpile is worth more to the civilian
+/// firms than kept for the military (models/ODD.md 7.11). Kept, it averts
+/// `per_kg_military` USD of readiness loss if the military needs it before
+/// the control ends: the stock lasts T = quantity / shortfall weeks against
+/// the military's shortfall at full capacity beyond the pool, and a control
+/// in force for tau weeks lasts T more with probability tau / (tau + T)
+/// (Gott 1993). Released, it is worth `per_kg_civilian`.
+pub fn open_by_value(
+    quantity: f64,
+    military_shortfall: f64,
+    tau: f64,
+    per_kg_military: f64,
+    per_kg_civilian: f64,
+) -> bool {
+    let needed = if military_shortfall > 0.0 {
+        let lasts = quantity / military_shortfall;
+        let tau = tau.max(1.0);
+        tau / (tau + lasts)
+    } else {
+        0.0
+    };
+    per_kg_civilian >= needed * per_kg_military
+}
+
 /// Sums requests, sets each pool's fill ratios and draws down stockpiles.
+#[allow(clippy::too_many_arguments)]
 pub fn pools(
     registry: Res<Registry>,
     settings: Res<Settings>,
     mut pools: ResMut<Pools>,
     mut stats: ResMut<WeekStats>,
+    states: Query<(&StateAgent, &Prefs)>,
     controls: Query<&ExportControl>,
     programs: Query<&SubstitutionProgram>,
     mut stockpiles: Query<&mut Stockpile>,
@@ -286,6 +332,53 @@ pub fn pools(
                 .map(|p| p.capacity_now)
                 .sum();
             pool.capacity = registry.other_supply[st][m] * (1.0 - cut) + substitution;
+            // each stockpile's rule for this week
+            let in_force = controls
+                .iter()
+                .any(|c| c.material as usize == m && c.active);
+            let info = &registry.materials[m];
+            let prefs = states
+                .iter()
+                .find(|(a, _)| a.ix as usize == st)
+                .map(|(_, p)| &p.0);
+            let (mil_demand, mil_capacity) = (
+                registry.military_demand[st][m],
+                registry.military_capacity[st][m],
+            );
+            let all_military: f64 = registry.military_capacity[st].iter().sum();
+            for mut sp in stockpiles.iter_mut() {
+                if sp.owner as usize != st || sp.material as usize != m {
+                    continue;
+                }
+                sp.exposure_weeks = if in_force { sp.exposure_weeks + 1 } else { 0 };
+                sp.open = match sp.rule {
+                    ReleaseRule::MilitaryOnly => false,
+                    ReleaseRule::MilitaryFirst => true,
+                    ReleaseRule::ByValue => {
+                        let (readiness, shortage) =
+                            prefs.map_or((0.0, 0.0), |p| (p.readiness_value, p.shortage_value));
+                        // a kg/week short idles capacity / demand units of
+                        // the state's military capacity
+                        let per_kg_military = if mil_demand > 0.0 && all_military > 0.0 {
+                            readiness * mil_capacity / mil_demand / all_military
+                        } else {
+                            0.0
+                        };
+                        let per_kg_civilian = if shortage > 0.0 {
+                            shortage
+                        } else {
+                            info.price * info.price_cap
+                        };
+                        open_by_value(
+                            sp.quantity,
+                            (mil_demand - pool.capacity).max(0.0),
+                            sp.exposure_weeks as f64,
+                            per_kg_military,
+                            per_kg_civilian,
+                        )
+                    }
+                };
+            }
             // What the state's civilian firms get with no deal beyond their
             // supply before the controls: substitution, and the stockpiles
             // they may draw on (not military-only ones) spread over a deal's
@@ -295,7 +388,7 @@ pub fn pools(
             let released: f64 = stockpiles
                 .iter()
                 .filter(|s| s.owner as usize == st && s.material as usize == m)
-                .filter(|s| s.rule != ReleaseRule::MilitaryOnly)
+                .filter(|s| s.open)
                 .map(|s| (s.quantity / term).min(s.max_release))
                 .sum();
             stats.outside_supply[st][m] =
@@ -307,6 +400,12 @@ pub fn pools(
                 .map(Mut::into_inner);
             fill_pool(pool, req, settings.supply.priority, own);
             stats.pool_capacity[st][m] = pool.capacity;
+            let held = stockpiles
+                .iter()
+                .filter(|s| s.owner as usize == st && s.material as usize == m);
+            stats.stockpiles[st][m] = held.fold([0.0, 0.0], |[q, open], s| {
+                [q + s.quantity, open.max(f64::from(u8::from(s.open)))]
+            });
         }
     }
 }

@@ -104,6 +104,8 @@ proptest! {
         heavy: bool,
         heavy_stock in 0.0f64..2000.0,
         heavy_cost in 0.0f64..1e9,
+        move_hazard in 0.0f64..=0.2,
+        redesign_cost in 0.0f64..1e6,
     ) {
         // with `heavy`, two materials: the small world plus a heavy one
         // that only military firms use, its stockpile and a programme
@@ -120,6 +122,14 @@ proptest! {
             small_scenario()
         };
         let mut s = random_scenario(&base, count, approval, other, stock, release, restock, diversion, military_first, military_first_release);
+        // parts makers that redesign and move to the supplier as they choose
+        s.populations[0].adaptation = Some(chokepoint::config::AdaptationDef {
+            loss_per_kg: 5000.0,
+            life_weeks: 520.0,
+            smoothing: 0.3,
+            redesign: Some(chokepoint::config::RedesignDef { intensity: 0.5, lead_weeks: 5.0, cost_per_kg_week: redesign_cost }),
+            relocation: Some(chokepoint::config::RelocationDef { to: "CN".into(), cost_per_kg_week: 2e5, max_hazard: move_hazard, slope: 5.0 }),
+        });
         // safety stocks against the licence's lead time, and military
         // buyers' offers that make diversion worth its risk or not
         s.supply.safety_factor = safety;

@@ -131,3 +131,94 @@ fn a_larger_readiness_gap_makes_the_consumer_concede_more() {
     let (a0, a1) = (reservation(&mut ample, 0.0), reservation(&mut ample, 1.0));
     assert!((a0 - a1).abs() < 1e-12, "{a0} against {a1}");
 }
+
+/// Weeks in which the consumer's magnet stockpile (released by value) is
+/// open to every firm, over seeds, with no allied supply (so the military
+/// prime is short) and readiness value `readiness` (USD per week of all
+/// military capacity idle).
+fn weeks_open(readiness: f64, shortage_value: f64) -> f64 {
+    let mut s = military();
+    s.states[0].other_supply[0].capacity = 0.0;
+    s.states[0].stockpiles[0].quantity = 2000.0;
+    s.states[0].stockpiles[0].release = chokepoint::config::ReleaseRule::ByValue;
+    s.states[0].preferences.readiness_value = readiness;
+    s.states[0].preferences.shortage_value = shortage_value;
+    (1..=SEEDS)
+        .map(|seed| {
+            let t = run_for(&s, seed, WEEKS).timeseries;
+            series(&t, "US_magnets_stockpile_open_flag")
+                .iter()
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+}
+
+/// Allocation by value (a kg goes where it is worth more): a stockpile
+/// released by value opens to civilian firms only while a kg is worth more
+/// to them than the readiness loss it averts, kept, times the chance the
+/// military needs it before the control ends. A higher readiness value
+/// keeps it closed longer; a higher civilian value opens it longer.
+#[test]
+fn a_stockpile_released_by_value_goes_where_a_kg_is_worth_more() {
+    let by_readiness: Vec<f64> = [0.0, 1e6, 1e7, 1e8, 1e10]
+        .iter()
+        .map(|&r| weeks_open(r, 0.0))
+        .collect();
+    for w in by_readiness.windows(2) {
+        assert!(
+            w[1] <= w[0],
+            "a higher readiness value opens it more: {by_readiness:?}"
+        );
+    }
+    assert!(by_readiness[0] > by_readiness[4], "{by_readiness:?}");
+    let by_civilian: Vec<f64> = [0.0, 1e4, 1e6]
+        .iter()
+        .map(|&v| weeks_open(1e8, v))
+        .collect();
+    for w in by_civilian.windows(2) {
+        assert!(
+            w[1] >= w[0],
+            "a higher civilian value closes it: {by_civilian:?}"
+        );
+    }
+    assert!(by_civilian[2] > by_civilian[0], "{by_civilian:?}");
+}
+
+/// A price floor with offtake (the DoD-MP deal): the owner guarantees the
+/// producer the floor, so the floor's expected cost (it binds once the
+/// control ends and the price falls back) is added to the programme's cost,
+/// and a higher floor starts it no earlier; once it produces, the owner
+/// pays the floor less the market's price on its output.
+#[test]
+fn a_price_floor_raises_the_cost_of_a_programme_and_is_paid_below_it() {
+    let start = |floor: Option<f64>| -> f64 {
+        let mut s = military();
+        s.states[0].substitution[1].floor_price = floor;
+        let t = run_for(&s, 1, WEEKS);
+        let w = value(&t.summary, "US_heavy_plant_substitution_start_week");
+        if w.is_nan() { WEEKS as f64 } else { w }
+    };
+    let weeks: Vec<f64> = [None, Some(500.0), Some(5e3), Some(5e5)]
+        .into_iter()
+        .map(start)
+        .collect();
+    for w in weeks.windows(2) {
+        assert!(w[1] >= w[0], "a higher floor starts it earlier: {weeks:?}");
+    }
+    assert!(weeks[3] > weeks[0], "{weeks:?}");
+    // paid: (floor - price) x capacity when the price is below the floor
+    let mut s = military();
+    s.states[0].substitution[1].floor_price = Some(5e3);
+    s.states[0].substitution[1].cost = 0.0;
+    let t = run_for(&s, 1, WEEKS).timeseries;
+    let paid = series(&t, "US_heavy_plant_substitution_offtake_paid_usd");
+    let price = series(&t, "CN_heavy_outside_price_usd_per_kg");
+    let capacity = series(&t, "US_heavy_substitution_kg_per_week");
+    assert!(paid.iter().any(|&p| p > 0.0), "{paid:?}");
+    for ((p, q), c) in paid.iter().zip(&price).zip(&capacity) {
+        assert!(
+            (p - (5e3 - q).max(0.0) * c).abs() <= 1e-6 * (1.0 + p),
+            "{p} {q} {c}"
+        );
+    }
+}
