@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The baseline's military channel over seeds (models/ODD.md 7.11): the
-peak readiness gap and its week, the week the gap first reaches 0.05, and
-each substitution programme's start week and the value that started it.
+"""The baseline's military channel and adaptation over seeds (models/ODD.md
+7.11): the peak readiness gap and its week, the week the gap first reaches
+0.05, each substitution programme's start week and the value that started
+it, and the US firms that redesigned or moved by the run's end.
 Python 3, standard library only; needs `cargo build --release` first.
 
     python3 scripts/readiness.py [--seeds 100] [--set path=value ...]
@@ -28,7 +29,17 @@ def read(out):
         if k.startswith("US_") and k.endswith("_substitution_start_value_usd")
     }
     opens = next((w for w, g in enumerate(gap) if g >= 0.05), None)
-    return peak, gap.index(peak), opens, starts, values
+    last = rows[-1]
+    adapted = {
+        what: sum(float(v) for k, v in last.items()
+                  if k.startswith("US_") and k.endswith(f"_{what}_count"))
+        for what in ("redesigned", "relocated")
+    }
+    adapted["jobs"] = float(last["US_relocated_jobs_count"])
+    first_move = next((w for w, r in enumerate(rows)
+                       if float(r["US_relocated_jobs_count"]) > 0), None)
+    adapted["first_move"] = first_move
+    return peak, gap.index(peak), opens, starts, values, adapted
 
 
 def main():
@@ -55,6 +66,10 @@ def main():
         weeks = f"{median(w):g} [{quantile(w, 0.05):g}, {quantile(w, 0.95):g}]" if shown else "-"
         value = f"{median(v) / 1e6:,.0f}" if shown else "-"
         print(f"| {name} | {shown}/{n} | {weeks} | {value} |")
+    for what in ("redesigned", "relocated", "jobs", "first_move"):
+        xs = [r[5][what] for r in runs]
+        print(f"US firms {what} by the end: median {median(xs):g} "
+              f"[{quantile(xs, 0.05):g}, {quantile(xs, 0.95):g}]")
 
 
 if __name__ == "__main__":
