@@ -123,6 +123,11 @@ pub struct WeekStats {
     pub market: Vec<Vec<[f64; 2]>>,
     /// [material][home] the home state's military firms on the material.
     pub military: Vec<Vec<Military>>,
+    /// [material][origin] kg the firms that moved from `origin` to the
+    /// material's supplier bought there this week: sales the supplier
+    /// keeps, counted with its exports in its lost revenue and its makers'
+    /// output (not in the export columns).
+    pub kept: Vec<Vec<f64>>,
     /// [state][material] what its stockpiles hold after this week's
     /// releases, kg, and 1 when one is open to every firm.
     pub stockpiles: Vec<Vec<[f64; 2]>>,
@@ -148,6 +153,7 @@ impl WeekStats {
             outside_supply: vec![vec![0.0; nm]; ns],
             market: vec![vec![[0.0; 2]; ns]; nm],
             military: vec![vec![Military::default(); ns]; nm],
+            kept: vec![vec![0.0; ns]; nm],
             stockpiles: vec![vec![[0.0; 2]; nm]; ns],
             detected: vec![vec![0; ns]; ns],
             ..Default::default()
@@ -162,6 +168,7 @@ impl WeekStats {
             .iter_mut()
             .for_each(|s| *s = StateStats::default());
         self.exports.iter_mut().for_each(|row| row.fill(0.0));
+        self.kept.iter_mut().for_each(|row| row.fill(0.0));
         self.military
             .iter_mut()
             .for_each(|row| row.fill(Military::default()));
@@ -244,6 +251,8 @@ pub struct Tally {
     exports: Vec<f64>,
     /// [material * states + home] (`WeekStats::military`)
     military: Vec<Military>,
+    /// [material * states + origin] (`WeekStats::kept`)
+    kept: Vec<f64>,
     ledger: Ledger,
     civilian_grants: u32,
     military_grants: u32,
@@ -256,6 +265,7 @@ impl Tally {
             states: vec![StateStats::default(); r.states.len()],
             exports: vec![0.0; r.materials.len() * r.states.len()],
             military: vec![Military::default(); r.materials.len() * r.states.len()],
+            kept: vec![0.0; r.materials.len() * r.states.len()],
             ledger: Ledger::default(),
             civilian_grants: 0,
             military_grants: 0,
@@ -338,6 +348,9 @@ impl Tally {
         }
         if kind.home != kind.supplier {
             self.exports[kind.material as usize * ns + kind.home as usize] += flow.from_supplier;
+        } else if adapt.moved {
+            // a firm that moved to the supplier buys there what it imported
+            self.kept[kind.material as usize * ns + adapt.origin as usize] += flow.from_supplier;
         }
         let l = &mut self.ledger;
         l.supplier_shipments += flow.from_supplier;
@@ -379,6 +392,11 @@ impl Tally {
         for (m, row) in stats.exports.iter_mut().enumerate() {
             for (d, t) in row.iter_mut().enumerate() {
                 *t += self.exports[m * ns + d];
+            }
+        }
+        for (m, row) in stats.kept.iter_mut().enumerate() {
+            for (o, t) in row.iter_mut().enumerate() {
+                *t += self.kept[m * ns + o];
             }
         }
         for (m, row) in stats.military.iter_mut().enumerate() {
@@ -441,7 +459,7 @@ pub fn aggregate(
         for dest in 0..registry.states.len() {
             // Exports earn the inside price (`pressure::terms`).
             totals.supplier_revenue_lost += registry.baseline_imports[m][dest] * info.price
-                - stats.exports[m][dest] * markets.0[m].inside;
+                - (stats.exports[m][dest] + stats.kept[m][dest]) * markets.0[m].inside;
         }
     }
 }

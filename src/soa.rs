@@ -66,7 +66,16 @@ impl SoaFirms {
             links: world.resource::<Links>().clone(),
             view: Vec::new(),
             pools: Vec::new(),
-            stockpiles: world.query::<&Stockpile>().iter(world).cloned().collect(),
+            // the reference keeps each stockpile's rule fixed: open when
+            // it serves everyone (a `ByValue` one as it stands at the copy)
+            stockpiles: world
+                .query::<&Stockpile>()
+                .iter(world)
+                .map(|s| Stockpile {
+                    open: s.open || s.rule == ReleaseRule::MilitaryFirst,
+                    ..s.clone()
+                })
+                .collect(),
             restock_weeks: world.resource::<Settings>().supply.restock_weeks,
             priority: world.resource::<Settings>().supply.priority,
             week: world.resource::<Clock>().week,

@@ -1059,6 +1059,6 @@ fn check_adaptation(c: &mut Checker, f: &str, a: &Option<AdaptationDef>, states:
             " USD per kg/week",
         );
         c.probability(&format!("{f}.relocation.max_hazard"), r.max_hazard);
-        c.at_most(&format!("{f}.relocation.slope"), r.slope, 1000.0, "");
+        c.positive_at_most(&format!("{f}.relocation.slope"), r.slope, 1000.0, "");
     }
 }

@@ -966,19 +966,21 @@ pub struct RedesignDef {
     pub cost_per_kg_week: f64,
 }
 
-/// A move of production to `to`, as a weekly hazard h = max_hazard / (1 +
-/// exp(-slope x (E - M) / M)), E the expected shortage cost over the
-/// firm's life and M the cost of moving.
+/// A move of production to `to`, as a weekly hazard h = max_hazard x
+/// (L(x) - L(-1)) / (1 - L(-1)), with L(x) = 1 / (1 + exp(-slope x)), x =
+/// (E - M) / M, E the expected shortage cost over the firm's life and M
+/// the cost of moving: 0 with no shortage, rising towards max_hazard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Relocation")]
 pub struct RelocationDef {
-    /// The state it moves to (the supplier's own state or a third one).
+    /// The state it moves to: the supplier of its material (a move to a
+    /// third state is not modelled).
     pub to: String,
     /// Cost of moving, USD per kg/week of its use at full capacity, in (0, 1e12].
     pub cost_per_kg_week: f64,
     /// The weekly hazard when the shortage cost far exceeds the cost, in [0, 1].
     pub max_hazard: f64,
     /// How sharply the hazard rises as the shortage cost passes the cost
-    /// (per unit of (E - M) / M), in [0, 1000].
+    /// (per unit of (E - M) / M), in (0, 1000].
     pub slope: f64,
 }

@@ -352,11 +352,27 @@ impl Resolver {
                 slope: *slope,
             }
         });
-        if relocation.is_some_and(|r| r.to == kind.home) {
+        if relocation.is_some_and(|r| r.to != kind.supplier) {
             self.fail(
                 format!("{field}.adaptation.relocation.to"),
-                "must be another state than the firm's home".to_string(),
+                "must be the state that supplies the firm's material (a move to a third state is not modelled: models/ODD.md 7.11)".to_string(),
             );
+        }
+        if kind.end_use == EndUse::Military {
+            self.fail(
+                format!("{field}.adaptation"),
+                "military firms do not adapt in this model (its readiness accounting assumes they stay): remove it".to_string(),
+            );
+        }
+        if self.adaptations.len() >= Adapt::NONE as usize {
+            self.fail(
+                format!("{field}.adaptation"),
+                format!(
+                    "at most {} firms and populations may have an adaptation rule",
+                    Adapt::NONE
+                ),
+            );
+            return Adapt::NONE;
         }
         self.adaptations.push(AdaptRule {
             material: kind.material,

@@ -2,13 +2,14 @@
 //! rule keeps its expected shortage (the kg/week of use its lost output
 //! stands for, smoothed) and values it at what a kg it lacks costs it, over
 //! its life, discounted at its home state's investment rate and weighted by
-//! the chance the control lasts (Gott 1993, as for substitution
-//! programmes). It starts a redesign when the part of that cost the new
+//! the chance its home's shortage of the material lasts (Gott 1993, as for
+//! substitution programmes). It starts a redesign when the part of that cost the new
 //! design avoids reaches the redesign's cost; the new design is in
-//! production `lead_weeks` later. It moves its production to another state
-//! with weekly hazard h = max_hazard / (1 + exp(-slope (E - M) / M)), E the
-//! expected shortage cost and M the cost of moving: its stock goes with it,
-//! its licence lapses, and its home state counts its jobs lost for good.
+//! production `lead_weeks` later. It moves its production to the supplier's
+//! state with a weekly hazard that rises from 0 (no shortage) towards
+//! max_hazard along a logistic of (E - M) / M (`hazard`), E the expected
+//! shortage cost and M the cost of moving: its stock goes with it, its
+//! licence lapses, and its home state counts its jobs lost for good.
 
 use crate::metrics::WeekStats;
 use crate::model::*;
@@ -77,7 +78,7 @@ fn plugin(b: &mut Builder) {
 
 /// sum_{t = from}^{from + life - 1} discount^t tau / (tau + t): the weight
 /// of a weekly cost over a life that starts `from` weeks ahead, discounted,
-/// with the chance a control in force for tau weeks lasts t more.
+/// with the chance a shortage that has lasted tau weeks lasts t more.
 pub fn horizon(from: f64, life: f64, tau: u32, discount: f64) -> f64 {
     super::substitution::over_life(from, life, tau, discount, |_, lasts| lasts)
 }
@@ -100,12 +101,20 @@ pub enum Action {
     Move,
 }
 
-/// The weekly hazard of a move: max / (1 + exp(-slope (E - M) / M)).
+/// The weekly hazard of a move: the logistic L(x) = 1 / (1 + exp(-slope
+/// x)) of the relative excess x = (E - M) / M of the expected shortage
+/// cost E over the cost of moving M, rescaled so that it is 0 with no
+/// shortage (E = 0) and tends to max_hazard: h = max_hazard (L(x) - L(-1))
+/// / (1 - L(-1)). Continuous and rising in E; a firm with no shortage
+/// never moves.
 pub fn hazard(r: &RelocationRule, expected: f64, cost: f64) -> f64 {
     if cost <= 0.0 {
         return r.max_hazard;
     }
-    r.max_hazard / (1.0 + (-r.slope * (expected - cost) / cost).exp())
+    let logistic = |x: f64| 1.0 / (1.0 + (-r.slope * x).exp());
+    let floor = logistic(-1.0);
+    let x = (expected.max(0.0) - cost) / cost;
+    r.max_hazard * ((logistic(x) - floor) / (1.0 - floor)).max(0.0)
 }
 
 /// One firm's step: its expected shortage, a redesign decision, and the
@@ -173,7 +182,7 @@ pub fn adapt(
     seed: Res<Seed>,
     rules: Res<AdaptRules>,
     par: Res<Parallel>,
-    controls: Query<&ExportControl>,
+    stats: Res<WeekStats>,
     states: Query<(&StateAgent, &Prefs)>,
     mut exposure: Local<Vec<u32>>,
     mut firms: AdaptQuery,
@@ -183,27 +192,22 @@ pub fn adapt(
         return;
     }
     let (week, seed) = (clock.week, seed.0);
-    // weeks each material's control has been in force
-    let materials = rules
-        .iter()
-        .map(|r| r.material as usize + 1)
-        .max()
-        .unwrap_or(0);
-    exposure.resize(materials, 0);
-    for (m, weeks) in exposure.iter_mut().enumerate() {
-        let on = controls
-            .iter()
-            .any(|c| c.material as usize == m && c.active);
-        *weeks = if on { *weeks + 1 } else { 0 };
+    // each rule's shortage age: weeks in a row its home's firms have been
+    // short of its material
+    exposure.resize(rules.len(), 0);
+    for (r, weeks) in rules.iter().zip(exposure.iter_mut()) {
+        let [demand, delivered] = stats.market[r.material as usize][r.home as usize];
+        *weeks = if demand > delivered { *weeks + 1 } else { 0 };
     }
     let weights: Vec<Weights> = rules
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let discount = states
                 .iter()
                 .find(|(s, _)| s.ix == r.home)
                 .map_or(1.0, |(_, p)| p.0.investment_discount);
-            let tau = exposure[r.material as usize];
+            let tau = exposure[i];
             Weights {
                 moving: horizon(0.0, r.life_weeks, tau, discount),
                 redesign: r
@@ -281,14 +285,18 @@ mod tests {
     }
 
     #[test]
-    fn the_hazard_is_half_its_maximum_at_the_cost_and_rises_continuously() {
+    fn the_hazard_is_0_without_a_shortage_and_rises_continuously_towards_its_maximum() {
         let r = rule();
-        assert!((hazard(&r, 100.0, 100.0) - 0.01).abs() < 1e-15);
+        // the logistic's half at E = M, rescaled from its value at E = 0
+        let floor = 1.0 / (1.0 + 4f64.exp());
+        let half = 0.02 * (0.5 - floor) / (1.0 - floor);
+        assert!((hazard(&r, 100.0, 100.0) - half).abs() < 1e-15);
+        assert_eq!(hazard(&r, 0.0, 100.0), 0.0);
         let hs: Vec<f64> = (0..=40)
             .map(|k| hazard(&r, k as f64 * 10.0, 100.0))
             .collect();
         for w in hs.windows(2) {
-            assert!(w[1] > w[0] && w[1] - w[0] < 0.002, "{hs:?}");
+            assert!(w[1] > w[0] && w[1] - w[0] < 0.0025, "{hs:?}");
         }
         assert!(hs[40] < 0.02 && hs[40] > 0.0199);
     }

@@ -186,7 +186,8 @@ pub fn industry(
         } else {
             0.0
         };
-        let exports: f64 = stats.exports[m].iter().sum();
+        // exports, and the sales kept from firms that moved to the supplier
+        let exports: f64 = stats.exports[m].iter().sum::<f64>() + stats.kept[m].iter().sum::<f64>();
         let before: f64 = registry.baseline_imports[m].iter().sum();
         let output = maker_output(mk.capacity, mk.other_demand, share, exports);
         let output0 = maker_output(mk.capacity, mk.other_demand, share, before);

@@ -370,12 +370,40 @@ fn spawn_tracks(world: &mut World, _: &ValidScenario) {
     }
 }
 
+/// The part of consumer `c`'s readiness gap this week that a deal over
+/// material `m` could close: the gap of its military firms on `m` (their
+/// lost output over its whole military capacity), if a deal could reach
+/// them: the supplier does not ban military users, or the pool is shared
+/// pro rata, so that licences for the other firms free allied supply for
+/// the military ones. Under a military ban with military firms served first
+/// (the baseline) no deal closes any of it.
+pub fn closable_gap(
+    stats: &WeekStats,
+    c: StateIx,
+    m: MaterialIx,
+    control: Option<&ExportControl>,
+    priority: PriorityRule,
+) -> f64 {
+    let banned = control.is_some_and(|x| x.military_ban);
+    if banned && priority != PriorityRule::ProRata {
+        return 0.0;
+    }
+    let capacity = stats.states[c as usize].military_capacity;
+    if capacity > 0.0 {
+        stats.military[m as usize][c as usize].lost / capacity
+    } else {
+        0.0
+    }
+}
+
 /// What the negotiation needs to know of a state this week.
 #[derive(Debug, Clone)]
 pub struct StateView {
     pub prefs: Preferences,
     pub pressure: f64,
-    /// Its readiness gap this week (share of its military capacity idle).
+    /// On a track where it is the consumer: the part of its readiness gap
+    /// this week that a deal on the track could close (`closable_gap`); 0
+    /// otherwise.
     pub readiness: f64,
     pub resolve: Resolve,
     pub weights: PressureParams,
@@ -417,8 +445,9 @@ pub fn build_space<'a>(
 /// pressure)). The consumer's no-deal outlook counts the share of its
 /// supply it gets with no deal (`WeekStats::outside_supply`) as the civilian
 /// approval that would bring as much (`levers::approval::no_deal_level`),
-/// less `readiness_weight` x its readiness gap this week (what a gap costs
-/// it with no deal, in shares of the table; models/ODD.md 7.11). Each
+/// less `readiness_weight` x the part of its readiness gap a deal on the
+/// track could close (`closable_gap`: what the gap costs it with no deal
+/// and not with one, in shares of the table; models/ODD.md 7.11). Each
 /// side's reservation is its no-deal utility raised by its private resolve.
 pub fn side_views<'a>(
     space: &IssueSpace,
@@ -981,15 +1010,10 @@ pub fn negotiate(
     let mut views: Vec<Option<StateView>> = vec![None; ns];
     let mut trust = vec![vec![1.0; ns]; ns];
     for (agent, prefs, resolve, pressure, weights, t) in &states {
-        let st = &stats.states[agent.ix as usize];
         views[agent.ix as usize] = Some(StateView {
             prefs: prefs.0.clone(),
             pressure: pressure.smoothed,
-            readiness: if st.military_capacity > 0.0 {
-                st.military_lost / st.military_capacity
-            } else {
-                0.0
-            },
+            readiness: 0.0,
             resolve: resolve.clone(),
             weights: weights.0.clone(),
         });
@@ -1004,8 +1028,13 @@ pub fn negotiate(
     list.sort_by_key(|t| t.id);
     for mut track in list {
         let (c, s, m) = (track.consumer, track.supplier, track.material);
-        let (Some(cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone()) else {
+        let (Some(mut cv), Some(sv)) = (views[c as usize].clone(), views[s as usize].clone())
+        else {
             continue;
+        };
+        cv.readiness = {
+            let control = controls.iter().find(|x| x.owner == s && x.material == m);
+            closable_gap(&stats, c, m, control, settings.supply.priority)
         };
         let outside = [
             stats.outside_supply[c as usize][m as usize],

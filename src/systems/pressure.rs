@@ -130,7 +130,9 @@ pub fn terms(
         for dest in 0..registry.states.len() {
             let base = registry.baseline_imports[m][dest];
             baseline_value += base * info.price;
-            exported_value += stats.exports[m][dest].min(base) * markets[m].inside;
+            // a firm that moved to the supplier is a sale it keeps
+            let sold = stats.exports[m][dest] + stats.kept[m][dest];
+            exported_value += sold.min(base) * markets[m].inside;
             baseline_kg += base;
             substituted_kg += base * stats.substitution_share[dest][m];
         }

@@ -156,16 +156,19 @@ pub struct Exposure {
 }
 
 impl Exposure {
-    /// The weekly loss `capacity` kg/week avoids: the kg it fills at the
-    /// backstop price, and the part of the gap it closes (its output goes
-    /// to the state's pool, which serves military firms first).
+    /// The weekly loss `capacity` kg/week avoids: its output goes to the
+    /// state's pool, which serves military firms first, so it closes that
+    /// part of the military firms' gap (valued at the readiness value), and
+    /// what is left fills the other firms' shortfall at the kg value.
     pub fn avoided(&self, capacity: f64) -> f64 {
-        let closed = if self.military_short > 0.0 {
-            (capacity / self.military_short).min(1.0)
+        let military = self.military_short.min(self.short);
+        let closed = if military > 0.0 {
+            (capacity / military).min(1.0)
         } else {
             0.0
         };
-        self.kg_value * capacity.min(self.short) + self.readiness_value * self.gap * closed
+        let others = (capacity - military).max(0.0).min(self.short - military);
+        self.kg_value * others + self.readiness_value * self.gap * closed
     }
 }
 
@@ -173,9 +176,10 @@ impl Exposure {
 /// t of its life (from its first output, `lead_weeks`, for `life_weeks`) of
 /// discount^t x P(the shortage lasts t more weeks) x the loss its capacity
 /// then avoids (`Exposure::avoided`, at this week's shortage). With no
-/// knowledge of how long the control will last, a control in force for
-/// tau weeks is taken to last t more with probability tau / (tau + t)
-/// (Gott 1993: a random moment of its life is uniform on it).
+/// knowledge of how long the shortage will last, one that has lasted tau
+/// weeks in a row (`exposure_weeks`: a deal that ends it resets it) is
+/// taken to last t more with probability tau / (tau + t) (Gott 1993: a
+/// random moment of its life is uniform on it).
 pub fn value(p: &SubstitutionProgram, e: &Exposure, discount: f64) -> f64 {
     over_life(
         p.lead_weeks,
@@ -187,7 +191,7 @@ pub fn value(p: &SubstitutionProgram, e: &Exposure, discount: f64) -> f64 {
 }
 
 /// sum over the weeks t from `from` to `from + life` (exclusive) of
-/// discount^t x f(t, P(a control in force for tau weeks lasts t more)), with
+/// discount^t x f(t, P(a shortage or control that has lasted tau weeks lasts t more)), with
 /// that chance tau / (tau + t) (Gott 1993; tau at least 1): the sums behind
 /// every decision by value (programmes, floors, firms' adaptation).
 pub fn over_life(
@@ -210,8 +214,8 @@ pub fn over_life(
 }
 
 /// The expected cost over a programme's life of its price floor with
-/// offtake, if started now: the floor binds once the control ends (then the
-/// outside price falls back to the reference P0), so the sum over the weeks
+/// offtake, if started now: the floor binds once the shortage ends (then
+/// the outside price falls back to the reference P0), so the sum over the weeks
 /// t of its life of discount^t x (1 - tau / (tau + t)) x (floor - P0)^+ x
 /// its capacity then (the complement of `value`'s persistence).
 pub fn offtake_cost(p: &SubstitutionProgram, reference: f64, discount: f64) -> f64 {
@@ -262,7 +266,6 @@ pub fn substitution(
     registry: Res<Registry>,
     mut stats: ResMut<WeekStats>,
     states: Query<(&StateAgent, &Prefs, &Pressure)>,
-    controls: Query<&ExportControl>,
     markets: Res<Markets>,
     mut programs: Query<&mut SubstitutionProgram>,
 ) {
@@ -272,10 +275,6 @@ pub fn substitution(
     }
     for mut p in &mut programs {
         let m = p.material as usize;
-        let in_force = controls
-            .iter()
-            .any(|c| c.material == p.material && c.active);
-        p.exposure_weeks = if in_force { p.exposure_weeks + 1 } else { 0 };
         let Some((_, prefs, pressure)) = states.iter().find(|(a, _, _)| a.ix == p.owner) else {
             continue;
         };
@@ -286,6 +285,12 @@ pub fn substitution(
             p.owner as usize,
             &prefs.0,
         );
+        // the shortage's age: weeks in a row the owner has been short
+        p.exposure_weeks = if e.short > 0.0 {
+            p.exposure_weeks + 1
+        } else {
+            0
+        };
         p.value = value(&p, &e, prefs.0.investment_discount);
         p.offtake_cost = offtake_cost(&p, registry.materials[m].price, prefs.0.investment_discount);
         if p.started_at.is_none() {

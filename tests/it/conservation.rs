@@ -5,38 +5,83 @@
 use crate::common::*;
 use bevy_ecs::prelude::*;
 use chokepoint::config::{Dist, PriorityRule, ReleaseRule, Scenario};
-use chokepoint::model::{Flow, Production, Stock, Stockpile};
+use chokepoint::model::{FirmKind, Flow, Production, Stock, Stockpile};
 use proptest::prelude::*;
 
-fn inventories(world: &mut World) -> (f64, f64) {
+/// Firm inventories and stockpiles of material `m`.
+fn inventories(world: &mut World, m: u8) -> (f64, f64) {
     let firms: f64 = world
-        .query::<&Stock>()
+        .query::<(&FirmKind, &Stock)>()
         .iter(world)
-        .map(|s| s.inventory)
+        .filter(|(k, _)| k.material == m)
+        .map(|(_, s)| s.inventory)
         .sum();
     let piles: f64 = world
         .query::<&Stockpile>()
         .iter(world)
+        .filter(|s| s.material == m)
         .map(|s| s.quantity)
         .sum();
     (firms, piles)
 }
 
-fn flows(world: &mut World) -> (f64, f64, f64, f64) {
+/// This week's flows of material `m`: shipped by the supplier, from other
+/// sources, used, and diverted in less out.
+fn flows(world: &mut World, m: u8) -> (f64, f64, f64, f64) {
     let mut shipped = 0.0;
     let mut other = 0.0;
     let mut diverted = 0.0;
-    for f in world.query::<&Flow>().iter(world) {
+    let mut used = 0.0;
+    for (k, f, p) in world.query::<(&FirmKind, &Flow, &Production)>().iter(world) {
+        if k.material != m {
+            continue;
+        }
         shipped += f.from_supplier;
         other += f.from_pool;
         diverted += f.diverted_in - f.diverted_out;
+        used += p.used;
     }
-    let used: f64 = world
-        .query::<&Production>()
-        .iter(world)
-        .map(|p| p.used)
-        .sum();
     (shipped, other, used, diverted)
+}
+
+/// Runs `weeks` weeks of `s` and checks, material by material, that what
+/// came in (supplier shipments and other supply) is what was used plus the
+/// change in firm inventories and stockpiles, and that diversion moves
+/// material without making or losing any.
+fn check_balance(s: &Scenario, seed: u64, weeks: u32) -> std::result::Result<(), TestCaseError> {
+    let materials = s.materials.len() as u8;
+    let mut sim = crate::common::simulation(s, seed, 1);
+    for week in 0..weeks {
+        let before: Vec<(f64, f64)> = (0..materials)
+            .map(|m| inventories(&mut sim.world, m))
+            .collect();
+        sim.step();
+        for m in 0..materials {
+            let (firms0, piles0) = before[m as usize];
+            let (firms1, piles1) = inventories(&mut sim.world, m);
+            let (shipped, other, used, diverted) = flows(&mut sim.world, m);
+            let inflow = shipped + other;
+            let outflow = used + (firms1 - firms0) + (piles1 - piles0);
+            let scale = 1.0 + inflow.abs() + firms0.abs() + piles0.abs();
+            prop_assert!(
+                (inflow - outflow).abs() <= 1e-9 * scale,
+                "week {week}, material {m}: in {inflow} vs out {outflow}"
+            );
+            prop_assert!(
+                diverted.abs() <= 1e-9 * scale,
+                "week {week}, material {m}: diverted material appears or vanishes: {diverted}"
+            );
+        }
+        // a sanity bound (it holds by construction, D = max(use, got), so
+        // only a NaN or a bad clamp fails it): the outside price is a
+        // number between the reference and the cap
+        let market = sim.world.resource::<chokepoint::model::Markets>().0[0];
+        prop_assert!(
+            (60.0..=360.0).contains(&market.outside),
+            "week {week}: {market:?}"
+        );
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,6 +151,7 @@ proptest! {
         heavy_cost in 0.0f64..1e9,
         move_hazard in 0.0f64..=0.2,
         redesign_cost in 0.0f64..1e6,
+        by_value: bool,
     ) {
         // with `heavy`, two materials: the small world plus a heavy one
         // that only military firms use, its stockpile and a programme
@@ -135,22 +181,49 @@ proptest! {
         s.supply.safety_factor = safety;
         s.supply.max_cover_weeks = cover;
         s.supply.military_premium = premium;
-        let mut sim = crate::common::simulation(&s, seed, 1);
-        for week in 0..30 {
-            let (firms0, piles0) = inventories(&mut sim.world);
-            sim.step();
-            let (firms1, piles1) = inventories(&mut sim.world);
-            let (shipped, other, used, diverted) = flows(&mut sim.world);
-            let inflow = shipped + other;
-            let outflow = used + (firms1 - firms0) + (piles1 - piles0);
-            let scale = 1.0 + inflow.abs() + firms0.abs() + piles0.abs();
-            prop_assert!((inflow - outflow).abs() <= 1e-9 * scale, "week {week}: in {inflow} vs out {outflow}");
-            prop_assert!(diverted.abs() <= 1e-9 * scale, "week {week}: diverted material appears or vanishes: {diverted}");
-            // a sanity bound (it holds by construction, D = max(use, got), so
-            // only a NaN or a bad clamp fails it): the outside price is a
-            // number between the reference and the cap
-            let market = sim.world.resource::<chokepoint::model::Markets>().0[0];
-            prop_assert!((60.0..=360.0).contains(&market.outside), "week {week}: {market:?}");
+        if by_value {
+            for sp in &mut s.states[0].stockpiles {
+                sp.release = ReleaseRule::ByValue;
+            }
         }
+        check_balance(&s, seed, 30)?;
     }
+}
+
+/// The balance holds, material by material, in a run where firms do move
+/// and redesign (two materials, a high hazard, a cheap redesign) and the
+/// stockpiles are released by value.
+#[test]
+fn material_balance_holds_when_firms_move_and_redesign() {
+    let mut s = chokepoint::config::load_scenario(&crate::common::data("small_military.ron"))
+        .expect("small_military is valid")
+        .raw()
+        .clone();
+    s.populations[0].adaptation = Some(chokepoint::config::AdaptationDef {
+        loss_per_kg: 5000.0,
+        life_weeks: 520.0,
+        smoothing: 0.3,
+        redesign: Some(chokepoint::config::RedesignDef {
+            intensity: 0.5,
+            lead_weeks: 3.0,
+            cost_per_kg_week: 1e3,
+        }),
+        relocation: Some(chokepoint::config::RelocationDef {
+            to: "CN".into(),
+            cost_per_kg_week: 2e5,
+            max_hazard: 0.3,
+            slope: 5.0,
+        }),
+    });
+    for sp in &mut s.states[0].stockpiles {
+        sp.release = ReleaseRule::ByValue;
+    }
+    check_balance(&s, 5, 30).unwrap();
+    let t = run_for(&s, 5, 30).timeseries;
+    let moved = *series(&t, "US_parts_relocated_count").last().unwrap();
+    let redesigned = *series(&t, "US_parts_redesigned_count").last().unwrap();
+    assert!(
+        moved > 0.0 && redesigned > 0.0,
+        "moved {moved}, redesigned {redesigned}"
+    );
 }

@@ -114,21 +114,36 @@ fn reservation(s: &mut Scenario, weight: f64) -> f64 {
     sum / n as f64
 }
 
+/// The small world whose military prime uses magnets only (no heavy parts
+/// makers), with no allied supply and a small magnet stockpile, so the
+/// prime is short; the pool shared `priority`.
+fn prime_short(priority: chokepoint::config::PriorityRule) -> Scenario {
+    let mut s = military();
+    s.populations[2].count = 0;
+    s.states[0].other_supply[0].capacity = 0.0;
+    s.states[0].stockpiles[0].quantity = 100.0;
+    s.supply.priority = priority;
+    s
+}
+
 /// Outside options in bargaining (Rubinstein; Nash's disagreement point):
-/// a readiness gap lowers what the consumer has with no deal, so its
-/// reservation falls and it accepts, and concedes, more. With a small heavy
-/// stockpile (a gap opens) its reservation falls as the weight on the gap
-/// rises; with a stockpile that never runs out, the weight changes nothing.
+/// a readiness gap a deal would close lowers what the consumer has with no
+/// deal, so its reservation falls and it accepts, and concedes, more.
+/// With the pool shared pro rata, the magnet deal's licences free allied
+/// supply for the short prime: its reservation falls as the weight on the
+/// gap rises. Served first under a military ban, the prime gains nothing
+/// from a deal, and the weight changes nothing.
 #[test]
 fn a_larger_readiness_gap_makes_the_consumer_concede_more() {
-    let mut short = with_heavy_stock(300.0);
+    use chokepoint::config::PriorityRule;
+    let mut shared = prime_short(PriorityRule::ProRata);
     let r: Vec<f64> = [0.0, 0.5, 1.0]
         .iter()
-        .map(|&w| reservation(&mut short, w))
+        .map(|&w| reservation(&mut shared, w))
         .collect();
     assert!(r[1] < r[0] && r[2] < r[1], "{r:?}");
-    let mut ample = with_heavy_stock(1e7);
-    let (a0, a1) = (reservation(&mut ample, 0.0), reservation(&mut ample, 1.0));
+    let mut first = prime_short(PriorityRule::MilitaryFirst);
+    let (a0, a1) = (reservation(&mut first, 0.0), reservation(&mut first, 1.0));
     assert!((a0 - a1).abs() < 1e-12, "{a0} against {a1}");
 }
 
@@ -221,4 +236,26 @@ fn a_price_floor_raises_the_cost_of_a_programme_and_is_paid_below_it() {
             "{p} {q} {c}"
         );
     }
+}
+
+/// The acceptance figure on a sample: the baseline's readiness gap
+/// reaches 0.05 in at least 8 of 10 seeds (models/ODD.md 8.4 gives 100
+/// seeds). It opens because the supplier denies military users and the
+/// heavy inputs' stocks run down; the stocks set when.
+#[test]
+fn the_baselines_readiness_gap_reaches_5_percent_in_most_seeds() {
+    let model = chokepoint::config::load_scenario(&root().join("models/baseline_2025.ron"))
+        .expect("the baseline is valid")
+        .raw()
+        .clone();
+    let peaks: Vec<f64> = (1..=10)
+        .map(|seed| {
+            let t = run_for(&model, seed, 104);
+            series(&t.timeseries, "US_readiness_gap_share")
+                .into_iter()
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let open = peaks.iter().filter(|&&g| g >= 0.05).count();
+    assert!(open >= 8, "{peaks:?}");
 }
