@@ -123,6 +123,12 @@ pub struct WeekStats {
     pub market: Vec<Vec<[f64; 2]>>,
     /// [material][home] the home state's military firms on the material.
     pub military: Vec<Vec<Military>>,
+    /// [material][home] the age of the home's shortage of the material:
+    /// weeks in a row, up to this week, its firms' demand exceeded what they
+    /// were delivered (`supply::deliver`; 0 in a week it did not). Carried
+    /// from week to week (`begin_week` leaves it): the tau of Gott's rule
+    /// for programmes, floors and firms' adaptation (models/ODD.md 7.11).
+    pub short_weeks: Vec<Vec<u32>>,
     /// [material][origin] kg the firms that moved from `origin` to the
     /// material's supplier bought there this week: sales the supplier
     /// keeps, counted with its exports in its lost revenue and its makers'
@@ -153,11 +159,18 @@ impl WeekStats {
             outside_supply: vec![vec![0.0; nm]; ns],
             market: vec![vec![[0.0; 2]; ns]; nm],
             military: vec![vec![Military::default(); ns]; nm],
+            short_weeks: vec![vec![0; ns]; nm],
             kept: vec![vec![0.0; ns]; nm],
             stockpiles: vec![vec![[0.0; 2]; nm]; ns],
             detected: vec![vec![0; ns]; ns],
             ..Default::default()
         }
+    }
+
+    /// kg of material `m` its supplier sold this week for `dest`: its
+    /// exports there and its sales to the firms that moved from there.
+    pub fn sold(&self, m: usize, dest: usize) -> f64 {
+        self.exports[m][dest] + self.kept[m][dest]
     }
 
     pub fn begin_week(&mut self) {
@@ -459,7 +472,7 @@ pub fn aggregate(
         for dest in 0..registry.states.len() {
             // Exports earn the inside price (`pressure::terms`).
             totals.supplier_revenue_lost += registry.baseline_imports[m][dest] * info.price
-                - (stats.exports[m][dest] + stats.kept[m][dest]) * markets.0[m].inside;
+                - stats.sold(m, dest) * markets.0[m].inside;
         }
     }
 }

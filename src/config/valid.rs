@@ -771,7 +771,6 @@ impl Resolver {
                     offtake_paid: 0.0,
                     started_at: None,
                     capacity_now: 0.0,
-                    exposure_weeks: 0,
                     value: 0.0,
                     value_at_start: None,
                 }

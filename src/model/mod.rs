@@ -435,10 +435,6 @@ pub struct SubstitutionProgram {
     pub started_at: Option<u32>,
     /// kg/week available this week.
     pub capacity_now: f64,
-    /// Weeks in a row, up to this week, its owner's firms have been short
-    /// of the material (0 in a week they are not): the age of the
-    /// shortage that Gott's rule reads.
-    pub exposure_weeks: u32,
     /// Its value to its owner this week (`substitution::value`), USD; at
     /// its start, the value that started it.
     pub value: f64,

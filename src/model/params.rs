@@ -43,6 +43,19 @@ pub struct Preferences {
     pub investment_discount: f64,
 }
 
+impl Preferences {
+    /// What a kg of material `m` its firms are short costs the state, USD:
+    /// its `shortage_value`, or the backstop price (reference x cap), what
+    /// a buyer would pay the next-best source.
+    pub fn kg_value(&self, m: &crate::model::MaterialInfo) -> f64 {
+        if self.shortage_value > 0.0 {
+            self.shortage_value
+        } else {
+            m.price * m.price_cap
+        }
+    }
+}
+
 /// Weights the consumer puts on each supply lever, relative units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupplySalience {

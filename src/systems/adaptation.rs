@@ -184,7 +184,6 @@ pub fn adapt(
     par: Res<Parallel>,
     stats: Res<WeekStats>,
     states: Query<(&StateAgent, &Prefs)>,
-    mut exposure: Local<Vec<u32>>,
     mut firms: AdaptQuery,
 ) {
     let rules = &rules.0;
@@ -192,22 +191,15 @@ pub fn adapt(
         return;
     }
     let (week, seed) = (clock.week, seed.0);
-    // each rule's shortage age: weeks in a row its home's firms have been
-    // short of its material
-    exposure.resize(rules.len(), 0);
-    for (r, weeks) in rules.iter().zip(exposure.iter_mut()) {
-        let [demand, delivered] = stats.market[r.material as usize][r.home as usize];
-        *weeks = if demand > delivered { *weeks + 1 } else { 0 };
-    }
     let weights: Vec<Weights> = rules
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
+        .map(|r| {
             let discount = states
                 .iter()
                 .find(|(s, _)| s.ix == r.home)
                 .map_or(1.0, |(_, p)| p.0.investment_discount);
-            let tau = exposure[i];
+            // the age of its home's shortage of its material
+            let tau = stats.short_weeks[r.material as usize][r.home as usize];
             Weights {
                 moving: horizon(0.0, r.life_weeks, tau, discount),
                 redesign: r
@@ -258,11 +250,10 @@ pub fn adapt(
                 }
                 Action::Move => {
                     if let Some(r) = &rule.relocation {
+                        // `to` is the material's supplier (checked): there it
+                        // buys all it needs, with no licence
                         kinds[i].home = r.to;
-                        // at the supplier's, it buys all it needs there
-                        if r.to == kinds[i].supplier {
-                            params[i].supplier_share = 1.0;
-                        }
+                        params[i].supplier_share = 1.0;
                         lics[i] = Licence::None;
                     }
                 }

@@ -187,7 +187,7 @@ pub fn industry(
             0.0
         };
         // exports, and the sales kept from firms that moved to the supplier
-        let exports: f64 = stats.exports[m].iter().sum::<f64>() + stats.kept[m].iter().sum::<f64>();
+        let exports: f64 = (0..registry.states.len()).map(|d| stats.sold(m, d)).sum();
         let before: f64 = registry.baseline_imports[m].iter().sum();
         let output = maker_output(mk.capacity, mk.other_demand, share, exports);
         let output0 = maker_output(mk.capacity, mk.other_demand, share, before);

@@ -131,8 +131,7 @@ pub fn terms(
             let base = registry.baseline_imports[m][dest];
             baseline_value += base * info.price;
             // a firm that moved to the supplier is a sale it keeps
-            let sold = stats.exports[m][dest] + stats.kept[m][dest];
-            exported_value += sold.min(base) * markets[m].inside;
+            exported_value += stats.sold(m, dest).min(base) * markets[m].inside;
             baseline_kg += base;
             substituted_kg += base * stats.substitution_share[dest][m];
         }

@@ -153,6 +153,8 @@ pub struct Exposure {
     pub kg_value: f64,
     /// What a readiness gap of 1 costs a week, USD (`readiness_value`).
     pub readiness_value: f64,
+    /// The shortage's age, weeks (`WeekStats::short_weeks`).
+    pub age: u32,
 }
 
 impl Exposure {
@@ -177,17 +179,13 @@ impl Exposure {
 /// discount^t x P(the shortage lasts t more weeks) x the loss its capacity
 /// then avoids (`Exposure::avoided`, at this week's shortage). With no
 /// knowledge of how long the shortage will last, one that has lasted tau
-/// weeks in a row (`exposure_weeks`: a deal that ends it resets it) is
+/// weeks in a row (`Exposure::age`: a deal that ends it resets it) is
 /// taken to last t more with probability tau / (tau + t) (Gott 1993: a
 /// random moment of its life is uniform on it).
 pub fn value(p: &SubstitutionProgram, e: &Exposure, discount: f64) -> f64 {
-    over_life(
-        p.lead_weeks,
-        p.life_weeks,
-        p.exposure_weeks,
-        discount,
-        |t, lasts| lasts * e.avoided(capacity_at(p, t)),
-    )
+    over_life(p.lead_weeks, p.life_weeks, e.age, discount, |t, lasts| {
+        lasts * e.avoided(capacity_at(p, t))
+    })
 }
 
 /// sum over the weeks t from `from` to `from + life` (exclusive) of
@@ -218,18 +216,14 @@ pub fn over_life(
 /// the outside price falls back to the reference P0), so the sum over the weeks
 /// t of its life of discount^t x (1 - tau / (tau + t)) x (floor - P0)^+ x
 /// its capacity then (the complement of `value`'s persistence).
-pub fn offtake_cost(p: &SubstitutionProgram, reference: f64, discount: f64) -> f64 {
+pub fn offtake_cost(p: &SubstitutionProgram, reference: f64, tau: u32, discount: f64) -> f64 {
     let Some(floor) = p.floor_price else {
         return 0.0;
     };
     let margin = (floor - reference).max(0.0);
-    over_life(
-        p.lead_weeks,
-        p.life_weeks,
-        p.exposure_weeks,
-        discount,
-        |t, lasts| (1.0 - lasts) * margin * capacity_at(p, t),
-    )
+    over_life(p.lead_weeks, p.life_weeks, tau, discount, |t, lasts| {
+        (1.0 - lasts) * margin * capacity_at(p, t)
+    })
 }
 
 /// The exposure of `owner` to a shortage of material `m` this week.
@@ -251,12 +245,9 @@ fn exposure(
         } else {
             0.0
         },
-        kg_value: if prefs.shortage_value > 0.0 {
-            prefs.shortage_value
-        } else {
-            info.price * info.price_cap
-        },
+        kg_value: prefs.kg_value(info),
         readiness_value: prefs.readiness_value,
+        age: stats.short_weeks[m][owner],
     }
 }
 
@@ -285,14 +276,13 @@ pub fn substitution(
             p.owner as usize,
             &prefs.0,
         );
-        // the shortage's age: weeks in a row the owner has been short
-        p.exposure_weeks = if e.short > 0.0 {
-            p.exposure_weeks + 1
-        } else {
-            0
-        };
         p.value = value(&p, &e, prefs.0.investment_discount);
-        p.offtake_cost = offtake_cost(&p, registry.materials[m].price, prefs.0.investment_discount);
+        p.offtake_cost = offtake_cost(
+            &p,
+            registry.materials[m].price,
+            e.age,
+            prefs.0.investment_discount,
+        );
         if p.started_at.is_none() {
             let start = match p.start {
                 StartRule::Scheduled { week: w } => week as f64 >= w,
@@ -352,7 +342,6 @@ mod tests {
             offtake_paid: 0.0,
             started_at: Some(0),
             capacity_now: 0.0,
-            exposure_weeks: 0,
             value: 0.0,
             value_at_start: None,
         };

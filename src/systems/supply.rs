@@ -355,8 +355,7 @@ pub fn pools(
                     ReleaseRule::MilitaryOnly => false,
                     ReleaseRule::MilitaryFirst => true,
                     ReleaseRule::ByValue => {
-                        let (readiness, shortage) =
-                            prefs.map_or((0.0, 0.0), |p| (p.readiness_value, p.shortage_value));
+                        let readiness = prefs.map_or(0.0, |p| p.readiness_value);
                         // a kg/week short idles capacity / demand units of
                         // the state's military capacity
                         let per_kg_military = if mil_demand > 0.0 && all_military > 0.0 {
@@ -364,11 +363,7 @@ pub fn pools(
                         } else {
                             0.0
                         };
-                        let per_kg_civilian = if shortage > 0.0 {
-                            shortage
-                        } else {
-                            info.price * info.price_cap
-                        };
+                        let per_kg_civilian = prefs.map_or(0.0, |p| p.kg_value(info));
                         open_by_value(
                             sp.quantity,
                             (mil_demand - pool.capacity).max(0.0),
@@ -484,6 +479,8 @@ pub fn deliver(
         for home in 0..ns {
             let cell = sums[m * ns + home];
             stats.market[m][home] = cell;
+            let age = &mut stats.short_weeks[m][home];
+            *age = if cell[0] > cell[1] { *age + 1 } else { 0 };
             let side = &mut sides[usize::from(home != info.supplier as usize)];
             side[0] += cell[0];
             side[1] += cell[1];

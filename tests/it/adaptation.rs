@@ -100,3 +100,26 @@ fn a_cheaper_redesign_is_taken_by_more_firms() {
     assert!(n[0] > n[2], "{n:?}");
     assert_eq!(n[3], 0.0, "{n:?}");
 }
+
+/// The supplier's side of exit: a firm that moves its production into the
+/// supplier state buys there what it imported, a sale the supplier keeps,
+/// so more moves leave the supplier's revenue lost over the run no higher
+/// (and, here, lower), not higher as if the firm had vanished.
+#[test]
+fn relocation_to_the_supplier_is_a_sale_it_keeps() {
+    let lost = |h: f64| -> f64 {
+        (1..=SEEDS)
+            .map(|seed| {
+                value(
+                    &run_for(&adapting(1e12, h), seed, WEEKS).summary,
+                    "supplier_revenue_lost_usd",
+                )
+            })
+            .sum::<f64>()
+    };
+    let l: Vec<f64> = [0.0, 0.01, 0.04].iter().map(|&h| lost(h)).collect();
+    for w in l.windows(2) {
+        assert!(w[1] <= w[0], "more moves raise the supplier's loss: {l:?}");
+    }
+    assert!(l[2] < l[0], "{l:?}");
+}
