@@ -209,6 +209,7 @@ fn sweep_100(c: &mut Criterion) {
                     jobs: Some(jobs),
                     shard: sweep::Shard::ALL,
                     resume: false,
+                    stop: None,
                 };
                 let report = sweep::run_sweep(&p, &options, &mut |_| {}).expect("sweep runs");
                 assert_eq!(report.failed, 0);
@@ -236,6 +237,7 @@ fn report(c: &mut Criterion) {
         jobs: None,
         shard: sweep::Shard::ALL,
         resume: false,
+        stop: None,
     };
     sweep::run_sweep(&p, &options, &mut |_| {}).expect("sweep runs");
     let html = dir.path().join("report.html");

@@ -64,6 +64,13 @@ pub enum Error {
     /// permission, missing.
     #[error("{}: cannot read: {message}", path.display())]
     Read { path: PathBuf, message: String },
+    /// A sweep was asked to stop (`SweepOptions::stop`) before its last
+    /// run; the runs done are written and `--resume` completes the folder.
+    #[error(
+        "{}: the sweep stopped after {done} of {total} runs; `chokepoint sweep --resume` (or `resume=True` from Python) completes it",
+        dir.display()
+    )]
+    Stopped { dir: PathBuf, done: u64, total: u64 },
     /// Something the command did not write is where its output goes; it is
     /// left as it is (see `output::owned`).
     #[error("{}: {message}", path.display())]
@@ -83,7 +90,7 @@ impl Error {
             | Error::Read { .. }
             | Error::InTheWay { .. } => true,
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
-            Error::Output(_) => false,
+            Error::Output(_) | Error::Stopped { .. } => false,
         }
     }
 

@@ -38,6 +38,9 @@ pub mod validate;
 
 pub use error::{Error, Result};
 
+/// The crate's version, as the manifests write it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 use std::path::{Path, PathBuf};
 
 /// The result of `run_config`.

@@ -230,6 +230,7 @@ fn execute(command: Command) -> chokepoint::Result<u8> {
                 jobs,
                 shard,
                 resume,
+                stop: None,
             };
             let mut bar = progress::Bar::new(&prepared, shard);
             let report = sweep::run_sweep(&prepared, &options, &mut |p| bar.update(p))?;

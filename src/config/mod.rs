@@ -215,7 +215,29 @@ pub struct RunOverrides {
 /// after them and are named as `--set`.
 pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun> {
     let text = read_file(config_path)?;
-    let mut run: RunConfig = parse_ron(config_path, &text)?;
+    let run: RunConfig = parse_ron(config_path, &text)?;
+    resolve(config_path, &text, run, cli)
+}
+
+/// Resolves a scenario file (`models/*.ron`) as a run file naming it with
+/// every run setting at its default would be (104 weeks from 2025-04-04,
+/// seed 1, one thread), then `cli`'s changes. The run is named after the
+/// scenario file.
+pub fn resolve_model(model_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun> {
+    let model = model_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    resolve(model_path, "", RunConfig::for_model(model), cli)
+}
+
+/// `resolve_run` of a run file read from `config_path` (`text`, parsed to `run`).
+fn resolve(
+    config_path: &Path,
+    text: &str,
+    mut run: RunConfig,
+    cli: &RunOverrides,
+) -> Result<ResolvedRun> {
     if let Some(seed) = cli.seed {
         run.seed = seed;
     }
@@ -268,7 +290,7 @@ pub fn resolve_run(config_path: &Path, cli: &RunOverrides) -> Result<ResolvedRun
     }
     let raw_model: Scenario = parse_ron(&model_path, &read_file(&model_path)?)?;
     // The scenario after each of the run file's entries: stages[i + 1] after set[i].
-    let entry_at = |i: usize| list_entry_position(&text, "RunConfig", "set", i).unwrap_or((0, 0));
+    let entry_at = |i: usize| list_entry_position(text, "RunConfig", "set", i).unwrap_or((0, 0));
     let mut stages = vec![raw_model.clone()];
     for (i, assignment) in run.set.iter().enumerate() {
         let last = stages.last().unwrap_or(&raw_model).clone();

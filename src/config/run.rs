@@ -31,6 +31,22 @@ pub struct RunConfig {
     pub set: Vec<String>,
 }
 
+impl RunConfig {
+    /// A run of `model` (a path relative to the run file's folder) with
+    /// every other setting at its default.
+    pub fn for_model(model: String) -> Self {
+        RunConfig {
+            model,
+            weeks: default_weeks(),
+            start_date: default_start(),
+            seed: default_seed(),
+            out: None,
+            threads: default_threads(),
+            set: Vec::new(),
+        }
+    }
+}
+
 fn default_weeks() -> u32 {
     104
 }

@@ -5,7 +5,7 @@
 //! have the same Parquet schema whatever their values.
 
 use crate::error::{Error, Result};
-use crate::metrics::ColumnType;
+use crate::metrics::{ColumnType, Table};
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -44,6 +44,32 @@ fn column(t: ColumnType, rows: &[csv::StringRecord], i: usize, name: &str) -> Re
         ),
         ColumnType::Text => Arc::new(cells.collect::<StringArray>()),
     })
+}
+
+/// A run's table as one Arrow record batch of its declared types, each
+/// cell read from its CSV text (`output::cell_text`) as `write_parquet`
+/// reads a CSV file: the same values, and nulls where the CSV is empty, as
+/// the table's CSV file gives. The Python package hands these to polars.
+pub fn record_batch(table: &Table) -> Result<RecordBatch> {
+    let rows: Vec<csv::StringRecord> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(super::cell_text).collect())
+        .collect();
+    let fields: Vec<Field> = table
+        .columns
+        .iter()
+        .zip(&table.types)
+        .map(|(n, k)| Field::new(n, data_type(*k), true))
+        .collect();
+    let columns: Vec<ArrayRef> = table
+        .types
+        .iter()
+        .enumerate()
+        .map(|(i, k)| column(*k, &rows, i, &table.columns[i]))
+        .collect::<Result<_>>()?;
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| Error::Output(e.to_string()))
 }
 
 /// Writes into `file` the Parquet form of the CSV file `csv_path`, whose

@@ -17,6 +17,13 @@ pub struct Shard {
     pub count: u64,
 }
 
+impl Default for Shard {
+    /// Every run: [`Shard::ALL`].
+    fn default() -> Self {
+        Shard::ALL
+    }
+}
+
 impl Shard {
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 

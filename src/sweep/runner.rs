@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -47,13 +48,21 @@ pub struct SweepReport {
 }
 
 /// Options of `chokepoint sweep`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
     /// Worker threads; None = one per core.
     pub jobs: Option<usize>,
     pub shard: Shard,
     pub resume: bool,
+    /// Set to stop the sweep early (the Python package sets it on Ctrl-C):
+    /// no new run starts, the runs in flight finish, the rows done in run
+    /// order are written and synced, and `run_sweep` returns
+    /// [`Error::Stopped`]. The folder is then one that `--resume` completes.
+    pub stop: Option<Arc<AtomicBool>>,
 }
+
+/// How often the writer looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// Runs this shard's runs (or what is left of them) and, for an unsharded
 /// sweep, merges the output.
@@ -114,6 +123,12 @@ pub fn run_sweep(
     let ahead = 2 * batch as u64;
     let next_id = AtomicU64::new(range.start + resumed);
     let gate = Gate::new(range.start + resumed);
+    let stopping = || {
+        opts.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    let mut stopped = false;
     std::thread::scope(|scope| -> Result<()> {
         // Stops the workers however the writer ends (or fails to start them).
         let _stop = gate.stop_on_drop();
@@ -126,7 +141,7 @@ pub fn run_sweep(
                 .spawn_scoped(scope, move || {
                     loop {
                         let id = next_id.fetch_add(1, Ordering::Relaxed);
-                        if id >= range.end || !gate.wait_until_below(id, ahead) {
+                        if id >= range.end || !gate.wait_until_below(id, ahead) || stopping() {
                             break;
                         }
                         let row = std::panic::catch_unwind(|| run_row(p, id))
@@ -146,14 +161,23 @@ pub fn run_sweep(
         let mut kept = Vec::new();
         let mut synced = Instant::now();
         loop {
-            let wait = Duration::from_secs(1).saturating_sub(synced.elapsed());
+            if stopping() && !stopped {
+                // Wakes the workers waiting for rows to be written; each
+                // finishes the run it holds, then the channel closes.
+                stopped = true;
+                gate.stop();
+            }
+            let wait = Duration::from_secs(1)
+                .saturating_sub(synced.elapsed())
+                .min(STOP_POLL);
+            let mut closed = false;
             match rx.recv_timeout(wait) {
                 Ok((id, row)) => {
                     let row = row.map_err(|m| Error::Output(format!("run {id}: {m}")))?;
                     waiting.insert(id, row);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => closed = true,
             }
             while let Some((row, series)) = waiting.remove(&expected) {
                 failed += (row.status == Status::Failed) as u64;
@@ -162,7 +186,7 @@ pub fn run_sweep(
                 expected += 1;
             }
             let due = rows.len() >= batch || synced.elapsed() >= Duration::from_secs(1);
-            if !rows.is_empty() && (due || expected == range.end) {
+            if !rows.is_empty() && (due || closed || expected == range.end) {
                 if keep_series {
                     let first = expected - rows.len() as u64;
                     series::write_batch(
@@ -188,6 +212,16 @@ pub fn run_sweep(
             if synced.elapsed() >= Duration::from_secs(1) {
                 synced = Instant::now();
             }
+            if closed {
+                break;
+            }
+        }
+        if stopped && expected != range.end {
+            return Err(Error::Stopped {
+                dir: p.out_dir.clone(),
+                done: expected - range.start,
+                total,
+            });
         }
         if expected != range.end {
             return Err(Error::Output(format!(
@@ -245,12 +279,16 @@ impl Gate {
         self.moved.notify_all();
     }
 
+    fn stop(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.moved.notify_all();
+    }
+
     fn stop_on_drop(&self) -> impl Drop + '_ {
         struct Stop<'a>(&'a Gate);
         impl Drop for Stop<'_> {
             fn drop(&mut self) {
-                self.0.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
-                self.0.moved.notify_all();
+                self.0.stop();
             }
         }
         Stop(self)

@@ -560,3 +560,57 @@ fn older_sweep_folders_are_refused_by_merge_and_drawn_by_report() {
     let o = chokepoint(tmp.path(), &["report", "s"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// `SweepOptions::stop` (set by the Python package on Ctrl-C): the sweep
+/// stops soon after, with `Error::Stopped`, its folder holding whole rows
+/// only, and `--resume` completes it to the same output as a sweep never
+/// stopped.
+#[test]
+fn a_stopped_sweep_resumes_to_the_same_output() {
+    use chokepoint::sweep;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let tmp = tempfile::tempdir().unwrap();
+    let file = data("sweep_long.ron");
+    let run = |out: &str, resume: bool, stop: Option<Arc<AtomicBool>>| {
+        let p = sweep::prepare(&file, Some(&tmp.path().join(out))).unwrap();
+        let options = sweep::SweepOptions {
+            jobs: Some(2),
+            resume,
+            stop: stop.clone(),
+            ..sweep::SweepOptions::default()
+        };
+        sweep::run_sweep(&p, &options, &mut |progress| {
+            if let Some(stop) = &stop
+                && progress.done >= 64
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
+        })
+    };
+    run("whole", false, None).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = run("stopped", false, Some(stop.clone()));
+    match stopped {
+        Err(chokepoint::Error::Stopped { done, total, .. }) => {
+            assert!(
+                done >= 64 && done < total,
+                "stopped after {done} of {total}"
+            )
+        }
+        other => panic!("expected a stopped sweep, got {other:?}"),
+    }
+    let dir = tmp.path().join("stopped");
+    assert!(
+        !dir.join("runs.csv").exists(),
+        "a stopped sweep is not merged"
+    );
+    run("stopped", true, None).unwrap();
+    for f in ["runs.csv", "points.csv", "series.parquet"] {
+        assert_eq!(
+            read(&tmp.path().join("whole"), f),
+            read(&dir, f),
+            "{f} differs after resume"
+        );
+    }
+}

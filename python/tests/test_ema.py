@@ -1,0 +1,100 @@
+"""The EMA Workbench adapter on a small experiment set."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chokepoint
+from chokepoint import InputError, Scenario, ema
+
+from conftest import DATA
+
+import ema_workbench  # noqa: F401  (the tests need it: never skipped)
+
+
+def small_model(**kwargs):
+    return ema.model(
+        Scenario.load(DATA / "small_run.ron"),
+        uncertainties={
+            "states.CN.preferences.open_threshold": (0.3, 0.9),
+            "negotiation.deadline_weeks": (8, 20),
+            "states.CN.preferences.concession": ["Linear", "Conceder(e: 2.0)"],
+        },
+        levers={"states.US.preferences.discount": (0.95, 0.99)},
+        outcomes=["first_agreement_week", "agreements_count"],
+        series=["US_pressure_index"],
+        seed=4,
+        **kwargs,
+    )
+
+
+def test_a_small_experiment_set_runs_and_each_experiment_is_a_run():
+    from ema_workbench import SequentialEvaluator, perform_experiments
+
+    model = small_model()
+    assert [u.name for u in model.uncertainties] == [
+        "states_CN_preferences_open_threshold",
+        "negotiation_deadline_weeks",
+        "states_CN_preferences_concession",
+    ]
+    with SequentialEvaluator(model) as evaluator:
+        experiments, outcomes = perform_experiments(
+            model, scenarios=6, policies=1, evaluator=evaluator
+        )
+    assert len(experiments) == 6
+    assert outcomes["agreements_count"].shape == (6,)
+    assert outcomes["US_pressure_index"].shape == (6, 40)
+    # experiment 0 again, by hand: the same outcome
+    row = experiments.iloc[0]
+    s = Scenario.load(DATA / "small_run.ron")
+    s.set("states.CN.preferences.open_threshold", float(row["states_CN_preferences_open_threshold"]))
+    s.set("negotiation.deadline_weeks", int(row["negotiation_deadline_weeks"]))
+    s.set("states.CN.preferences.concession", row["states_CN_preferences_concession"])
+    s.set("states.US.preferences.discount", float(row["states_US_preferences_discount"]))
+    r = chokepoint.run(s, seed=4)
+    week = r.summary["first_agreement_week"][0]
+    got = outcomes["first_agreement_week"][0]
+    assert (math.isnan(got) and week is None) or got == week
+    assert np.array_equal(
+        outcomes["US_pressure_index"][0], r.timeseries["US_pressure_index"].to_numpy()
+    )
+
+
+def test_bad_paths_ranges_and_columns_are_refused_before_any_experiment():
+    s = Scenario.load(DATA / "small_run.ron")
+    with pytest.raises(InputError, match="nope"):
+        ema.model(s, uncertainties={"negotiation.nope": (0.0, 1.0)})
+    with pytest.raises(InputError, match="deadline_weeks"):
+        ema.model(s, uncertainties={"negotiation.deadline_weeks": (-5, 10)})
+    with pytest.raises(InputError, match="no column"):
+        ema.model(s, uncertainties={"negotiation.deadline_weeks": (5, 10)}, outcomes=["nope"])
+    with pytest.raises(ValueError, match="empty"):
+        ema.model(s, uncertainties={"negotiation.deadline_weeks": (10, 5)})
+
+
+def test_the_model_pickles_for_worker_processes():
+    import pickle
+
+    model = small_model()
+    again = pickle.loads(pickle.dumps(model.function))
+    assert again(**{"negotiation.deadline_weeks": 12})["agreements_count"] >= 0
+
+
+def test_the_seed_key_gives_each_experiment_its_own_seed():
+    s = Scenario.load(DATA / "small_run.ron")
+    model = ema.model(
+        s,
+        uncertainties={ema.SEED: (1, 50), "negotiation.deadline_weeks": (8, 20)},
+        outcomes=["agreements_count"],
+        series=["US_pressure_index"],
+    )
+    got = model.function(seed=3, **{"negotiation.deadline_weeks": 12})
+    r = chokepoint.run(s.copy().set("negotiation.deadline_weeks", 12), seed=3)
+    assert np.array_equal(got["US_pressure_index"], r.timeseries["US_pressure_index"].to_numpy())
+    other = model.function(seed=4, **{"negotiation.deadline_weeks": 12})
+    assert not np.array_equal(got["US_pressure_index"], other["US_pressure_index"])
+    with pytest.raises(ValueError, match="seed"):
+        ema.model(s, uncertainties={ema.SEED: (0.5, 2.5)})
