@@ -57,9 +57,28 @@ pub fn run_scenario(
     horizon: Horizon,
     pool: Option<Arc<rayon::ThreadPool>>,
 ) -> RunTables {
+    run_scenario_until(scenario, seed, horizon, pool, &|| false)
+        .expect("a run that is never stopped ends")
+}
+
+/// `run_scenario`, asking `stop` before each week: `None` when it said
+/// yes (the run is dropped, unfinished). A sweep's runs and the Python
+/// package's go through it, so that Ctrl-C stops them between two weeks.
+pub fn run_scenario_until(
+    scenario: &ValidScenario,
+    seed: u64,
+    horizon: Horizon,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    stop: &dyn Fn() -> bool,
+) -> Option<RunTables> {
     let mut sim = Simulation::new(scenario, seed, horizon.start(), pool);
-    sim.run(horizon.weeks());
-    sim.tables()
+    for _ in 0..horizon.weeks() {
+        if stop() {
+            return None;
+        }
+        sim.step();
+    }
+    Some(sim.tables())
 }
 
 /// Runs `schedule` once on `world`, inside `pool` when there is one (the

@@ -3,12 +3,12 @@
 //! same inputs as the command line and returns what the command line
 //! writes, in memory: run tables as Arrow IPC streams (read by polars),
 //! manifests as JSON. The GIL is released while the model runs, and Ctrl-C
-//! (Python's `KeyboardInterrupt`) stops a run between two weeks and a sweep
-//! between two runs.
+//! (Python's `KeyboardInterrupt`) stops a run, and the runs of a sweep,
+//! between two weeks.
 
 use chokepoint::config::{self, ResolvedRun, RunOverrides};
 use chokepoint::output::{self, columnar};
-use chokepoint::sim::{self, Simulation};
+use chokepoint::sim;
 use chokepoint::sweep;
 use chokepoint::validate::{self, FileKind};
 use pyo3::exceptions::PyKeyboardInterrupt;
@@ -161,25 +161,27 @@ fn manifest_json(run: &ResolvedRun) -> PyResult<String> {
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
-/// Applies `sets` to the run or scenario file's model without checking the
-/// result: raises only when an assignment cannot be applied (unknown path,
-/// a value of the wrong kind), as `--set` would.
+/// Applies `sets` to the run or scenario file as `chokepoint run` does,
+/// and raises what it would raise, but for the values the scenario's
+/// check finds out of range (found by `check`): an unknown path, a value of
+/// the wrong kind, a run file or model that cannot be read or parsed, a
+/// missing model, a bad run setting.
 #[pyfunction]
 fn apply_sets(py: Python<'_>, path: PathBuf, sets: Vec<String>) -> PyResult<()> {
-    let applied = py.detach(|| -> chokepoint::Result<()> {
-        let text = config::read_file(&path)?;
-        let (model_path, run_sets) = match validate::sniff_kind(&text) {
-            FileKind::Run => {
-                let run: config::RunConfig = config::parse_ron(&path, &text)?;
-                let folder = path.parent().unwrap_or(Path::new("."));
-                (folder.join(&run.model), run.set)
+    let overrides = RunOverrides {
+        set: sets,
+        ..RunOverrides::default()
+    };
+    let applied = py.detach(|| {
+        let run_file =
+            config::read_file(&path).is_ok_and(|text| validate::sniff_kind(&text) == FileKind::Run);
+        match resolve(&path, &overrides) {
+            // the model's check: its path is the model's, not the run file's
+            Err(chokepoint::Error::Invalid { path: named, .. }) if !run_file || named != path => {
+                Ok(())
             }
-            _ => (path.clone(), Vec::new()),
-        };
-        let model: config::Scenario =
-            config::parse_ron(&model_path, &config::read_file(&model_path)?)?;
-        let model = config::apply_overrides(model, &run_sets)?;
-        config::apply_overrides(model, &sets).map(drop)
+            other => other.map(drop),
+        }
     });
     applied.map_err(|e| py_err(py, e))
 }
@@ -187,13 +189,14 @@ fn apply_sets(py: Python<'_>, path: PathBuf, sets: Vec<String>) -> PyResult<()> 
 /// Runs a task on its own thread while this one, the GIL released, waits
 /// and looks for Ctrl-C every `SIGNAL_POLL`; `on_message` is called (with
 /// the GIL) for each message the task sends. On Ctrl-C, `stop` is set, the
-/// task is waited for and the `KeyboardInterrupt` is raised.
+/// task is waited for; the interrupt (or the callback's error) is returned
+/// with the task's result, which may be whole if it came at the very end.
 fn wait_for<T: Send + 'static, M: Send + 'static>(
     py: Python<'_>,
     stop: Arc<AtomicBool>,
     task: impl FnOnce(mpsc::Sender<M>) -> T + Send + 'static,
     mut on_message: impl FnMut(Python<'_>, M) -> PyResult<()>,
-) -> PyResult<T> {
+) -> PyResult<(Option<PyErr>, T)> {
     let (tx, rx) = mpsc::channel::<M>();
     // Shared with the closure that waits without the GIL.
     let rx = std::sync::Mutex::new(rx);
@@ -228,17 +231,15 @@ fn wait_for<T: Send + 'static, M: Send + 'static>(
         }
     }
     let result = py.detach(|| handle.join());
-    if let Some(e) = interrupted {
-        return Err(e);
-    }
-    result.map_err(|panic| {
+    let result = result.map_err(|panic| {
         let text = panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown panic".into());
         pyo3::exceptions::PyRuntimeError::new_err(format!("the model panicked: {text}"))
-    })
+    })?;
+    Ok((interrupted, result))
 }
 
 /// Runs a run or scenario file with `sets` applied, in memory, and returns
@@ -258,26 +259,26 @@ fn run(
     let manifest = manifest_json(&resolved)?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    let task = move |_: mpsc::Sender<()>| -> chokepoint::Result<(sim::RunTables, f64)> {
+    // `None`: stopped by Ctrl-C.
+    let task = move |_: mpsc::Sender<()>| -> chokepoint::Result<(Option<sim::RunTables>, f64)> {
         let pool = sim::thread_pool(resolved.run.threads)?;
         let clock = std::time::Instant::now();
-        // `sim::run_scenario`, a week at a time, so that Ctrl-C stops it.
-        let mut simulation = Simulation::new(
+        let stopped = || flag.load(Ordering::Relaxed);
+        let tables = sim::run_scenario_until(
             &resolved.scenario,
             resolved.run.seed,
-            resolved.horizon.start(),
+            resolved.horizon,
             pool,
+            &stopped,
         );
-        for _ in 0..resolved.horizon.weeks() {
-            if flag.load(Ordering::Relaxed) {
-                break;
-            }
-            simulation.step();
-        }
-        let tables = simulation.tables();
         Ok((tables, clock.elapsed().as_secs_f64()))
     };
-    let (tables, seconds) = wait_for(py, stop, task, |_, ()| Ok(()))?.map_err(|e| py_err(py, e))?;
+    let (interrupted, result) = wait_for(py, stop, task, |_, ()| Ok(()))?;
+    if let Some(e) = interrupted {
+        return Err(e);
+    }
+    let (tables, seconds) = result.map_err(|e| py_err(py, e))?;
+    let tables = tables.ok_or_else(|| PyKeyboardInterrupt::new_err("the run stopped"))?;
     let out = PyDict::new(py);
     out.set_item("manifest", manifest)?;
     out.set_item("model_seconds", seconds)?;
@@ -345,20 +346,25 @@ fn run_sweep(
             let _ = tx.send(p);
         })
     };
-    let report = wait_for(py, stop, task, |py, p: sweep::Progress| match &progress {
-        Some(callback) => callback.call1(py, (p.done, p.total, p.failed)).map(drop),
-        None => Ok(()),
-    });
-    match report {
-        Ok(Ok(report)) => Ok(report.merged.map(|_| dir)),
-        Ok(Err(e)) => Err(py_err(py, e)),
-        Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
-            Err(PyKeyboardInterrupt::new_err(format!(
-                "the sweep stopped; its folder {dir} keeps the runs done: \
-                 chokepoint.sweep(..., resume=True) or `chokepoint sweep --resume` completes it"
-            )))
+    let (interrupted, report) =
+        wait_for(py, stop, task, |py, p: sweep::Progress| match &progress {
+            Some(callback) => callback.call1(py, (p.done, p.total, p.failed)).map(drop),
+            None => Ok(()),
+        })?;
+    match (interrupted, report) {
+        (None, Ok(report)) => Ok(report.merged.map(|_| dir)),
+        (None, Err(e)) => Err(py_err(py, e)),
+        (Some(e), report) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
+            let state = match report {
+                Ok(_) => "had finished before it could stop: its folder is complete".to_string(),
+                Err(_) => format!(
+                    "stopped; its folder {dir} keeps the runs done: \
+                     chokepoint.sweep(..., resume=True) or `chokepoint sweep --resume` completes it"
+                ),
+            };
+            Err(PyKeyboardInterrupt::new_err(format!("the sweep {state}")))
         }
-        Err(e) => Err(e),
+        (Some(e), _) => Err(e),
     }
 }
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,27 @@ def run_cli(cli: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(cli), *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
+
+
+def python_child(script: str, *args: str) -> subprocess.Popen:
+    """`script` in another Python process, its output captured as text."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def interrupt(child: subprocess.Popen) -> tuple[float, str]:
+    """Sends Ctrl-C (SIGINT) to `child` and waits for it to end: the
+    seconds it took and its stderr."""
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        raise
+    took = time.monotonic() - sent
+    return took, child.stderr.read() if child.stderr else ""

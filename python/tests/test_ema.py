@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 
 import numpy as np
 import pytest
@@ -75,12 +76,40 @@ def test_bad_paths_ranges_and_columns_are_refused_before_any_experiment():
         ema.model(s, uncertainties={"negotiation.deadline_weeks": (10, 5)})
 
 
-def test_the_model_pickles_for_worker_processes():
+def test_worker_processes_give_the_outcomes_of_one_process():
     import pickle
 
+    from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator, perform_experiments
+    from ema_workbench.em_framework.samplers import sample_uncertainties
+
     model = small_model()
-    again = pickle.loads(pickle.dumps(model.function))
-    assert again(**{"negotiation.deadline_weeks": 12})["agreements_count"] >= 0
+    pickle.loads(pickle.dumps(model))
+    scenarios = sample_uncertainties(model, 3)
+    with SequentialEvaluator(model) as evaluator:
+        _, one = perform_experiments(model, scenarios=scenarios, evaluator=evaluator)
+    # polars' thread pool, used by the tests before, does not survive a fork:
+    # worker processes are spawned (python/README.md says so)
+    method = multiprocessing.get_start_method()
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
+            _, many = perform_experiments(model, scenarios=scenarios, evaluator=evaluator)
+    finally:
+        multiprocessing.set_start_method(method, force=True)
+    for name in one:
+        assert np.array_equal(one[name], many[name], equal_nan=True), name
+
+
+def test_numpy_bounds_give_the_kind_of_parameter_of_their_numbers():
+    model = ema.model(
+        Scenario.load(DATA / "small_run.ron"),
+        uncertainties={
+            "negotiation.deadline_weeks": (np.int64(8), np.int64(20)),
+            "states.CN.preferences.open_threshold": (np.float64(0.3), np.float64(0.9)),
+        },
+    )
+    kinds = [type(u).__name__ for u in model.uncertainties]
+    assert kinds == ["IntegerParameter", "RealParameter"]
 
 
 def test_the_seed_key_gives_each_experiment_its_own_seed():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -14,7 +13,7 @@ from polars.testing import assert_frame_equal
 import chokepoint
 from chokepoint import InputError, Scenario
 
-from conftest import DATA, ROOT, run_cli
+from conftest import DATA, ROOT, interrupt, python_child, run_cli
 
 TABLES = ["timeseries", "transcript", "terms", "summary"]
 
@@ -165,3 +164,54 @@ def test_another_thread_keeps_running_while_run_works():
     during = [n for (at, n) in counts if start < at < end]
     assert end - start > 0.05
     assert len(during) >= 10, f"the counting thread advanced {len(during)} times in {end - start:.3f} s"
+
+
+def test_set_errors_of_run_files_are_the_cli_errors(cli, tmp_path):
+    """A missing model and a run file's own bad `set` entry raise at load
+    with the command line's message, file, line and field."""
+    missing = tmp_path / "missing.ron"
+    missing.write_text('RunConfig(model: "nope.ron")\n')
+    with pytest.raises(InputError) as caught:
+        Scenario.load(missing)
+    assert str(caught.value) == cli_message(cli, tmp_path, "run", str(missing))
+    assert (caught.value.file, caught.value.field) == (str(missing), "model")
+    entry = tmp_path / "entry.ron"
+    (tmp_path / "small.ron").write_text((DATA / "small.ron").read_text())
+    entry.write_text('RunConfig(\n    model: "small.ron",\n    set: ["negotiation.nope=3"],\n)\n')
+    with pytest.raises(InputError) as caught:
+        Scenario.load(entry)
+    assert str(caught.value) == cli_message(cli, tmp_path, "run", str(entry))
+    assert (caught.value.file, caught.value.line, caught.value.field) == (str(entry), 3, "set[0]")
+
+
+def test_the_failing_set_is_named_when_several_are_applied():
+    s = Scenario.load(DATA / "small_run.ron").set("negotiation.deadline_weeks", 12)
+    with pytest.raises(InputError) as caught:
+        s.set("states.CN.preferences.concession", "Nope")
+    assert caught.value.field == "states.CN.preferences.concession"
+    assert s.sets == ("negotiation.deadline_weeks=12",)
+
+
+def test_none_leaves_an_optional_field_out():
+    s = Scenario.load(ROOT / "configs" / "baseline.ron")
+    path = "states.CN.export_controls.ndfeb_magnets.reach_cost"
+    assert chokepoint.run(s, weeks=1).manifest["scenario"]["states"][1]["export_controls"][0]["reach_cost"] == 0.02
+    s.set(path, None).validate()
+    control = s.manifest()["scenario"]["states"][1]["export_controls"][0]
+    assert control["reach_cost"] is None
+
+
+LONG_RUN = """
+import sys, chokepoint
+print("started", flush=True)
+chokepoint.run(sys.argv[1], weeks=3000)
+"""
+
+
+def test_ctrl_c_stops_a_run_between_two_weeks(tmp_path):
+    child = python_child(LONG_RUN, str(ROOT / "configs" / "baseline.ron"))
+    assert child.stdout is not None and child.stdout.readline() == "started\n"
+    time.sleep(1.0)
+    took, stderr = interrupt(child)
+    assert "KeyboardInterrupt" in stderr, stderr
+    assert took < 2.0, f"stopped {took:.2f} s after Ctrl-C"

@@ -3,11 +3,7 @@ Ctrl-C stops a sweep within 2 s and resume completes it to the same rows."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,7 +12,7 @@ from polars.testing import assert_frame_equal
 import chokepoint
 from chokepoint import InputError
 
-from conftest import DATA, run_cli
+from conftest import DATA, interrupt, python_child, run_cli
 
 
 def test_a_sweep_gives_runs_points_and_series_with_its_axes_named(cli, tmp_path):
@@ -50,6 +46,11 @@ def test_a_sweep_gives_runs_points_and_series_with_its_axes_named(cli, tmp_path)
     assert_frame_equal(result.points, again.points, check_exact=True)
     assert (tmp_path / "s" / "runs.csv").read_bytes() == (tmp_path / "cli" / "runs.csv").read_bytes()
     assert set(result.to_pandas()) == {"runs", "points", "series"}
+    # the run's summary frame has the types the sweep's Parquet declares
+    # (written from the same declared schema by another path)
+    one = chokepoint.run(DATA / "small_run.ron")
+    for column, dtype in one.summary.schema.items():
+        assert result.runs.schema[column] == dtype, column
 
 
 def test_a_sobol_sweep_gives_its_indices(tmp_path):
@@ -95,34 +96,25 @@ chokepoint.sweep(sys.argv[1], out=sys.argv[2], jobs=1, progress=progress)
 def test_ctrl_c_stops_a_sweep_within_2_s_and_resume_completes_it(tmp_path):
     sweep_file = DATA / "sweep_long.ron"
     whole = chokepoint.sweep(sweep_file, out=tmp_path / "whole", jobs=2, progress=False)
-    child = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(sweep_file), str(tmp_path / "stopped")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = python_child(SCRIPT, str(sweep_file), str(tmp_path / "stopped"))
     # wait until rows are on disk: the progress line after a batch written
     assert child.stdout is not None
     for line in child.stdout:
         if int(line) > 40:
             break
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    try:
-        child.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        raise
-    took = time.monotonic() - sent
-    stderr = child.stderr.read() if child.stderr else ""
+    took, stderr = interrupt(child)
     assert took < 2.0, f"stopped {took:.2f} s after Ctrl-C"
     assert child.returncode != 0
     assert "KeyboardInterrupt" in stderr and "resume" in stderr, stderr
     stopped = tmp_path / "stopped"
     assert not (stopped / "runs.csv").exists(), "stopped before the end: not merged"
     part = stopped / "parts" / "part-00000-of-00001.csv"
-    rows = part.read_text().splitlines()
-    assert 40 < len(rows) - 1 < whole.runs.height
+    text = part.read_text()
+    assert text.endswith("\n"), "whole rows only: no row cut in the middle"
+    rows = pl.read_csv(part, infer_schema=False)
+    assert 40 < rows.height < whole.runs.height
+    assert rows.columns == whole.runs.columns
+    assert rows["run"].cast(int).to_list() == list(range(rows.height)), "rows in run order, no gap"
     # without resume the folder is refused; with it, completed identically
     with pytest.raises(InputError, match="resume"):
         chokepoint.sweep(sweep_file, out=stopped, progress=False)
@@ -130,3 +122,29 @@ def test_ctrl_c_stops_a_sweep_within_2_s_and_resume_completes_it(tmp_path):
     for name in ["runs.csv", "points.csv", "series.parquet"]:
         assert (stopped / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
     assert_frame_equal(resumed.runs, whole.runs, check_exact=True)
+
+
+LONG_RUNS = """
+import sys, time, chokepoint
+print("started", flush=True)
+chokepoint.sweep(sys.argv[1], out=sys.argv[2], jobs=2, progress=False)
+"""
+
+
+def test_ctrl_c_stops_long_runs_in_the_middle(tmp_path):
+    """Runs of 2,000 weeks of the baseline (several seconds each) stop
+    between two weeks: no row is written for them."""
+    model = (DATA.parent.parent / "models" / "baseline_2025.ron").resolve()
+    (tmp_path / "long.ron").write_text(f'RunConfig(model: "{model}", weeks: 2000)\n')
+    (tmp_path / "sweep.ron").write_text(
+        'Sweep(base: "long.ron", axes: [Axis(path: "negotiation.deadline_weeks", '
+        "values: List([10.0, 20.0]))], replicates: 1, seed: 1)\n"
+    )
+    child = python_child(LONG_RUNS, str(tmp_path / "sweep.ron"), str(tmp_path / "s"))
+    assert child.stdout is not None and child.stdout.readline() == "started\n"
+    time.sleep(1.5)  # the runs have started
+    took, stderr = interrupt(child)
+    assert "KeyboardInterrupt" in stderr, stderr
+    assert took < 2.0, f"stopped {took:.2f} s after Ctrl-C"
+    part = tmp_path / "s" / "parts" / "part-00000-of-00001.csv"
+    assert len(part.read_text().splitlines()) == 1, "only the header: the runs were stopped"

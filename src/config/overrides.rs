@@ -3,7 +3,8 @@
 //! Path segments are struct fields, list indices (`populations.0`) or, for
 //! lists of named things, the name (`states.CN`, `populations.us_auto_suppliers`,
 //! `states.US.tech_restrictions.eda_software`). The value is RON: `20`,
-//! `0.5`, `true`, `"text"`, `Conceder(e: 2.0)`, `Linear`, `(4.0, 52.0)`.
+//! `0.5`, `true`, `"text"`, `Conceder(e: 2.0)`, `Linear`, `(4.0, 52.0)`, `None` (an optional
+//! field left out).
 //! The new value must have the kind of the old one (number for number, ...).
 
 use super::scenario::Scenario;
@@ -150,6 +151,10 @@ fn parse_value(text: &str) -> std::result::Result<Value, String> {
             "cannot read `{text}` as a RON value; strings need quotes, e.g. \"{text}\""
         ));
     }
+    if text == "None" {
+        // an optional field left out
+        return Ok(Value::Null);
+    }
     if starts_upper && ident_end == text.len() {
         return Ok(Value::String(ident.to_string()));
     }
@@ -221,6 +226,8 @@ mod tests {
         assert_eq!(parse_value("0.5").unwrap(), Value::from(0.5));
         assert_eq!(parse_value("true").unwrap(), Value::Bool(true));
         assert_eq!(parse_value("\"x\"").unwrap(), Value::String("x".into()));
+        // an optional field left out
+        assert_eq!(parse_value("None").unwrap(), Value::Null);
         assert_eq!(
             parse_value("Linear").unwrap(),
             Value::String("Linear".into())

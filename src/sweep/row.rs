@@ -129,8 +129,23 @@ impl Row {
 type RunOutput = (Vec<(String, Cell)>, Option<RunSeries>);
 
 /// One run's row of `runs.csv`, and its weekly series when the sweep keeps them.
+#[cfg(test)]
 pub(super) fn run_row(p: &Prepared, run: u64) -> (Row, Option<RunSeries>) {
-    row_from(p, run, |row| simulate(p, row))
+    run_row_until(p, run, &|| false).expect("a run that is never stopped ends")
+}
+
+/// `run_row`, asking `stop` before each week of the run: `None` when it
+/// said yes (no row: the run is done again on `--resume`).
+pub(super) fn run_row_until(
+    p: &Prepared,
+    run: u64,
+    stop: &dyn Fn() -> bool,
+) -> Option<(Row, Option<RunSeries>)> {
+    let mut stopped = false;
+    let done = row_from(p, run, |row| {
+        simulate(p, row, stop).inspect(|out| stopped = out.is_none())
+    });
+    (!stopped).then_some(done)
 }
 
 /// The row of run `run`, its outputs made by `simulate` from the row's run,
@@ -138,7 +153,7 @@ pub(super) fn run_row(p: &Prepared, run: u64) -> (Row, Option<RunSeries>) {
 fn row_from(
     p: &Prepared,
     run: u64,
-    simulate: impl FnOnce(&Row) -> std::result::Result<RunOutput, String>,
+    simulate: impl FnOnce(&Row) -> std::result::Result<Option<RunOutput>, String>,
 ) -> (Row, Option<RunSeries>) {
     let reps = p.config.replicates as u64;
     let (point, replicate) = (run / reps, run % reps);
@@ -156,7 +171,9 @@ fn row_from(
         .unwrap_or_else(|panic| Err(format!("panic: {}", panic_message(&*panic))));
     let columns = &p.columns[FIXED_COLUMNS.len() + p.plan.paths.len()..];
     match outcome {
-        Ok((cells, series)) => {
+        // a stopped run: its row is never written
+        Ok(None) => (row, None),
+        Ok(Some((cells, series))) => {
             let cell = |c: &String| cells.iter().find(|(n, _)| n == c);
             let missing: Vec<&String> = columns.iter().filter(|c| cell(c).is_none()).collect();
             row.status = Status::Ok;
@@ -178,7 +195,11 @@ fn row_from(
 }
 
 /// Runs the base scenario at the row's design point with the row's seed.
-fn simulate(p: &Prepared, row: &Row) -> std::result::Result<RunOutput, String> {
+fn simulate(
+    p: &Prepared,
+    row: &Row,
+    stop: &dyn Fn() -> bool,
+) -> std::result::Result<Option<RunOutput>, String> {
     let sets: Vec<String> = p
         .plan
         .paths
@@ -192,7 +213,11 @@ fn simulate(p: &Prepared, row: &Row) -> std::result::Result<RunOutput, String> {
         let list: Vec<String> = problems.iter().map(|x| x.to_string()).collect();
         format!("invalid scenario: {}", list.join("; "))
     })?;
-    let tables = crate::sim::run_scenario(&scenario, row.seed, p.base.horizon, None);
+    let Some(tables) =
+        crate::sim::run_scenario_until(&scenario, row.seed, p.base.horizon, None, stop)
+    else {
+        return Ok(None);
+    };
     let kept = (!p.config.series.is_empty()).then(|| {
         RunSeries::of(
             row.run,
@@ -203,14 +228,14 @@ fn simulate(p: &Prepared, row: &Row) -> std::result::Result<RunOutput, String> {
         )
     });
     let summary = tables.summary;
-    Ok((
+    Ok(Some((
         summary
             .columns
             .into_iter()
             .zip(summary.rows.into_iter().next().unwrap_or_default())
             .collect(),
         kept,
-    ))
+    )))
 }
 
 /// The message of a caught panic.

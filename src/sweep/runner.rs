@@ -5,7 +5,7 @@
 use super::merge;
 use super::parts::{self, Shard};
 use super::prepare::Prepared;
-use super::row::{Row, Status, panic_message, run_row};
+use super::row::{Row, Status, panic_message, run_row_until};
 use super::series;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -55,9 +55,10 @@ pub struct SweepOptions {
     pub shard: Shard,
     pub resume: bool,
     /// Set to stop the sweep early (the Python package sets it on Ctrl-C):
-    /// no new run starts, the runs in flight finish, the rows done in run
-    /// order are written and synced, and `run_sweep` returns
-    /// [`Error::Stopped`]. The folder is then one that `--resume` completes.
+    /// no new run starts, the runs in flight stop at the end of the week
+    /// they are in and are dropped, the rows done in run order are written
+    /// and synced, and `run_sweep` returns [`Error::Stopped`]. The folder is
+    /// then one that `--resume` completes.
     pub stop: Option<Arc<AtomicBool>>,
 }
 
@@ -144,8 +145,14 @@ pub fn run_sweep(
                         if id >= range.end || !gate.wait_until_below(id, ahead) || stopping() {
                             break;
                         }
-                        let row = std::panic::catch_unwind(|| run_row(p, id))
-                            .map_err(|panic| panic_message(&*panic));
+                        // A run stopped in the middle sends nothing: the
+                        // rows after a gap are never written.
+                        let row = match std::panic::catch_unwind(|| run_row_until(p, id, &stopping))
+                        {
+                            Ok(None) => break,
+                            Ok(Some(row)) => Ok(row),
+                            Err(panic) => Err(panic_message(&*panic)),
+                        };
                         // A send fails only when the writer stopped.
                         if tx.send((id, row)).is_err() {
                             break;

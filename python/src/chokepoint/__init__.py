@@ -5,9 +5,9 @@ The functions call the model's library (``chokepoint._native``, built from
 the same Rust code as the command line): a run here gives the same rows as
 ``chokepoint run`` with the same run file, overrides and seed, and a sweep
 writes the same folder as ``chokepoint sweep``. The GIL is released while
-the model runs, so other Python threads go on; Ctrl-C stops a run between
-two weeks and a sweep between two runs (its folder then keeps the runs
-done, and ``sweep(..., resume=True)`` or ``chokepoint sweep --resume``
+the model runs, so other Python threads go on; Ctrl-C stops a run, and
+the runs of a sweep, between two weeks (the sweep's folder then keeps the
+runs done, and ``sweep(..., resume=True)`` or ``chokepoint sweep --resume``
 completes it).
 
 >>> import chokepoint
@@ -62,7 +62,7 @@ def ron(value: Any) -> str:
 
     ``bool`` gives ``true``/``false``, ``int`` and ``float`` (numpy's too) their number
     (a float always with a decimal point or exponent), ``None`` gives
-    ``None``, a tuple ``(a, b)`` and a list ``[a, b]``. A ``str`` is taken
+    ``None`` (an optional field left out), a tuple ``(a, b)`` and a list ``[a, b]``. A ``str`` is taken
     as RON text as it is: ``"Linear"``, ``"Conceder(e: 2.0)"``,
     ``"Some(12.0)"``; a RON string needs its quotes, ``'"text"'``.
     """
@@ -144,7 +144,14 @@ class Scenario:
                 field=path,
             )
         sets = self._sets + (f"{path}={ron(value)}",)
-        _native.apply_sets(str(self._path), list(sets))
+        try:
+            _native.apply_sets(str(self._path), list(sets))
+        except InputError as e:
+            if e.message.startswith("--set "):
+                # the sets before were applied: this one failed (the
+                # message names them all, as the command line's does)
+                e.field = path
+            raise
         self._sets = sets
         return self
 
@@ -359,8 +366,8 @@ def sweep(
     ``progress``: print ``sweep: done/total runs`` to stderr (``True``), or
     call ``progress(done, total, failed)`` after each batch of rows written.
 
-    Ctrl-C stops it within a run's time: the runs in flight finish, the rows
-    done are written, and ``KeyboardInterrupt`` is raised; the folder is then
+    Ctrl-C stops it between two weeks: the runs in flight are dropped, the
+    rows done in run order are written, and ``KeyboardInterrupt`` is raised; the folder is then
     one that ``resume=True`` (or ``chokepoint sweep --resume``) completes.
     """
     callback = _print_progress if progress is True else (progress or None)

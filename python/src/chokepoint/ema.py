@@ -32,6 +32,7 @@ run experiments in parallel.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -79,8 +80,8 @@ def _parameter(path: str, spec: Any):
         low, high = spec
         if not low < high:
             raise ValueError(f"{path}: the range ({low}, {high}) is empty: give (low, high)")
-        if isinstance(low, int) and isinstance(high, int):
-            return IntegerParameter(name, low, high, variable_name=path)
+        if _is_whole(low) and _is_whole(high):
+            return IntegerParameter(name, int(low), int(high), variable_name=path)
         return RealParameter(name, float(low), float(high), variable_name=path)
     raise TypeError(
         f"{path}: give (low, high) for a number, or a list of values for categories, "
@@ -89,7 +90,12 @@ def _parameter(path: str, spec: Any):
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A number, numpy's too, not a bool."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _is_whole(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
 class Experiment:
