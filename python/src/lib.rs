@@ -232,11 +232,7 @@ fn wait_for<T: Send + 'static, M: Send + 'static>(
     }
     let result = py.detach(|| handle.join());
     let result = result.map_err(|panic| {
-        let text = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".into());
+        let text = sweep::panic_message(&*panic);
         pyo3::exceptions::PyRuntimeError::new_err(format!("the model panicked: {text}"))
     })?;
     Ok((interrupted, result))

@@ -23,5 +23,5 @@ pub mod stats;
 
 pub use parts::{Shard, claim_folder};
 pub use prepare::{NAMING_RULE, Prepared, SweepManifest, prepare, run_seed};
-pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status, axis_column};
+pub use row::{FIXED_COLUMNS, FIXED_TYPES, Row, Status, axis_column, panic_message};
 pub use runner::{Progress, SweepOptions, SweepReport, WORKER_THREAD, run_sweep};

@@ -141,20 +141,17 @@ pub(super) fn run_row_until(
     run: u64,
     stop: &dyn Fn() -> bool,
 ) -> Option<(Row, Option<RunSeries>)> {
-    let mut stopped = false;
-    let done = row_from(p, run, |row| {
-        simulate(p, row, stop).inspect(|out| stopped = out.is_none())
-    });
-    (!stopped).then_some(done)
+    row_from(p, run, |row| simulate(p, row, stop))
 }
 
 /// The row of run `run`, its outputs made by `simulate` from the row's run,
-/// seed and axis values. An error or a panic in `simulate` fails the run.
+/// seed and axis values. An error or a panic in `simulate` fails the run;
+/// `None` when `simulate` was stopped.
 fn row_from(
     p: &Prepared,
     run: u64,
     simulate: impl FnOnce(&Row) -> std::result::Result<Option<RunOutput>, String>,
-) -> (Row, Option<RunSeries>) {
+) -> Option<(Row, Option<RunSeries>)> {
     let reps = p.config.replicates as u64;
     let (point, replicate) = (run / reps, run % reps);
     let mut row = Row {
@@ -170,9 +167,9 @@ fn row_from(
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(&row)))
         .unwrap_or_else(|panic| Err(format!("panic: {}", panic_message(&*panic))));
     let columns = &p.columns[FIXED_COLUMNS.len() + p.plan.paths.len()..];
-    match outcome {
-        // a stopped run: its row is never written
-        Ok(None) => (row, None),
+    Some(match outcome {
+        // a stopped run: it has no row
+        Ok(None) => return None,
         Ok(Some((cells, series))) => {
             let cell = |c: &String| cells.iter().find(|(n, _)| n == c);
             let missing: Vec<&String> = columns.iter().filter(|c| cell(c).is_none()).collect();
@@ -191,7 +188,7 @@ fn row_from(
             row.summary = vec![String::new(); columns.len()];
             (row, None)
         }
-    }
+    })
 }
 
 /// Runs the base scenario at the row's design point with the row's seed.
@@ -239,7 +236,7 @@ fn simulate(
 }
 
 /// The message of a caught panic.
-pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()
@@ -259,7 +256,7 @@ mod tests {
     #[test]
     fn a_run_that_panics_is_a_failed_row_with_the_message() {
         let p = small_sweep();
-        let (row, series) = row_from(&p, 4, |_| panic!("boom\nat week 3"));
+        let (row, series) = row_from(&p, 4, |_| panic!("boom\nat week 3")).unwrap();
         assert_eq!(row.status, Status::Failed);
         assert_eq!(row.message, "panic: boom at week 3");
         assert!(series.is_none());

@@ -174,9 +174,10 @@ pub fn run_sweep(
                 stopped = true;
                 gate.stop();
             }
-            let wait = Duration::from_secs(1)
-                .saturating_sub(synced.elapsed())
-                .min(STOP_POLL);
+            let mut wait = Duration::from_secs(1).saturating_sub(synced.elapsed());
+            if opts.stop.is_some() {
+                wait = wait.min(STOP_POLL);
+            }
             let mut closed = false;
             match rx.recv_timeout(wait) {
                 Ok((id, row)) => {

@@ -46,7 +46,7 @@ from ema_workbench import (
     TimeSeriesOutcome,
 )
 
-from . import Scenario, run
+from . import Scenario, ron, run
 from .errors import InputError
 
 __all__ = ["model", "name_of", "Experiment", "SEED", "DEFAULT_OUTCOMES"]
@@ -105,31 +105,28 @@ class Experiment:
     def __init__(
         self,
         scenario: Scenario,
-        paths: Mapping[str, str],
+        paths: Sequence[str],
         outcomes: Sequence[str],
         series: Sequence[str],
         seed: int,
         weeks: int | None,
     ) -> None:
         self.scenario = scenario
-        #: EMA variable name (the path) -> path; kept for clarity.
-        self.paths = dict(paths)
+        #: The paths an experiment may set (EMA's variable names).
+        self.paths = frozenset(paths)
         self.outcomes = list(outcomes)
         self.series = list(series)
         self.seed = seed
         self.weeks = weeks
 
     def __call__(self, **experiment: Any) -> dict[str, Any]:
-        scenario = self.scenario.copy()
-        seed = self.seed
-        for variable, value in experiment.items():
-            if variable == SEED:
-                seed = int(value)
-                continue
-            path = self.paths.get(variable)
-            if path is None:
-                raise KeyError(f"{variable} is not an uncertainty or lever of this model")
-            scenario.set(path, value)
+        seed = int(experiment.pop(SEED, self.seed))
+        unknown = set(experiment) - self.paths
+        if unknown:
+            raise KeyError(f"{sorted(unknown)} are not uncertainties or levers of this model")
+        # Every bound was checked by `model`; the run checks the mix.
+        sets = tuple(f"{path}={ron(value)}" for path, value in experiment.items())
+        scenario = Scenario(self.scenario.path, self.scenario.sets + sets)
         result = run(scenario, seed=seed, weeks=self.weeks, threads=1)
         out: dict[str, Any] = {}
         for column in self.outcomes:
@@ -178,7 +175,7 @@ def model(
     if len(set(names)) != len(names):
         raise ValueError(f"two paths give the same parameter name: {names}")
     _check(scenario, params, outcomes, series, seed, weeks)
-    function = Experiment(scenario, {p: p for p in params}, outcomes, series, seed, weeks)
+    function = Experiment(scenario, list(params), outcomes, series, seed, weeks)
     m = Model(name, function=function)
     m.uncertainties = [params[p] for p in uncertainties]
     m.levers = [params[p] for p in levers]
